@@ -1,0 +1,50 @@
+// Index settings chosen at creation time and persisted in the database.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace quiver {
+
+enum class Metric { Cosine, L2, InnerProduct };
+
+const char* metric_name(Metric m) noexcept;  // "cosine" | "l2" | "ip"
+Metric parse_metric(const std::string& name);  // throws InvalidArgument
+
+struct HnswParams {
+  int M = 16;
+  int ef_construction = 200;
+  int ef_search = 64;
+};
+
+struct IndexConfig {
+  int version = 1;                          // user-visible config version (Vectra's `version`)
+  uint32_t dimensions = 0;                  // 0: fixed by the first vector ever written
+  Metric metric = Metric::Cosine;
+  HnswParams hnsw;
+  std::vector<std::string> indexed_fields;  // Vectra's metadata_config.indexed
+};
+
+// Limits that inputs are checked against; documented in the README.
+struct Limits {
+  static constexpr uint32_t kMaxDimensions = 65536;
+  static constexpr size_t kMaxIdBytes = 512;
+  static constexpr size_t kMaxMetadataBytes = 64 * 1024;  // serialized JSON per item
+  static constexpr int kMaxTopK = 10000;
+  static constexpr int kMaxFilterDepth = 32;
+  static constexpr int kMaxM = 128;
+  static constexpr int kMaxEf = 100000;
+};
+
+// Parses/serializes the JSON form that the bindings pass in:
+// {"version":1,"dimensions":128,"metric":"cosine","hnsw":{"M":16,"efConstruction":200,
+//  "efSearch":64},"metadata_config":{"indexed":["a"]}}. Every field is optional.
+IndexConfig parse_config_json(const std::string& json);  // throws InvalidArgument
+std::string config_to_json(const IndexConfig& config);
+
+// Checks a caller-supplied topK (a JS number arrives as double) and returns it as an int.
+// Throws InvalidArgument unless it is an integer in [1, Limits::kMaxTopK].
+int validate_top_k(double top_k);
+
+}  // namespace quiver

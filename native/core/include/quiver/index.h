@@ -1,0 +1,71 @@
+// The public entry point of the core: one Index per folder. Thread-safe: many concurrent reads,
+// writes serialized. SQLite is the source of truth; the HNSW graph is a rebuildable cache.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quiver/config.h"
+#include "quiver/error.h"
+#include "quiver/item.h"
+
+namespace quiver {
+
+struct QueryOptions {
+  int top_k = 10;
+  std::string filter_json;  // empty: no filter
+  int ef_search = 0;        // 0: the index's configured efSearch
+};
+
+class Index {
+ public:
+  // Folder-level operations.
+  static bool exists(const std::string& folder);
+  // Creates the folder and database. Throws AlreadyExists ("Index already exists") unless
+  // delete_if_exists, in which case the old index is removed first.
+  static void create(const std::string& folder, const IndexConfig& config, bool delete_if_exists);
+  // Removes the index files (and the folder if it is then empty). No-op if absent.
+  static void destroy(const std::string& folder);
+  // Throws NotFound ("Index does not exist") when absent; rebuilds the HNSW cache if needed.
+  static std::unique_ptr<Index> open(const std::string& folder);
+
+  ~Index();
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+
+  IndexStats stats() const;
+
+  // Staged updates (Vectra's beginUpdate/endUpdate/cancelUpdate). While an update is open,
+  // insert/upsert/remove stage their changes (validated immediately, invisible to readers) and
+  // end_update commits them all in one transaction.
+  void begin_update();
+  void end_update();
+  void cancel_update();
+  bool update_in_progress() const;
+
+  // Each call is all-or-nothing: either every item is valid and the whole batch commits in one
+  // transaction (or is staged), or an Error is thrown and nothing changes. Returns the ids.
+  std::vector<std::string> insert(const std::vector<ItemInput>& items);  // duplicates: error
+  std::vector<std::string> upsert(const std::vector<ItemInput>& items);  // replace if present
+  void remove(const std::vector<std::string>& ids);                      // unknown ids: no-op
+
+  std::optional<Item> get(const std::string& id) const;
+  std::vector<Item> list(const std::string& filter_json = "") const;  // insertion order
+  std::vector<QueryHit> query(VectorView vector, const QueryOptions& options) const;
+
+  // Verifies the HNSW cache against SQLite and rebuilds it if they disagree; returns a report.
+  std::string verify();
+
+  // Saves the HNSW cache and closes the database. Further calls throw Closed. Idempotent.
+  void close();
+
+  struct Impl;  // opaque; defined in src/index/index_impl.h
+
+ private:
+  explicit Index(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace quiver

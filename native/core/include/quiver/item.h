@@ -1,0 +1,44 @@
+// Items as they cross the core's boundary. Metadata travels as JSON text so that every binding
+// (N-API, embind) hands the core the same thing; the core parses and validates it once.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quiver {
+
+// A borrowed view of caller-owned floats (e.g. a Float32Array's buffer). The caller keeps the
+// memory alive and unchanged for the duration of the call that receives it.
+struct VectorView {
+  const float* data = nullptr;
+  size_t size = 0;
+  bool present = false;  // false: the caller gave no vector at all ("Vector is required")
+};
+
+struct ItemInput {
+  std::optional<std::string> id;  // absent: the core assigns a random UUID v4
+  VectorView vector;
+  std::string metadata_json = "{}";  // must be a JSON object
+};
+
+struct Item {
+  std::string id;
+  std::vector<float> vector;  // as the user gave it (not normalized)
+  std::string metadata_json;
+};
+
+struct QueryHit {
+  Item item;
+  float score;     // higher is better: cosine similarity, dot product, or -squared L2
+  float distance;  // the engine's distance: 1-cos, 1-dot, or squared L2
+};
+
+struct IndexStats {
+  std::string config_json;  // same shape as parse_config_json's input, dimensions resolved
+  size_t items = 0;
+  uint64_t sequence = 0;    // last committed write
+};
+
+}  // namespace quiver

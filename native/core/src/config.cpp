@@ -1,0 +1,127 @@
+// Index settings: the JSON form shared by every binding, and its validation.
+#include "quiver/config.h"
+
+#include <cmath>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "quiver/error.h"
+
+namespace quiver {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& message) {
+  throw Error(ErrorCode::InvalidArgument, message);
+}
+
+int int_field(const json& obj, const char* key, int fallback, int min, int max, const char* where) {
+  if (!obj.contains(key) || obj[key].is_null()) return fallback;
+  const json& v = obj[key];
+  if (!v.is_number() || std::floor(v.get<double>()) != v.get<double>()) {
+    bad(std::string(where) + key + " must be an integer between " + std::to_string(min) + " and " +
+        std::to_string(max));
+  }
+  double d = v.get<double>();
+  if (d < min || d > max) {
+    bad(std::string(where) + key + " must be between " + std::to_string(min) + " and " +
+        std::to_string(max) + ", got " + v.dump());
+  }
+  return static_cast<int>(d);
+}
+
+// Field names become SQLite expression indexes on json_extract(metadata, '$.<name>'), so they
+// are restricted to plain identifiers (dots for nesting) to keep the SQL injection-free.
+void check_indexed_field(const std::string& name) {
+  static const std::regex kField("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$");
+  if (name.size() > 128 || !std::regex_match(name, kField)) {
+    bad("metadata_config.indexed: \"" + name +
+        "\" is not a valid field name; use letters, digits and _ (dots for nested fields)");
+  }
+}
+
+}  // namespace
+
+const char* metric_name(Metric m) noexcept {
+  switch (m) {
+    case Metric::Cosine: return "cosine";
+    case Metric::L2: return "l2";
+    case Metric::InnerProduct: return "ip";
+  }
+  return "cosine";
+}
+
+Metric parse_metric(const std::string& name) {
+  if (name == "cosine") return Metric::Cosine;
+  if (name == "l2") return Metric::L2;
+  if (name == "ip") return Metric::InnerProduct;
+  bad("metric must be \"cosine\", \"l2\" or \"ip\", got \"" + name + "\"");
+}
+
+IndexConfig parse_config_json(const std::string& text) {
+  json j;
+  if (!text.empty()) {
+    j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) bad("index config is not valid JSON");
+  }
+  if (j.is_null()) j = json::object();
+  if (!j.is_object()) bad("index config must be an object");
+
+  IndexConfig c;
+  c.version = int_field(j, "version", 1, 0, 1 << 30, "");
+  c.dimensions = static_cast<uint32_t>(
+      int_field(j, "dimensions", 0, 0, static_cast<int>(Limits::kMaxDimensions), ""));
+  if (j.contains("metric") && !j["metric"].is_null()) {
+    if (!j["metric"].is_string()) bad("metric must be \"cosine\", \"l2\" or \"ip\"");
+    c.metric = parse_metric(j["metric"].get<std::string>());
+  }
+  if (j.contains("hnsw") && !j["hnsw"].is_null()) {
+    const json& h = j["hnsw"];
+    if (!h.is_object()) bad("hnsw must be an object like {M, efConstruction, efSearch}");
+    c.hnsw.M = int_field(h, "M", c.hnsw.M, 2, Limits::kMaxM, "hnsw.");
+    c.hnsw.ef_construction =
+        int_field(h, "efConstruction", c.hnsw.ef_construction, 1, Limits::kMaxEf, "hnsw.");
+    c.hnsw.ef_search = int_field(h, "efSearch", c.hnsw.ef_search, 1, Limits::kMaxEf, "hnsw.");
+  }
+  if (j.contains("metadata_config") && !j["metadata_config"].is_null()) {
+    const json& m = j["metadata_config"];
+    if (!m.is_object()) bad("metadata_config must be an object like {indexed: [\"field\"]}");
+    if (m.contains("indexed") && !m["indexed"].is_null()) {
+      if (!m["indexed"].is_array()) bad("metadata_config.indexed must be an array of field names");
+      for (const json& f : m["indexed"]) {
+        if (!f.is_string()) bad("metadata_config.indexed must contain only strings");
+        check_indexed_field(f.get<std::string>());
+        c.indexed_fields.push_back(f.get<std::string>());
+      }
+    }
+  }
+  return c;
+}
+
+std::string config_to_json(const IndexConfig& c) {
+  json j = {
+      {"version", c.version},
+      {"dimensions", c.dimensions},
+      {"metric", metric_name(c.metric)},
+      {"hnsw", {{"M", c.hnsw.M}, {"efConstruction", c.hnsw.ef_construction},
+                {"efSearch", c.hnsw.ef_search}}},
+      {"metadata_config", {{"indexed", c.indexed_fields}}},
+  };
+  return j.dump();
+}
+
+int validate_top_k(double top_k) {
+  if (!std::isfinite(top_k) || std::floor(top_k) != top_k || top_k < 1) {
+    bad("topK must be a positive integer, got " + (std::isfinite(top_k) ? json(top_k).dump()
+                                                                       : std::string("NaN/Infinity")));
+  }
+  if (top_k > Limits::kMaxTopK) {
+    throw Error(ErrorCode::Limit, "topK must be at most " + std::to_string(Limits::kMaxTopK) +
+                                      "; page through results with a filter instead");
+  }
+  return static_cast<int>(top_k);
+}
+
+}  // namespace quiver

@@ -1,0 +1,335 @@
+// quiver::Index: validation → one SQLite transaction → in-memory cache, and reads through the
+// query planner. Staged updates (begin/end/cancel) live here so every binding shares them.
+#include "quiver/index.h"
+
+#include <mutex>
+#include <unordered_set>
+
+#include "index/index_impl.h"
+#include "util/files.h"
+#include "util/parallel_for.h"
+
+namespace quiver {
+
+// ---- folder-level operations ----
+
+bool Index::exists(const std::string& folder) { return store::SqliteStore::exists(folder); }
+
+void Index::create(const std::string& folder, const IndexConfig& config, bool delete_if_exists) {
+  if (delete_if_exists) destroy(folder);
+  store::SqliteStore::create(folder, config);
+}
+
+void Index::destroy(const std::string& folder) {
+  store::SqliteStore::destroy(folder);
+  const std::string graph = util::join_path(folder, Impl::kGraphFile);
+  for (const char* suffix : {"", ".tmp", ".body.tmp", ".load.tmp"}) util::remove_file(graph + suffix);
+  util::remove_dir_if_empty(folder);
+}
+
+std::unique_ptr<Index> Index::open(const std::string& folder) {
+  auto impl = std::make_unique<Impl>();
+  impl->folder = folder;
+  impl->graph_path = util::join_path(folder, Impl::kGraphFile);
+  impl->store = store::SqliteStore::open(folder);
+  impl->load_cache();
+  return std::unique_ptr<Index>(new Index(std::move(impl)));
+}
+
+Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Index::~Index() {
+  try {
+    close();
+  } catch (...) {
+    // The graph file is only a cache; the next open rebuilds it.
+  }
+}
+
+void Index::Impl::check_open() const {
+  if (closed) {
+    throw Error(ErrorCode::Closed, "the index is closed; create a new LocalIndex to use it again");
+  }
+}
+
+namespace {
+
+// Exclusive access that first brings the cache up to date with other processes' commits.
+std::unique_lock<std::shared_mutex> lock_for_write(Index::Impl& impl) {
+  std::unique_lock<std::shared_mutex> lock(impl.rw);
+  impl.check_open();
+  impl.refresh_if_changed();
+  return lock;
+}
+
+// Shared access; takes the exclusive lock briefly only when another process has committed.
+std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
+  std::shared_lock<std::shared_mutex> lock(impl.rw);
+  impl.check_open();
+  if (impl.store->data_version() != impl.seen_data_version) {
+    lock.unlock();
+    lock_for_write(impl).unlock();
+    lock.lock();
+    impl.check_open();
+  }
+  return lock;
+}
+
+}  // namespace
+
+IndexStats Index::stats() const {
+  auto lock = lock_for_read(*impl_);
+  IndexStats s;
+  s.config_json = config_to_json(impl_->config);
+  s.items = impl_->store->count();
+  s.sequence = impl_->applied_seq;
+  return s;
+}
+
+// ---- staged updates ----
+
+void Index::begin_update() {
+  auto lock = lock_for_write(*impl_);
+  if (impl_->updating) throw Error(ErrorCode::InvalidState, "Update already in progress");
+  impl_->updating = true;
+  impl_->staged.clear();
+  impl_->staged_exists.clear();
+  impl_->staged_dims = impl_->config.dimensions;
+}
+
+void Index::end_update() {
+  auto lock = lock_for_write(*impl_);
+  if (!impl_->updating) throw Error(ErrorCode::InvalidState, "No update in progress");
+  // On failure the update stays open with its changes, so the caller can retry or cancel.
+  impl_->commit(impl_->staged, impl_->staged_dims);
+  impl_->updating = false;
+  impl_->staged.clear();
+  impl_->staged_exists.clear();
+}
+
+void Index::cancel_update() {
+  auto lock = lock_for_write(*impl_);
+  impl_->updating = false;  // like Vectra: cancelling when nothing is open is not an error
+  impl_->staged.clear();
+  impl_->staged_exists.clear();
+}
+
+bool Index::update_in_progress() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->rw);
+  return impl_->updating;
+}
+
+// ---- writes ----
+
+std::vector<std::string> Index::insert(const std::vector<ItemInput>& items) {
+  auto lock = lock_for_write(*impl_);
+  return impl_->write(Op::Kind::Insert, items);
+}
+
+std::vector<std::string> Index::upsert(const std::vector<ItemInput>& items) {
+  auto lock = lock_for_write(*impl_);
+  return impl_->write(Op::Kind::Upsert, items);
+}
+
+void Index::remove(const std::vector<std::string>& ids) {
+  auto lock = lock_for_write(*impl_);
+  std::vector<Op> ops;
+  ops.reserve(ids.size());
+  for (const auto& id : ids) {
+    index::check_id(id);
+    Op op{Op::Kind::Delete, {}};
+    op.item.id = id;
+    ops.push_back(std::move(op));
+  }
+  if (impl_->updating) {
+    for (auto& op : ops) {
+      impl_->staged_exists[op.item.id] = false;
+      impl_->staged.push_back(std::move(op));
+    }
+    return;
+  }
+  impl_->commit(ops, impl_->config.dimensions);
+}
+
+std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<ItemInput>& items) {
+  // Validate the whole batch before anything is staged or written: all or nothing.
+  uint32_t dims = updating ? staged_dims : config.dimensions;
+  std::vector<Op> ops;
+  ops.reserve(items.size());
+  std::unordered_set<std::string> batch_ids;
+  for (const auto& input : items) {
+    Op op{kind, index::prepare_item(input, dims, config.metric)};
+    if (kind == Op::Kind::Insert) {
+      const std::string& id = op.item.id;
+      bool exists = batch_ids.count(id) > 0;
+      if (!exists) {
+        auto staged_it = updating ? staged_exists.find(id) : staged_exists.end();
+        exists = staged_it != staged_exists.end() ? staged_it->second
+                                                  : store->find_label(id).has_value();
+      }
+      if (exists) throw Error(ErrorCode::AlreadyExists, "Item with id " + id + " already exists");
+    }
+    batch_ids.insert(op.item.id);
+    ops.push_back(std::move(op));
+  }
+  std::vector<std::string> ids;
+  ids.reserve(ops.size());
+  for (const auto& op : ops) ids.push_back(op.item.id);
+
+  if (updating) {
+    for (auto& op : ops) {
+      staged_exists[op.item.id] = true;
+      staged.push_back(std::move(op));
+    }
+    staged_dims = dims;
+    return ids;
+  }
+  commit(ops, dims);
+  return ids;
+}
+
+void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
+  if (ops.empty()) return;
+  const bool fixes_dims = config.dimensions == 0 && dims != 0;
+  std::vector<std::pair<uint64_t, index::PreparedItem*>> upserts;
+  std::vector<uint64_t> removed;
+  uint64_t seq;
+  {
+    store::SqliteStore::WriteTxn txn(*store);
+    seq = txn.seq();
+    if (fixes_dims) store->set_dimensions(dims);
+    for (auto& op : ops) {
+      auto& item = op.item;
+      auto label = store->find_label(item.id);
+      if (op.kind == Op::Kind::Delete) {
+        if (label) {
+          store->delete_row(*label, seq);
+          removed.push_back(static_cast<uint64_t>(*label));
+        }
+        continue;
+      }
+      if (label && op.kind == Op::Kind::Insert) {
+        // Another process inserted it after validation; the whole batch rolls back.
+        throw Error(ErrorCode::AlreadyExists, "Item with id " + item.id + " already exists");
+      }
+      if (label) {
+        store->update_row(*label, item.vector.data(), item.vector.size(), item.metadata_text, seq);
+      } else {
+        label = store->insert_row(item.id, item.vector.data(), item.vector.size(),
+                                  item.metadata_text, seq);
+      }
+      upserts.emplace_back(static_cast<uint64_t>(*label), &item);
+    }
+    txn.commit();
+  }
+  if (fixes_dims) config.dimensions = dims;
+  apply_to_memory(upserts, removed, config.dimensions);
+  applied_seq = seq;
+  seen_data_version = store->data_version();
+  unsaved_changes += ops.size();
+  if (unsaved_changes >= kAutoSaveChanges) {
+    try {
+      save_graph();
+    } catch (const Error&) {
+      // The write is committed; the cache file is retried at the next save or rebuilt at open.
+    }
+  }
+}
+
+void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
+                                  const std::vector<uint64_t>& removed, uint32_t dims) {
+  if (!graph) graph = std::make_unique<ann::HnswGraph>(config.metric, dims, config.hnsw);
+  for (uint64_t label : removed) {
+    graph->remove(label);
+    metadata.erase(label);
+  }
+  // A label upserted twice in one batch keeps its last version; a removed label cannot come
+  // back (labels are never reused), so drop those too.
+  std::unordered_map<uint64_t, size_t> last;
+  for (size_t i = 0; i < upserts.size(); ++i) last[upserts[i].first] = i;
+  std::unordered_set<uint64_t> gone(removed.begin(), removed.end());
+  std::vector<std::pair<uint64_t, index::PreparedItem*>> final_upserts;
+  for (size_t i = 0; i < upserts.size(); ++i) {
+    if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) final_upserts.push_back(upserts[i]);
+  }
+  graph->reserve(final_upserts.size());
+  util::parallel_for(final_upserts.size(), [&](size_t i) {
+    std::vector<float> prepared(dims);
+    graph->prepare(final_upserts[i].second->vector.data(), prepared.data());
+    graph->upsert(final_upserts[i].first, prepared.data());
+  });
+  for (auto& [label, item] : final_upserts) metadata[label] = std::move(item->metadata);
+}
+
+// ---- reads ----
+
+std::optional<Item> Index::get(const std::string& id) const {
+  auto lock = lock_for_read(*impl_);
+  auto row = impl_->store->find(id);
+  if (!row) return std::nullopt;
+  return Item{std::move(row->id), std::move(row->vector), std::move(row->metadata)};
+}
+
+std::vector<Item> Index::list(const std::string& filter_json) const {
+  const auto filter = query::Filter::parse(filter_json);
+  auto lock = lock_for_read(*impl_);
+  std::vector<Item> out;
+  impl_->store->scan([&](store::Row&& row) {
+    if (!filter.empty()) {
+      auto it = impl_->metadata.find(static_cast<uint64_t>(row.label));
+      if (it == impl_->metadata.end() || !filter.matches(it->second)) return;
+    }
+    out.push_back(Item{std::move(row.id), std::move(row.vector), std::move(row.metadata)});
+  });
+  return out;
+}
+
+std::vector<QueryHit> Index::query(VectorView vector, const QueryOptions& options) const {
+  const int top_k = validate_top_k(options.top_k);
+  if (options.ef_search < 0 || options.ef_search > Limits::kMaxEf) {
+    throw Error(ErrorCode::InvalidArgument,
+                "efSearch must be between 1 and " + std::to_string(Limits::kMaxEf) +
+                    " (0 or omitted: the index's setting)");
+  }
+  const auto filter = query::Filter::parse(options.filter_json);
+  auto lock = lock_for_read(*impl_);
+  const auto& config = impl_->config;
+  index::check_vector(vector, config.dimensions, config.metric);
+  std::vector<QueryHit> hits;
+  if (!impl_->graph || impl_->graph->size() == 0) return hits;
+
+  std::vector<float> prepared(config.dimensions);
+  impl_->graph->prepare(vector.data, prepared.data());
+  const size_t ef = options.ef_search > 0 ? options.ef_search : config.hnsw.ef_search;
+  auto result = query::plan_and_search(*impl_->graph, impl_->metadata, filter, prepared.data(),
+                                       static_cast<size_t>(top_k), ef);
+  hits.reserve(result.neighbors.size());
+  for (const auto& n : result.neighbors) {
+    auto row = impl_->store->find_by_label(static_cast<int64_t>(n.label));
+    if (!row) continue;  // cannot happen while the cache is in sync; never return a ghost
+    hits.push_back(QueryHit{Item{std::move(row->id), std::move(row->vector), std::move(row->metadata)},
+                            ann::score_from_distance(config.metric, n.distance), n.distance});
+  }
+  return hits;
+}
+
+std::string Index::verify() {
+  auto lock = lock_for_write(*impl_);
+  return impl_->verify_cache();
+}
+
+void Index::close() {
+  std::unique_lock<std::shared_mutex> lock(impl_->rw);
+  if (impl_->closed) return;
+  impl_->closed = true;
+  try {
+    impl_->save_graph();
+  } catch (...) {
+    // A graph that could not be saved is rebuilt from the database at the next open.
+  }
+  impl_->graph.reset();
+  impl_->metadata.clear();
+  impl_->store.reset();
+}
+
+}  // namespace quiver

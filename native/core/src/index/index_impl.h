@@ -1,0 +1,66 @@
+// State behind quiver::Index. Locking: `rw` is shared by readers and exclusive for writers and
+// for bringing the in-memory cache (graph + metadata) up to date; the store has its own mutex.
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ann/hnsw_graph.h"
+#include "index/item_validation.h"
+#include "query/planner.h"
+#include "quiver/index.h"
+#include "store/sqlite_store.h"
+
+namespace quiver {
+
+struct Op {
+  enum class Kind { Insert, Upsert, Delete } kind;
+  index::PreparedItem item;  // for Delete only item.id is set
+};
+
+struct Index::Impl {
+  static constexpr const char* kGraphFile = "shard-0.hnsw";
+  // Save the graph in the write path after this many unsaved changes, so that a crash never
+  // leaves more than this much for the next open to re-apply.
+  static constexpr size_t kAutoSaveChanges = 50000;
+
+  std::string folder;
+  std::string graph_path;
+  std::unique_ptr<store::SqliteStore> store;
+  IndexConfig config;
+  std::unique_ptr<ann::HnswGraph> graph;  // null while the index has no dimensions
+  query::MetadataMap metadata;
+  uint64_t applied_seq = 0;  // the graph and metadata reflect the store up to this write
+  uint64_t saved_seq = 0;    // the graph file on disk reflects this write
+  size_t unsaved_changes = 0;
+  std::string open_report;   // what happened to the graph file at open (for verify)
+  int64_t seen_data_version = 0;  // store's data_version when the cache was last synced
+
+  mutable std::shared_mutex rw;
+  bool closed = false;
+
+  bool updating = false;
+  std::vector<Op> staged;
+  std::unordered_map<std::string, bool> staged_exists;  // id -> exists once staged ops apply
+  uint32_t staged_dims = 0;
+
+  // --- cache_sync.cpp: keeping graph + metadata equal to the store ---
+  void load_cache();                  // at open: load or rebuild the graph, read metadata
+  void catch_up(uint64_t from_seq);   // apply rows/deletions committed after from_seq
+  void rebuild_graph();               // from every row in the store
+  void refresh_if_changed();          // another process committed: catch up (exclusive lock held)
+  void save_graph();                  // write the graph file if it is behind
+  std::string verify_cache();
+
+  // --- index.cpp ---
+  void check_open() const;
+  std::vector<std::string> write(Op::Kind kind, const std::vector<ItemInput>& items);
+  void commit(std::vector<Op>& ops, uint32_t dims);
+  void apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
+                       const std::vector<uint64_t>& removed, uint32_t dims);
+};
+
+}  // namespace quiver

@@ -1,0 +1,36 @@
+// Chooses how to answer a (possibly filtered) nearest-neighbour query and runs it:
+// - no filter: plain HNSW search;
+// - a filter that matches few items (estimated from a sample): exact scan of the matches, which
+//   is both faster and exact where filtered graph search would wander;
+// - otherwise: HNSW search with the filter evaluated *inside* the traversal (hnswlib's filter
+//   functor) and ef widened by the inverse selectivity, falling back to the exact scan if the
+//   graph search still finds fewer than k matches.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ann/hnsw_graph.h"
+#include "query/filter.h"
+
+namespace quiver::query {
+
+// Parsed metadata of every live item, by label: what filters are evaluated against.
+using MetadataMap = std::unordered_map<uint64_t, nlohmann::json>;
+
+enum class Plan { Hnsw, FilteredHnsw, ExactScan };
+
+struct PlanResult {
+  std::vector<ann::Neighbor> neighbors;  // best first
+  Plan plan = Plan::Hnsw;
+  double estimated_selectivity = 1.0;
+};
+
+PlanResult plan_and_search(const ann::HnswGraph& graph, const MetadataMap& metadata,
+                           const Filter& filter, const float* prepared_query, size_t k, size_t ef);
+
+}  // namespace quiver::query

@@ -1,0 +1,402 @@
+#include "store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <cstring>
+
+#include "quiver/error.h"
+#include "util/files.h"
+
+namespace quiver::store {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
+  const std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw Error(ErrorCode::Busy, what + ": the index is locked by another writer (" + detail +
+                                       "); retry later or close the other connection");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      throw Error(ErrorCode::Corrupt, what + ": the database file is damaged (" + detail +
+                                          "); restore it from a backup or recreate the index");
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      throw Error(ErrorCode::Io, what + ": " + detail + " (check disk space and permissions)");
+    default:
+      throw Error(ErrorCode::Internal, what + ": " + detail);
+  }
+}
+
+const char* const kSchema = R"sql(
+CREATE TABLE quiver_settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE items(
+  label INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  vector BLOB NOT NULL,
+  metadata TEXT NOT NULL,
+  seq INTEGER NOT NULL);
+CREATE INDEX items_by_seq ON items(seq);
+CREATE TABLE deletions(label INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+)sql";
+
+}  // namespace
+
+// A cached prepared statement, reset after each use by its user.
+class SqliteStore::Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+    if (rc != SQLITE_OK) fail(db, rc, "prepare");
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  sqlite3_stmt* get() { return s_; }
+  // Steps once; true when a row is available.
+  bool step(const char* what) {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    sqlite3_reset(s_);
+    fail(db_, rc, what);
+  }
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+namespace {
+// Resets a statement when the scope ends, also on exceptions.
+struct Resetter {
+  sqlite3_stmt* s;
+  ~Resetter() {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
+};
+}  // namespace
+
+bool SqliteStore::exists(const std::string& folder) {
+  return util::file_exists(util::join_path(folder, kFileName));
+}
+
+void SqliteStore::create(const std::string& folder, const IndexConfig& config) {
+  if (exists(folder)) throw Error(ErrorCode::AlreadyExists, "Index already exists");
+  util::make_dirs(folder);
+  const std::string path = util::join_path(folder, kFileName);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(db);
+    fail(nullptr, rc, "cannot create \"" + path + "\"");
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  store->exec("PRAGMA journal_mode=WAL");
+  store->exec("BEGIN IMMEDIATE");
+  try {
+    store->exec(kSchema);
+    for (size_t i = 0; i < config.indexed_fields.size(); ++i) {
+      // Field names were checked to be identifiers in parse_config_json, so splicing is safe.
+      const std::string sql = "CREATE INDEX meta_" + std::to_string(i) +
+                              " ON items(json_extract(metadata, '$." + config.indexed_fields[i] +
+                              "'))";
+      store->exec(sql.c_str());
+    }
+    Stmt put(db, "INSERT INTO quiver_settings(key, value) VALUES(?, ?)");
+    const std::pair<std::string, std::string> settings[] = {
+        {"format", "quiverdb"},
+        {"schema_version", std::to_string(kSchemaVersion)},
+        {"config", config_to_json(config)},
+        {"sequence", "0"},
+    };
+    for (const auto& [k, v] : settings) {
+      sqlite3_bind_text(put.get(), 1, k.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(put.get(), 2, v.c_str(), -1, SQLITE_TRANSIENT);
+      put.step("write settings");
+      put.reset();
+    }
+    store->exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& folder) {
+  if (!exists(folder)) throw Error(ErrorCode::NotFound, "Index does not exist");
+  const std::string path = util::join_path(folder, kFileName);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(db);
+    fail(nullptr, rc, "cannot open \"" + path + "\"");
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  store->load_config();
+  return store;
+}
+
+void SqliteStore::destroy(const std::string& folder) {
+  const std::string path = util::join_path(folder, kFileName);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) util::remove_file(path + suffix);
+}
+
+SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {
+  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_extended_result_codes(db_, 1);
+  exec("PRAGMA synchronous=FULL");
+  exec("PRAGMA foreign_keys=OFF");
+}
+
+SqliteStore::~SqliteStore() {
+  statements_.clear();
+  sqlite3_close(db_);
+}
+
+void SqliteStore::exec(const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) fail(db_, rc, "database");
+}
+
+SqliteStore::Stmt& SqliteStore::stmt(const char* sql) {
+  for (auto& [key, s] : statements_) {
+    if (key == sql) return *s;
+  }
+  statements_.emplace_back(sql, std::make_unique<Stmt>(db_, sql));
+  return *statements_.back().second;
+}
+
+void SqliteStore::load_config() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::string format, schema, config;
+  try {
+    Stmt s(db_, "SELECT key, value FROM quiver_settings");
+    while (s.step("read settings")) {
+      std::string k = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
+      std::string v = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1));
+      if (k == "format") format = v;
+      if (k == "schema_version") schema = v;
+      if (k == "config") config = v;
+    }
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::Internal) throw;
+    throw Error(ErrorCode::Corrupt, "\"" + path_ +
+                                        "\" is not a Quiver index (no settings table); delete "
+                                        "the index and create it again");
+  }
+  if (format != "quiverdb") {
+    throw Error(ErrorCode::Corrupt, "\"" + path_ + "\" is not a Quiver index");
+  }
+  if (schema != std::to_string(kSchemaVersion)) {
+    throw Error(ErrorCode::Corrupt, "\"" + path_ + "\" has schema version " + schema +
+                                        "; this quiverdb reads version " +
+                                        std::to_string(kSchemaVersion) + ": upgrade quiverdb");
+  }
+  try {
+    config_ = parse_config_json(config);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::Corrupt, "stored index settings are damaged: " + std::string(e.what()));
+  }
+}
+
+uint64_t SqliteStore::sequence() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("SELECT value FROM quiver_settings WHERE key = 'sequence'");
+  Resetter r{s.get()};
+  if (!s.step("read sequence")) throw Error(ErrorCode::Corrupt, "sequence number is missing");
+  return static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
+}
+
+size_t SqliteStore::count() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("SELECT count(*) FROM items");
+  Resetter r{s.get()};
+  s.step("count items");
+  return static_cast<size_t>(sqlite3_column_int64(s.get(), 0));
+}
+
+int64_t SqliteStore::data_version() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("PRAGMA data_version");
+  Resetter r{s.get()};
+  s.step("read data_version");
+  return sqlite3_column_int64(s.get(), 0);
+}
+
+Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
+  Row row;
+  row.label = sqlite3_column_int64(s, 0);
+  row.id = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+  if (with_vectors) {
+    const void* blob = sqlite3_column_blob(s, 2);
+    int bytes = sqlite3_column_bytes(s, 2);
+    if (bytes % sizeof(float) != 0 ||
+        (config_.dimensions != 0 && static_cast<size_t>(bytes) != config_.dimensions * sizeof(float))) {
+      throw Error(ErrorCode::Corrupt, "item \"" + row.id + "\" has a damaged vector (" +
+                                          std::to_string(bytes) + " bytes)");
+    }
+    row.vector.resize(bytes / sizeof(float));
+    if (bytes > 0) std::memcpy(row.vector.data(), blob, bytes);
+  }
+  row.metadata = reinterpret_cast<const char*>(sqlite3_column_text(s, 3));
+  row.seq = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
+  return row;
+}
+
+std::optional<int64_t> SqliteStore::find_label(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("SELECT label FROM items WHERE id = ?");
+  Resetter r{s.get()};
+  sqlite3_bind_text(s.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+  if (!s.step("find item")) return std::nullopt;
+  return sqlite3_column_int64(s.get(), 0);
+}
+
+std::optional<Row> SqliteStore::find(const std::string& id) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("SELECT label, id, vector, metadata, seq FROM items WHERE id = ?");
+  Resetter r{s.get()};
+  sqlite3_bind_text(s.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+  if (!s.step("read item")) return std::nullopt;
+  return read_row(s.get(), true);
+}
+
+std::optional<Row> SqliteStore::find_by_label(int64_t label) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("SELECT label, id, vector, metadata, seq FROM items WHERE label = ?");
+  Resetter r{s.get()};
+  sqlite3_bind_int64(s.get(), 1, label);
+  if (!s.step("read item")) return std::nullopt;
+  return read_row(s.get(), true);
+}
+
+void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  // Not a cached statement: a callback may itself query the store.
+  Stmt s(db_, with_vectors ? "SELECT label, id, vector, metadata, seq FROM items ORDER BY label"
+                           : "SELECT label, id, NULL, metadata, seq FROM items ORDER BY label");
+  while (s.step("scan items")) fn(read_row(s.get(), with_vectors));
+}
+
+void SqliteStore::scan_since(uint64_t seq, const std::function<void(Row&&)>& fn) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq FROM items WHERE seq > ? ORDER BY label");
+  sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(seq));
+  while (s.step("scan changed items")) fn(read_row(s.get(), true));
+}
+
+std::vector<int64_t> SqliteStore::deletions_since(uint64_t seq) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("SELECT label FROM deletions WHERE seq > ?");
+  Resetter r{s.get()};
+  sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(seq));
+  std::vector<int64_t> out;
+  while (s.step("read deletions")) out.push_back(sqlite3_column_int64(s.get(), 0));
+  return out;
+}
+
+SqliteStore::WriteTxn::WriteTxn(SqliteStore& store) : store_(store), lock_(store.mutex_) {
+  store_.exec("BEGIN IMMEDIATE");
+  try {
+    seq_ = store_.sequence() + 1;
+  } catch (...) {
+    store_.exec("ROLLBACK");
+    throw;
+  }
+}
+
+SqliteStore::WriteTxn::~WriteTxn() {
+  if (done_) return;
+  sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  try {
+    store_.load_config();  // undo an in-memory set_dimensions of the rolled-back write
+  } catch (...) {
+  }
+}
+
+void SqliteStore::WriteTxn::commit() {
+  Stmt& s = store_.stmt("UPDATE quiver_settings SET value = ? WHERE key = 'sequence'");
+  {
+    Resetter r{s.get()};
+    const std::string v = std::to_string(seq_);
+    sqlite3_bind_text(s.get(), 1, v.c_str(), -1, SQLITE_TRANSIENT);
+    s.step("write sequence");
+  }
+  store_.exec("COMMIT");
+  done_ = true;
+}
+
+SqliteStore::ReadTxn::ReadTxn(SqliteStore& store) : store_(store), lock_(store.mutex_) {
+  store_.exec("BEGIN");
+}
+
+SqliteStore::ReadTxn::~ReadTxn() {
+  sqlite3_exec(store_.db_, "COMMIT", nullptr, nullptr, nullptr);
+}
+
+int64_t SqliteStore::insert_row(const std::string& id, const float* vector, size_t dims,
+                                const std::string& metadata, uint64_t seq) {
+  Stmt& s = stmt("INSERT INTO items(id, vector, metadata, seq) VALUES(?, ?, ?, ?)");
+  Resetter r{s.get()};
+  sqlite3_bind_text(s.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(s.get(), 2, vector, static_cast<int>(dims * sizeof(float)), SQLITE_STATIC);
+  sqlite3_bind_text(s.get(), 3, metadata.data(), static_cast<int>(metadata.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s.get(), 4, static_cast<int64_t>(seq));
+  s.step("insert item");
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void SqliteStore::update_row(int64_t label, const float* vector, size_t dims,
+                             const std::string& metadata, uint64_t seq) {
+  Stmt& s = stmt("UPDATE items SET vector = ?, metadata = ?, seq = ? WHERE label = ?");
+  Resetter r{s.get()};
+  sqlite3_bind_blob(s.get(), 1, vector, static_cast<int>(dims * sizeof(float)), SQLITE_STATIC);
+  sqlite3_bind_text(s.get(), 2, metadata.data(), static_cast<int>(metadata.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s.get(), 3, static_cast<int64_t>(seq));
+  sqlite3_bind_int64(s.get(), 4, label);
+  s.step("update item");
+}
+
+void SqliteStore::delete_row(int64_t label, uint64_t seq) {
+  Stmt& del = stmt("DELETE FROM items WHERE label = ?");
+  {
+    Resetter r{del.get()};
+    sqlite3_bind_int64(del.get(), 1, label);
+    del.step("delete item");
+  }
+  Stmt& log = stmt("INSERT OR REPLACE INTO deletions(label, seq) VALUES(?, ?)");
+  Resetter r{log.get()};
+  sqlite3_bind_int64(log.get(), 1, label);
+  sqlite3_bind_int64(log.get(), 2, static_cast<int64_t>(seq));
+  log.step("log deletion");
+}
+
+void SqliteStore::set_dimensions(uint32_t dims) {
+  config_.dimensions = dims;
+  Stmt& s = stmt("UPDATE quiver_settings SET value = ? WHERE key = 'config'");
+  Resetter r{s.get()};
+  const std::string v = config_to_json(config_);
+  sqlite3_bind_text(s.get(), 1, v.c_str(), -1, SQLITE_TRANSIENT);
+  s.step("write settings");
+}
+
+void SqliteStore::trim_deletions(uint64_t up_to_seq) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("DELETE FROM deletions WHERE seq <= ?");
+  Resetter r{s.get()};
+  sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(up_to_seq));
+  s.step("trim deletions");
+}
+
+}  // namespace quiver::store

@@ -1,0 +1,115 @@
+// The SQLite database of one index: the source of truth for items, settings and the sequence
+// number that stamps every committed write. WAL mode, synchronous=FULL: a commit that returned
+// survives a process crash and a power cut.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "quiver/config.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace quiver::store {
+
+struct Row {
+  int64_t label = 0;  // SQLite rowid; never reused (AUTOINCREMENT), doubles as the HNSW label
+  std::string id;
+  std::vector<float> vector;
+  std::string metadata;
+  uint64_t seq = 0;
+};
+
+class SqliteStore {
+ public:
+  static constexpr const char* kFileName = "quiver.db";
+  static constexpr int kSchemaVersion = 1;
+
+  static bool exists(const std::string& folder);
+  // Creates the database with its schema; throws AlreadyExists when one is there.
+  static void create(const std::string& folder, const IndexConfig& config);
+  // Throws NotFound ("Index does not exist"), Corrupt or Io.
+  static std::unique_ptr<SqliteStore> open(const std::string& folder);
+  // Removes the database and its -wal/-shm files.
+  static void destroy(const std::string& folder);
+
+  ~SqliteStore();
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  const IndexConfig& config() const { return config_; }
+  uint64_t sequence();
+  size_t count();
+  // SQLite's PRAGMA data_version: changes when another connection (another process) commits,
+  // never for this connection's own commits.
+  int64_t data_version();
+  // Re-reads the settings (another process may have fixed the dimensions).
+  void reload_config() { load_config(); }
+
+  std::optional<int64_t> find_label(const std::string& id);
+  std::optional<Row> find(const std::string& id);
+  std::optional<Row> find_by_label(int64_t label);
+  // Rows in label (= insertion) order. with_vectors=false leaves Row::vector empty.
+  void scan(const std::function<void(Row&&)>& fn, bool with_vectors = true);
+  void scan_since(uint64_t seq, const std::function<void(Row&&)>& fn);
+  std::vector<int64_t> deletions_since(uint64_t seq);
+
+  // A write transaction (BEGIN IMMEDIATE: one writer at a time, across processes too). The
+  // destructor rolls back unless commit() succeeded.
+  class WriteTxn {
+   public:
+    explicit WriteTxn(SqliteStore& store);
+    ~WriteTxn();
+    uint64_t seq() const { return seq_; }  // the sequence number this write will commit as
+    void commit();
+
+   private:
+    SqliteStore& store_;
+    std::unique_lock<std::recursive_mutex> lock_;
+    uint64_t seq_ = 0;
+    bool done_ = false;
+  };
+
+  // A consistent read snapshot across several calls (deferred read transaction).
+  class ReadTxn {
+   public:
+    explicit ReadTxn(SqliteStore& store);
+    ~ReadTxn();
+
+   private:
+    SqliteStore& store_;
+    std::unique_lock<std::recursive_mutex> lock_;
+  };
+
+  // Only inside a WriteTxn:
+  int64_t insert_row(const std::string& id, const float* vector, size_t dims,
+                     const std::string& metadata, uint64_t seq);
+  void update_row(int64_t label, const float* vector, size_t dims, const std::string& metadata,
+                  uint64_t seq);
+  void delete_row(int64_t label, uint64_t seq);
+  void set_dimensions(uint32_t dims);
+  // Outside transactions: forget deletions that a saved HNSW file already reflects.
+  void trim_deletions(uint64_t up_to_seq);
+
+ private:
+  class Stmt;
+  explicit SqliteStore(sqlite3* db, std::string path);
+  void exec(const char* sql);
+  Stmt& stmt(const char* sql);
+  Row read_row(sqlite3_stmt* s, bool with_vectors);
+  void load_config();
+
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  IndexConfig config_;
+  std::recursive_mutex mutex_;  // one connection shared by worker threads
+  std::vector<std::pair<const char*, std::unique_ptr<Stmt>>> statements_;
+};
+
+}  // namespace quiver::store

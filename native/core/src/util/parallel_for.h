@@ -1,0 +1,50 @@
+// Runs fn(i) for i in [0, n) on all cores. Used for batch HNSW inserts, which hnswlib supports
+// concurrently once capacity is reserved. Single-threaded where threads are unavailable (WASM
+// without pthreads). The first exception thrown by fn is rethrown after all workers stop.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace quiver::util {
+
+template <typename Fn>
+void parallel_for(size_t n, Fn&& fn) {
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  for (size_t i = 0; i < n; ++i) fn(i);
+#else
+  constexpr size_t kChunk = 64;
+  const size_t workers =
+      std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), (n + kChunk - 1) / kChunk);
+  if (workers <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (size_t start; (start = next.fetch_add(kChunk)) < n;) {
+      try {
+        for (size_t i = start, end = std::min(n, start + kChunk); i < end; ++i) fn(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = n;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
+#endif
+}
+
+}  // namespace quiver::util

@@ -1,0 +1,112 @@
+// Runs core work on the libuv thread pool and settles a Promise with the result. Core errors
+// become JS Errors whose `code` is the core's stable code name; nothing here decides policy.
+#pragma once
+
+#include <napi.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "quiver/error.h"
+
+namespace quiver::node {
+
+// A JS Error with `.code` set, built from a core error.
+Napi::Error make_error(Napi::Env env, ErrorCode code, const std::string& message);
+
+// A rejected promise (for input that cannot even be converted, so callers always get a Promise).
+Napi::Value reject(Napi::Env env, ErrorCode code, const std::string& message);
+
+// Shared state kept alive until the work is done: buffers the work reads (typed arrays) and
+// converted inputs.
+struct KeepAlive {
+  std::vector<Napi::Reference<Napi::Value>> refs;
+  std::vector<std::vector<float>> owned_vectors;
+};
+
+template <typename Result>
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  using Work = std::function<Result()>;
+  using ToJs = std::function<Napi::Value(Napi::Env, Result&)>;
+
+  PromiseWorker(Napi::Env env, Work work, ToJs to_js, std::shared_ptr<KeepAlive> keep)
+      : Napi::AsyncWorker(env, "quiverdb"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)),
+        to_js_(std::move(to_js)),
+        keep_(std::move(keep)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      result_ = work_();
+    } catch (const Error& e) {
+      failed_ = true;
+      code_ = e.code();
+      message_ = e.what();
+    } catch (const std::bad_alloc&) {
+      failed_ = true;
+      code_ = ErrorCode::Limit;
+      message_ = "out of memory; insert in smaller batches";
+    } catch (const std::exception& e) {
+      failed_ = true;
+      code_ = ErrorCode::Internal;
+      message_ = std::string("internal error (please report): ") + e.what();
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (failed_) {
+      deferred_.Reject(make_error(env, code_, message_).Value());
+      return;
+    }
+    try {
+      deferred_.Resolve(to_js_(env, result_));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Work work_;
+  ToJs to_js_;
+  std::shared_ptr<KeepAlive> keep_;
+  Result result_{};
+  bool failed_ = false;
+  ErrorCode code_ = ErrorCode::Internal;
+  std::string message_;
+};
+
+struct Unit {};  // result of work that returns nothing
+
+template <typename Result>
+Napi::Value run_async(Napi::Env env, std::function<Result()> work,
+                      std::function<Napi::Value(Napi::Env, Result&)> to_js,
+                      std::shared_ptr<KeepAlive> keep = nullptr) {
+  auto* worker = new PromiseWorker<Result>(env, std::move(work), std::move(to_js), std::move(keep));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();  // the worker deletes itself when done
+  return promise;
+}
+
+inline Napi::Value run_async_void(Napi::Env env, std::function<void()> work,
+                                  std::shared_ptr<KeepAlive> keep = nullptr) {
+  return run_async<Unit>(
+      env,
+      [work = std::move(work)] {
+        work();
+        return Unit{};
+      },
+      [](Napi::Env e, Unit&) { return e.Undefined(); }, std::move(keep));
+}
+
+}  // namespace quiver::node

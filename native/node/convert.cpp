@@ -1,0 +1,88 @@
+#include "convert.h"
+
+#include <cstring>
+
+namespace quiver::node {
+
+std::string to_string(const Napi::Value& v, const char* what) {
+  if (!v.IsString()) throw ConvertError{std::string(what) + " must be a string"};
+  return v.As<Napi::String>().Utf8Value();
+}
+
+VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& what) {
+  VectorView view;
+  if (v.IsUndefined() || v.IsNull()) return view;
+  view.present = true;
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    auto arr = v.As<Napi::Float32Array>();
+    keep.refs.push_back(Napi::Persistent(v));
+    view.data = arr.Data();
+    view.size = arr.ElementLength();
+    return view;
+  }
+  std::vector<float> owned;
+  if (v.IsArray()) {
+    auto arr = v.As<Napi::Array>();
+    owned.resize(arr.Length());
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      Napi::Value e = arr.Get(i);
+      if (!e.IsNumber()) {
+        throw ConvertError{what + "[" + std::to_string(i) + "] is not a number"};
+      }
+      owned[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
+    }
+  } else if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
+    auto arr = v.As<Napi::Float64Array>();
+    owned.assign(arr.Data(), arr.Data() + arr.ElementLength());
+  } else {
+    throw ConvertError{what + " must be a Float32Array or an array of numbers"};
+  }
+  keep.owned_vectors.push_back(std::move(owned));
+  view.data = keep.owned_vectors.back().data();
+  view.size = keep.owned_vectors.back().size();
+  return view;
+}
+
+std::vector<ItemInput> to_items(const Napi::Value& v, KeepAlive& keep) {
+  if (!v.IsArray()) throw ConvertError{"items must be an array"};
+  auto arr = v.As<Napi::Array>();
+  std::vector<ItemInput> items(arr.Length());
+  // owned_vectors must not reallocate while views point into it.
+  keep.owned_vectors.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    Napi::Value e = arr.Get(i);
+    if (!e.IsObject()) throw ConvertError{"items[" + std::to_string(i) + "] must be an object"};
+    auto obj = e.As<Napi::Object>();
+    Napi::Value id = obj.Get("id");
+    if (!id.IsUndefined() && !id.IsNull()) {
+      items[i].id = to_string(id, "item id");
+    }
+    items[i].vector = to_vector(obj.Get("vector"), keep, "vector");
+    Napi::Value metadata = obj.Get("metadata");
+    items[i].metadata_json =
+        metadata.IsUndefined() ? std::string("{}") : to_string(metadata, "metadata (JSON text)");
+  }
+  return items;
+}
+
+std::vector<std::string> to_ids(const Napi::Value& v) {
+  if (!v.IsArray()) throw ConvertError{"ids must be an array of strings"};
+  auto arr = v.As<Napi::Array>();
+  std::vector<std::string> ids(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) ids[i] = to_string(arr.Get(i), "id");
+  return ids;
+}
+
+Napi::Object item_to_js(Napi::Env env, const Item& item) {
+  auto obj = Napi::Object::New(env);
+  obj.Set("id", item.id);
+  auto vec = Napi::Float32Array::New(env, item.vector.size());
+  if (!item.vector.empty()) {
+    std::memcpy(vec.Data(), item.vector.data(), item.vector.size() * sizeof(float));
+  }
+  obj.Set("vector", vec);
+  obj.Set("metadata", item.metadata_json);
+  return obj;
+}
+
+}  // namespace quiver::node

@@ -1,0 +1,29 @@
+// Conversions between JS values and core types. Only type adaptation lives here: a value of
+// the wrong JS type is an INVALID_ARGUMENT; every rule about values is the core's.
+#pragma once
+
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "async_promise.h"
+#include "quiver/item.h"
+
+namespace quiver::node {
+
+// Thrown by converters; turned into a rejected promise by the caller.
+struct ConvertError {
+  std::string message;
+};
+
+std::string to_string(const Napi::Value& v, const char* what);
+// Float32Array: borrowed (kept alive in `keep`); number[] or other typed arrays: converted.
+// undefined/null: a view with present = false.
+VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& what);
+std::vector<ItemInput> to_items(const Napi::Value& v, KeepAlive& keep);
+std::vector<std::string> to_ids(const Napi::Value& v);
+
+Napi::Object item_to_js(Napi::Env env, const Item& item);
+
+}  // namespace quiver::node
