@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm test`: builds what it needs, then runs every suite.
+//   1. the addon and the core's GoogleTest binary (one CMake build, SQLite compiled once)
+//   2. the TypeScript package (dist/)
+//   3. ctest on the core
+//   4. the core tests again under ASan + UBSan (a separate build folder)
+//   5. Vitest: the API contract suite against every backend, plus crash tests
+// --only=cpp|asan|ts runs one part (with the builds it needs).
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const only = (process.argv.find((a) => a.startsWith('--only=')) ?? '').slice('--only='.length);
+const want = (part) => !only || only === part;
+const jobs = String(availableParallelism());
+
+function run(cmd, args, opts = {}) {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`);
+  execFileSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+}
+
+function hasNinja() {
+  try {
+    execFileSync('ninja', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+try {
+  if (want('cpp') || want('ts')) {
+    run(process.execPath, ['scripts/build-native.mjs', '--CDQUIVER_BUILD_TESTS=ON']);
+  }
+  if (want('ts')) run(process.execPath, ['scripts/build-ts.mjs']);
+  if (want('cpp')) run('ctest', ['--test-dir', 'build', '--output-on-failure', '-j', jobs]);
+  if (want('asan')) {
+    const generator = hasNinja() ? ['-G', 'Ninja'] : [];
+    run('cmake', ['-S', '.', '-B', 'build/asan', ...generator, '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
+      '-DQUIVER_SANITIZE=ON', '-DQUIVER_BUILD_TESTS=ON']);
+    run('cmake', ['--build', 'build/asan', '--parallel', jobs]);
+    run('ctest', ['--test-dir', 'build/asan', '--output-on-failure', '-j', jobs], {
+      env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
+    });
+  }
+  if (want('ts')) run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']);
+} catch (err) {
+  console.error(`\nquiver: tests failed (${err.message.split('\n')[0]})`);
+  process.exit(1);
+}
