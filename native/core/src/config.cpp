@@ -2,7 +2,6 @@
 #include "quiver/config.h"
 
 #include <cmath>
-#include <regex>
 
 #include <nlohmann/json.hpp>
 
@@ -34,9 +33,25 @@ int int_field(const json& obj, const char* key, int fallback, int min, int max, 
 
 // Field names become SQLite expression indexes on json_extract(metadata, '$.<name>'), so they
 // are restricted to plain identifiers (dots for nesting) to keep the SQL injection-free.
+bool is_identifier_path(const std::string& name) {
+  bool segment_start = true;
+  for (char c : name) {
+    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    if (c == '.') {
+      if (segment_start) return false;
+      segment_start = true;
+    } else if (alpha || (digit && !segment_start)) {
+      segment_start = false;
+    } else {
+      return false;
+    }
+  }
+  return !name.empty() && !segment_start;
+}
+
 void check_indexed_field(const std::string& name) {
-  static const std::regex kField("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$");
-  if (name.size() > 128 || !std::regex_match(name, kField)) {
+  if (name.size() > 128 || !is_identifier_path(name)) {
     bad("metadata_config.indexed: \"" + name +
         "\" is not a valid field name; use letters, digits and _ (dots for nested fields)");
   }
