@@ -1,0 +1,58 @@
+// Quiver's one error type. The core decides every code and message; this file only gives them a
+// class so that `err instanceof QuiverError` works across backends (native, WASM).
+
+/** The stable error codes of Quiver (the C++ core's `quiver::ErrorCode`). */
+export type QuiverErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'DIMENSION_MISMATCH'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'INVALID_STATE'
+  | 'CORRUPT'
+  | 'IO'
+  | 'BUSY'
+  | 'LIMIT'
+  | 'CLOSED'
+  | 'INTERNAL';
+
+/**
+ * An error raised by Quiver. `code` is stable and meant for programs; `message` is for people and
+ * matches Vectra's wording where Vectra has one (e.g. "Index already exists").
+ */
+export class QuiverError extends Error {
+  /** Machine-readable reason, e.g. `'DIMENSION_MISMATCH'`. */
+  readonly code: QuiverErrorCode;
+
+  constructor(code: QuiverErrorCode, message: string) {
+    super(message);
+    this.name = 'QuiverError';
+    this.code = code;
+  }
+}
+
+/**
+ * Turns an error from a backend (an `Error` with a string `.code`) into a QuiverError with the same
+ * code and message. Anything else (a bug, a user callback's error) passes through untouched.
+ */
+export function toQuiverError(err: unknown): unknown {
+  if (err instanceof QuiverError) return err;
+  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  if (typeof code === 'string') {
+    return new QuiverError(code as QuiverErrorCode, (err as Error).message);
+  }
+  return err;
+}
+
+/** Runs `fn` and rethrows whatever it throws as a QuiverError (see toQuiverError). */
+export async function rewrap<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toQuiverError(err);
+  }
+}
+
+/** The error for a JS-side input that cannot be handed to the core (wrong JS type, cycle...). */
+export function invalidArgument(message: string): QuiverError {
+  return new QuiverError('INVALID_ARGUMENT', message);
+}

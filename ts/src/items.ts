@@ -1,0 +1,69 @@
+// Conversions between Vectra-shaped items and the backend's wire shapes. No validation beyond JS
+// types the core cannot see (ids must be strings, metadata must be JSON); vectors are handed over
+// as given so that a Float32Array reaches the core without a copy.
+
+import type { BackendHit, BackendItem, BackendItemInput, VectorLike } from './backend.js';
+import { invalidArgument } from './errors.js';
+import { toJsonObject } from './json.js';
+import type { IndexItem, IndexItemInput, QueryResult, Vector } from './types.js';
+
+/** Converts one input item; `path` names it in error messages (`'item'`, `'items[3]'`). */
+export function toBackendInput(item: unknown, path: string): BackendItemInput {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    throw invalidArgument(`${path} must be an object like { id?, vector, metadata? }`);
+  }
+  const { id, vector, metadata } = item as IndexItemInput<unknown>;
+  const input: BackendItemInput = {
+    metadata:
+      metadata === undefined || metadata === null
+        ? '{}'
+        : toJsonObject(metadata, `${path}.metadata`),
+  };
+  if (id !== undefined && id !== null) input.id = checkId(id, `${path}.id`);
+  // Anything else than a vector is left for the core to reject ("Vector is required", ...).
+  if (vector !== undefined && vector !== null) input.vector = vector as VectorLike;
+  return input;
+}
+
+/** Checks that an id given by the user is a string (the core validates its content). */
+export function checkId(id: unknown, path: string): string {
+  if (typeof id !== 'string') {
+    throw invalidArgument(
+      `${path} must be a string (got ${id === null ? 'null' : typeof id}); ` +
+        `convert it with String(id)`,
+    );
+  }
+  return id;
+}
+
+/** The item that insertItem/upsertItem resolve to, built from the caller's input. */
+export function insertedItem<T>(input: IndexItemInput<T>, id: string): IndexItem<T> {
+  const vector = input.vector as Vector;
+  return {
+    id,
+    metadata: input.metadata ?? ({} as T),
+    vector: Array.isArray(vector) ? vector : Array.from(vector),
+    norm: norm(vector),
+  };
+}
+
+/** Converts an item read from the backend to Vectra's shape. */
+export function fromBackendItem<T>(item: BackendItem): IndexItem<T> {
+  return {
+    id: item.id,
+    metadata: JSON.parse(item.metadata) as T,
+    vector: Array.from(item.vector),
+    norm: norm(item.vector),
+  };
+}
+
+export function fromBackendHit<T>(hit: BackendHit): QueryResult<T> {
+  return { item: fromBackendItem<T>(hit), score: hit.score, distance: hit.distance };
+}
+
+/** Euclidean norm, accumulated in double precision. */
+export function norm(vector: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
+  return Math.sqrt(sum);
+}

@@ -1,0 +1,37 @@
+// Orders the calls of one LocalIndex. Vectra users often fire calls without awaiting them (its
+// `cancelUpdate()` is even synchronous), e.g. `index.cancelUpdate(); await index.beginUpdate()`.
+// Our calls are asynchronous and the addon runs them on a thread pool, so without ordering the
+// begin could reach the core before the cancel. Rules:
+//   - a write (anything that changes state) starts after every call issued before it has settled;
+//   - a read starts after every write issued before it has settled (read-your-writes), but reads
+//     run concurrently with each other, so parallel queries keep using the core's thread safety.
+
+const ignore = (): void => {};
+
+export class OpQueue {
+  /** Settles when the last write issued so far has settled. */
+  private lastWrite: Promise<void> = Promise.resolve();
+  /** Reads issued since the last write and not yet settled. */
+  private reads = new Set<Promise<void>>();
+
+  /** Runs `fn` once every earlier write has settled. */
+  read<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.lastWrite.then(() => fn());
+    const reads = this.reads;
+    const settled = result.then(ignore, ignore);
+    reads.add(settled);
+    void settled.then(() => reads.delete(settled));
+    return result;
+  }
+
+  /** Runs `fn` once every earlier call (read or write) has settled. */
+  write<T>(fn: () => Promise<T>): Promise<T> {
+    const before: Promise<unknown> =
+      this.reads.size === 0 ? this.lastWrite : Promise.all([this.lastWrite, ...this.reads]);
+    this.reads = new Set();
+    const result = before.then(() => fn());
+    // A failed write must not block the calls queued behind it.
+    this.lastWrite = result.then(ignore, ignore);
+    return result;
+  }
+}

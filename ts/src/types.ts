@@ -1,0 +1,141 @@
+// Public types of LocalIndex. Names and shapes follow Vectra's so that code written against
+// Vectra's `LocalIndex` type-checks unchanged; Quiver's additions are marked as such.
+
+import type { Backend } from './backend.js';
+
+/** A vector: a `Float32Array` is handed to the core without copying. */
+export type Vector = number[] | Float32Array;
+
+/** The metadata value types of Vectra's typings (Quiver stores any JSON value). */
+export type MetadataTypes = number | string | boolean;
+
+/**
+ * A MongoDB-style metadata filter (Pinecone's subset, as in Vectra): field conditions with `$eq`,
+ * `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`, combined with `$and` / `$or`. A bare value is
+ * shorthand for `$eq`; several fields in one object must all match. `$ne`, `$nin` and
+ * `$exists: false` match items that lack the field. Quiver additions: `$exists`, `$not`, `$nor`,
+ * dotted paths into nested objects (`'author.name'`), and string ranges (`$gt: 'b'`).
+ */
+export interface MetadataFilter {
+  $eq?: unknown;
+  $ne?: unknown;
+  $gt?: number | string;
+  $gte?: number | string;
+  $lt?: number | string;
+  $lte?: number | string;
+  $in?: unknown[];
+  $nin?: unknown[];
+  /** Quiver addition: whether the field is present. */
+  $exists?: boolean;
+  /** Quiver addition: negates the operators of a field, e.g. `{ price: { $not: { $gt: 5 } } }`. */
+  $not?: MetadataFilter;
+  $and?: MetadataFilter[];
+  $or?: MetadataFilter[];
+  /** Quiver addition: none of the branches match. */
+  $nor?: MetadataFilter[];
+  [field: string]: unknown;
+}
+
+/** An item as stored in (and returned by) the index. */
+export interface IndexItem<TMetadata = Record<string, MetadataTypes>> {
+  id: string;
+  metadata: TMetadata;
+  /** The vector as given at insertion, read back as 32-bit floats. */
+  vector: number[];
+  /** Euclidean norm of `vector`. */
+  norm: number;
+  /** Vectra's non-indexed-metadata file name; Quiver keeps all metadata in its database. */
+  metadataFile?: string;
+}
+
+/** An item to insert or upsert (Vectra's `Partial<IndexItem>`). */
+export interface IndexItemInput<TMetadata = Record<string, MetadataTypes>> {
+  /** Omitted: a random UUID v4 is assigned. */
+  id?: string;
+  /** Must be JSON-serializable: strings, numbers, booleans, null, arrays, plain objects. */
+  metadata?: TMetadata;
+  /** Required (the type is optional only for Vectra compatibility). */
+  vector?: Vector;
+  /** Ignored: Quiver computes the norm itself. */
+  norm?: number;
+  /** Ignored. */
+  metadataFile?: string;
+}
+
+/** One query hit, best first. */
+export interface QueryResult<TMetadata = Record<string, MetadataTypes>> {
+  item: IndexItem<TMetadata>;
+  /** Higher is better: cosine similarity, dot product (`ip`), or minus the squared L2 distance. */
+  score: number;
+  /** Quiver addition: the engine's distance (1 - cosine, 1 - dot, or squared L2). */
+  distance: number;
+}
+
+/** HNSW graph parameters (Quiver addition). */
+export interface HnswConfig {
+  /** Links per node (default 16). */
+  M?: number;
+  /** Candidate list size while building (default 200). */
+  efConstruction?: number;
+  /** Candidate list size while searching (default 64); can be overridden per query. */
+  efSearch?: number;
+}
+
+/** The distance metric of an index (Quiver addition; Vectra always uses cosine). */
+export type Metric = 'cosine' | 'l2' | 'ip';
+
+/** Options of `LocalIndex.createIndex`. */
+export interface CreateIndexConfig {
+  /** User-visible config version (Vectra's); default 1. */
+  version?: number;
+  /** Replace an existing index instead of failing with "Index already exists". */
+  deleteIfExists?: boolean;
+  /** Vectra's list of metadata fields to index. Accepted and recorded. */
+  metadata_config?: { indexed?: string[] };
+  /** Quiver addition: fixed vector length. Omitted: fixed by the first vector written. */
+  dimensions?: number;
+  /** Quiver addition: default `'cosine'`. */
+  metric?: Metric;
+  /** Quiver addition: HNSW parameters. */
+  hnsw?: HnswConfig;
+}
+
+/** Result of `LocalIndex.getIndexStats`. */
+export interface IndexStats {
+  version: number;
+  metadata_config: { indexed?: string[] };
+  /** Number of committed items. */
+  items: number;
+  /** Quiver addition: vector length (0 until the first vector is written). */
+  dimensions: number;
+  /** Quiver addition. */
+  metric: Metric;
+  /** Quiver addition: the HNSW parameters in effect. */
+  hnsw: Required<HnswConfig>;
+}
+
+/** Options of `LocalIndex.query` (Quiver addition). */
+export interface QueryOptions {
+  /** Number of hits wanted: an integer from 1 to 10000. */
+  topK: number;
+  filter?: MetadataFilter;
+  /** Search-time candidate list size for this query; default: the index's `hnsw.efSearch`. */
+  efSearch?: number;
+}
+
+/** Options of `LocalIndex.insertItems` (Quiver addition). */
+export interface InsertItemsOptions {
+  /** Items per transaction (default 1000). */
+  batchSize?: number;
+  /** Called after each committed batch with the number of items written so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Options of the `LocalIndex` constructor (Quiver addition). */
+export interface LocalIndexOptions {
+  /**
+   * The compiled core to use. Default: the native Node addon. Injected by tests to run the same
+   * suite against every backend (e.g. WASM).
+   */
+  backend?: Backend;
+}
