@@ -1,0 +1,261 @@
+// The WASM binding of the Quiver core (embind). Pure glue, like native/node: it converts JS
+// values to core types and back. C++ exceptions never cross into JS: every call returns
+// {ok: true, value} or {ok: false, code, message}, and the TS backend turns the latter into the
+// same Error with `.code` that the Node addon produces.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "quiver/config.h"
+#include "quiver/index.h"
+
+namespace {
+
+using emscripten::val;
+using quiver::Error;
+using quiver::ErrorCode;
+
+struct TypeError {
+  std::string message;  // wrong JS type: INVALID_ARGUMENT, as in the Node binding
+};
+
+val ok(val value) {
+  val r = val::object();
+  r.set("ok", true);
+  r.set("value", value);
+  return r;
+}
+
+val failure(ErrorCode code, const std::string& message) {
+  val r = val::object();
+  r.set("ok", false);
+  r.set("code", std::string(quiver::code_name(code)));
+  r.set("message", message);
+  return r;
+}
+
+template <typename Fn>
+val guarded(Fn&& fn) {
+  try {
+    return ok(fn());
+  } catch (const TypeError& e) {
+    return failure(ErrorCode::InvalidArgument, e.message);
+  } catch (const Error& e) {
+    return failure(e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    return failure(ErrorCode::Limit, "out of memory; insert in smaller batches");
+  } catch (const std::exception& e) {
+    return failure(ErrorCode::Internal, std::string("internal error (please report): ") + e.what());
+  }
+}
+
+std::string to_string(const val& v, const char* what) {
+  if (!v.isString()) throw TypeError{std::string(what) + " must be a string"};
+  return v.as<std::string>();
+}
+
+bool is_float32_array(const val& v) {
+  return v.instanceof(val::global("Float32Array"));
+}
+
+// Copies a Float32Array / number[] / Float64Array into wasm memory (the heap is separate from
+// JS memory, so a copy is unavoidable here).
+std::vector<float> to_floats(const val& v, const std::string& what) {
+  if (is_float32_array(v) || v.instanceof(val::global("Float64Array"))) {
+    return emscripten::convertJSArrayToNumberVector<float>(v);
+  }
+  if (!val::global("Array").call<bool>("isArray", v)) {
+    throw TypeError{what + " must be a Float32Array or an array of numbers"};
+  }
+  const unsigned n = v["length"].as<unsigned>();
+  std::vector<float> out(n);
+  for (unsigned i = 0; i < n; ++i) {
+    val e = v[i];
+    if (!e.isNumber()) throw TypeError{what + "[" + std::to_string(i) + "] is not a number"};
+    out[i] = static_cast<float>(e.as<double>());
+  }
+  return out;
+}
+
+// Items plus the float storage their views point into.
+struct Items {
+  std::vector<quiver::ItemInput> inputs;
+  std::vector<std::vector<float>> vectors;
+};
+
+Items to_items(const val& arr) {
+  if (!val::global("Array").call<bool>("isArray", arr)) throw TypeError{"items must be an array"};
+  const unsigned n = arr["length"].as<unsigned>();
+  Items items;
+  items.inputs.resize(n);
+  items.vectors.resize(n);
+  for (unsigned i = 0; i < n; ++i) {
+    val e = arr[i];
+    if (e.typeOf().as<std::string>() != "object" || e.isNull()) throw TypeError{"items[" + std::to_string(i) + "] must be an object"};
+    val id = e["id"];
+    if (!id.isUndefined() && !id.isNull()) items.inputs[i].id = to_string(id, "item id");
+    val vector = e["vector"];
+    if (!vector.isUndefined() && !vector.isNull()) {
+      items.vectors[i] = to_floats(vector, "vector");
+      items.inputs[i].vector = {items.vectors[i].data(), items.vectors[i].size(), true};
+    }
+    val metadata = e["metadata"];
+    items.inputs[i].metadata_json =
+        metadata.isUndefined() ? std::string("{}") : to_string(metadata, "metadata (JSON text)");
+  }
+  return items;
+}
+
+val float32_array(const std::vector<float>& v) {
+  // A view of the heap, then a copy: the heap may move when memory grows.
+  return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
+}
+
+val item_to_js(const quiver::Item& item) {
+  val obj = val::object();
+  obj.set("id", item.id);
+  obj.set("vector", float32_array(item.vector));
+  obj.set("metadata", item.metadata_json);
+  return obj;
+}
+
+val ids_to_js(const std::vector<std::string>& ids) {
+  val arr = val::array();
+  for (const auto& id : ids) arr.call<void>("push", id);
+  return arr;
+}
+
+class WasmIndex {
+ public:
+  explicit WasmIndex(std::unique_ptr<quiver::Index> index) : index_(std::move(index)) {}
+
+  val stats() {
+    return guarded([&] {
+      auto s = index_->stats();
+      val obj = val::object();
+      obj.set("config", s.config_json);
+      obj.set("items", static_cast<double>(s.items));
+      obj.set("sequence", static_cast<double>(s.sequence));
+      return obj;
+    });
+  }
+  val beginUpdate() { return guarded([&] { index_->begin_update(); return val::undefined(); }); }
+  val endUpdate() { return guarded([&] { index_->end_update(); return val::undefined(); }); }
+  val cancelUpdate() { return guarded([&] { index_->cancel_update(); return val::undefined(); }); }
+  val insert(val items) {
+    return guarded([&] { Items in = to_items(items); return ids_to_js(index_->insert(in.inputs)); });
+  }
+  val upsert(val items) {
+    return guarded([&] { Items in = to_items(items); return ids_to_js(index_->upsert(in.inputs)); });
+  }
+  val remove(val ids) {
+    return guarded([&] {
+      if (!val::global("Array").call<bool>("isArray", ids)) throw TypeError{"ids must be an array of strings"};
+      std::vector<std::string> list;
+      const unsigned n = ids["length"].as<unsigned>();
+      for (unsigned i = 0; i < n; ++i) list.push_back(to_string(ids[i], "id"));
+      index_->remove(list);
+      return val::undefined();
+    });
+  }
+  val get(val id) {
+    return guarded([&] {
+      auto item = index_->get(to_string(id, "id"));
+      return item ? item_to_js(*item) : val::undefined();
+    });
+  }
+  val list(val filter) {
+    return guarded([&] {
+      auto items = index_->list(filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)"));
+      val arr = val::array();
+      for (const auto& item : items) arr.call<void>("push", item_to_js(item));
+      return arr;
+    });
+  }
+  val query(val vector, val top_k, val filter, val ef_search) {
+    return guarded([&] {
+      std::vector<float> v;
+      quiver::VectorView view;
+      if (!vector.isUndefined() && !vector.isNull()) {
+        v = to_floats(vector, "vector");
+        view = {v.data(), v.size(), true};
+      }
+      if (!top_k.isNumber()) throw TypeError{"topK must be a number"};
+      quiver::QueryOptions options;
+      options.top_k = quiver::validate_top_k(top_k.as<double>());
+      options.filter_json = filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)");
+      if (!ef_search.isUndefined()) {
+        if (!ef_search.isNumber()) throw TypeError{"efSearch must be a number"};
+        const double ef = ef_search.as<double>();
+        options.ef_search = ef >= 0 && ef <= quiver::Limits::kMaxEf ? static_cast<int>(ef) : -1;
+      }
+      auto hits = index_->query(view, options);
+      val arr = val::array();
+      for (const auto& hit : hits) {
+        val obj = item_to_js(hit.item);
+        obj.set("score", hit.score);
+        obj.set("distance", hit.distance);
+        arr.call<void>("push", obj);
+      }
+      return arr;
+    });
+  }
+  val verify() { return guarded([&] { return val(index_->verify()); }); }
+  val close() { return guarded([&] { index_->close(); return val::undefined(); }); }
+
+ private:
+  std::unique_ptr<quiver::Index> index_;
+};
+
+val exists(val folder) {
+  return guarded([&] { return val(quiver::Index::exists(to_string(folder, "folder"))); });
+}
+
+val create(val folder, val config, val delete_if_exists) {
+  return guarded([&] {
+    quiver::Index::create(to_string(folder, "folder"),
+                          quiver::parse_config_json(to_string(config, "config (JSON text)")),
+                          delete_if_exists.as<bool>());
+    return val::undefined();
+  });
+}
+
+val destroy(val folder) {
+  return guarded([&] {
+    quiver::Index::destroy(to_string(folder, "folder"));
+    return val::undefined();
+  });
+}
+
+val open(val folder) {
+  return guarded([&] {
+    auto index = quiver::Index::open(to_string(folder, "folder"));
+    return val(std::make_shared<WasmIndex>(std::move(index)));
+  });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(quiver) {
+  emscripten::class_<WasmIndex>("WasmIndex")
+      .smart_ptr<std::shared_ptr<WasmIndex>>("WasmIndexPtr")
+      .function("stats", &WasmIndex::stats)
+      .function("beginUpdate", &WasmIndex::beginUpdate)
+      .function("endUpdate", &WasmIndex::endUpdate)
+      .function("cancelUpdate", &WasmIndex::cancelUpdate)
+      .function("insert", &WasmIndex::insert)
+      .function("upsert", &WasmIndex::upsert)
+      .function("remove", &WasmIndex::remove)
+      .function("get", &WasmIndex::get)
+      .function("list", &WasmIndex::list)
+      .function("query", &WasmIndex::query)
+      .function("verify", &WasmIndex::verify)
+      .function("close", &WasmIndex::close);
+  emscripten::function("exists", &exists);
+  emscripten::function("create", &create);
+  emscripten::function("destroy", &destroy);
+  emscripten::function("open", &open);
+}
