@@ -4,7 +4,8 @@
 //   2. the TypeScript package (dist/)
 //   3. ctest on the core
 //   4. the core tests again under ASan + UBSan (a separate build folder)
-//   5. Vitest: the API contract suite against every backend, plus crash tests
+//   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
+//      (native addon and WASM), plus crash tests
 // --only=cpp|asan|ts runs one part (with the builds it needs).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -34,7 +35,10 @@ try {
   if (want('cpp') || want('ts')) {
     run(process.execPath, ['scripts/build-native.mjs', '--CDQUIVER_BUILD_TESTS=ON']);
   }
-  if (want('ts')) run(process.execPath, ['scripts/build-ts.mjs']);
+  if (want('ts')) {
+    run(process.execPath, ['scripts/build-wasm.mjs']);
+    run(process.execPath, ['scripts/build-ts.mjs']);
+  }
   if (want('cpp')) run('ctest', ['--test-dir', 'build', '--output-on-failure', '-j', jobs]);
   if (want('asan')) {
     const generator = hasNinja() ? ['-G', 'Ninja'] : [];

@@ -1,6 +1,22 @@
-// Public entry point of quiverdb.
+// Public entry point of quiverdb in Node: the native addon, or the WASM build when the addon
+// cannot be loaded.
 
-export { LocalIndex } from './local-index.js';
+import type { Backend } from './backend.js';
+import { nodeDefaultBackend } from './backends/node-default.js';
+import { LocalIndex as BaseLocalIndex } from './local-index.js';
+import type { MetadataTypes } from './types.js';
+
+/** {@inheritDoc BaseLocalIndex} Backed by the native addon (WASM fallback with a warning). */
+export class LocalIndex<
+  TMetadata extends Record<string, MetadataTypes> = Record<string, MetadataTypes>,
+> extends BaseLocalIndex<TMetadata> {
+  protected static override defaultBackend(): Backend {
+    return nodeDefaultBackend;
+  }
+}
+
+export { nodeBackend } from './backends/node.js';
+export { wasmNodeBackend } from './backends/wasm-node.js';
 export { QuiverError } from './errors.js';
 export type { QuiverErrorCode } from './errors.js';
 export type {

@@ -4,7 +4,6 @@
 // filters, sizes): those errors come from the core, with its codes and messages.
 
 import type { Backend, BackendIndex, BackendItemInput, VectorLike } from './backend.js';
-import { nodeBackend } from './backends/node.js';
 import { QuiverError, invalidArgument, rewrap } from './errors.js';
 import {
   checkId,
@@ -63,7 +62,19 @@ export class LocalIndex<
   constructor(folderPath: string, indexName?: string, options?: LocalIndexOptions) {
     this._folderPath = folderPath;
     this._indexName = indexName ?? 'index.json';
-    this.backend = options?.backend ?? nodeBackend;
+    this.backend = options?.backend ?? (this.constructor as typeof LocalIndex).defaultBackend();
+  }
+
+  /**
+   * The backend used when none is injected. Each entry point ("quiverdb", "quiverdb/wasm",
+   * "quiverdb/browser") exports a subclass that overrides this, so that this file never imports
+   * platform code (the browser bundle must not pull in the Node addon loader).
+   */
+  protected static defaultBackend(): Backend {
+    throw new QuiverError(
+      'INVALID_ARGUMENT',
+      'no backend: import LocalIndex from "quiverdb", "quiverdb/wasm" or "quiverdb/browser", or pass { backend }',
+    );
   }
 
   /** The folder holding the index. */

@@ -153,12 +153,6 @@ void SqliteStore::destroy(const std::string& folder) {
 SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {
   sqlite3_busy_timeout(db_, 5000);
   sqlite3_extended_result_codes(db_, 1);
-#ifdef __EMSCRIPTEN__
-  // Emscripten's filesystems have no shared memory for the WAL index (-shm); in exclusive
-  // locking mode SQLite keeps it on the heap instead. One connection per file is all a WASM
-  // instance has anyway; the browser glue keeps other tabs out with a Web Lock.
-  exec("PRAGMA locking_mode=EXCLUSIVE");
-#endif
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=OFF");
 }

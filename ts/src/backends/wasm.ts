@@ -1,0 +1,172 @@
+// A Backend over the core compiled to WebAssembly (wasm/binding.cpp). The module answers every
+// call synchronously with {ok, value} or {ok: false, code, message}; this file turns those into
+// Promises and QuiverErrors, and asks the injected storage to make writes durable. Platform I/O
+// (real folders in Node, IndexedDB in browsers, cross-tab locks) lives in the storage, never here.
+
+import type { Backend, BackendHit, BackendIndex, BackendItem, BackendItemInput, BackendStats, VectorLike } from '../backend.js';
+import { QuiverError, type QuiverErrorCode } from '../errors.js';
+
+/** What every binding call returns: C++ exceptions never cross into JS. */
+export type WasmResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+
+/** An open index inside the module (an embind handle). */
+export interface WasmIndexHandle {
+  stats(): WasmResult<BackendStats>;
+  beginUpdate(): WasmResult<void>;
+  endUpdate(): WasmResult<void>;
+  cancelUpdate(): WasmResult<void>;
+  insert(items: BackendItemInput[]): WasmResult<string[]>;
+  upsert(items: BackendItemInput[]): WasmResult<string[]>;
+  remove(ids: string[]): WasmResult<void>;
+  get(id: string): WasmResult<BackendItem | undefined>;
+  list(filter: string): WasmResult<BackendItem[]>;
+  query(vector: VectorLike, topK: number, filter: string, efSearch: number): WasmResult<BackendHit[]>;
+  verify(): WasmResult<string>;
+  close(): WasmResult<void>;
+}
+
+/** The module built by scripts/build-wasm.mjs (its embind exports plus Emscripten's FS). */
+export interface WasmModule {
+  exists(folder: string): WasmResult<boolean>;
+  create(folder: string, config: string, deleteIfExists: boolean): WasmResult<void>;
+  destroy(folder: string): WasmResult<void>;
+  open(folder: string): WasmResult<WasmIndexHandle>;
+  // Emscripten's virtual filesystem; typed loosely because only storage adapters touch it.
+  FS: any;
+}
+
+/** Where an index's files live and how they become durable, per platform. */
+export interface WasmStorage {
+  /**
+   * The path inside the module's filesystem for the user's folder name, with any persisted
+   * files loaded into it (browser: mount and read IndexedDB). Called before every folder-level
+   * call and before open.
+   */
+  attach(module: WasmModule, folder: string): Promise<string>;
+  /** Makes what was written under `path` durable; resolves only once it is (browser: IDB sync). */
+  persist(module: WasmModule, path: string): Promise<void>;
+  /** Called when nothing uses the folder any more (browser: unmount). */
+  detach?(module: WasmModule, path: string): Promise<void>;
+  /**
+   * Claims the folder for one open index at a time across tabs/workers; resolves to its release,
+   * or rejects with BUSY when another context holds it.
+   */
+  claim?(folder: string): Promise<() => void>;
+}
+
+function unwrap<T>(result: WasmResult<T>): T {
+  if (result.ok) return result.value;
+  throw new QuiverError(result.code as QuiverErrorCode, result.message);
+}
+
+class WasmIndex implements BackendIndex {
+  private released = false;
+
+  constructor(
+    private readonly module: WasmModule,
+    private readonly storage: WasmStorage,
+    private readonly handle: WasmIndexHandle,
+    private readonly path: string,
+    private readonly release: () => void,
+  ) {}
+
+  // Writes resolve only after the storage has made them durable.
+  private async write<T>(fn: () => WasmResult<T>): Promise<T> {
+    const value = unwrap(fn());
+    await this.storage.persist(this.module, this.path);
+    return value;
+  }
+
+  async stats() { return unwrap(this.handle.stats()); }
+  async beginUpdate() { unwrap(this.handle.beginUpdate()); }
+  endUpdate() { return this.write(() => this.handle.endUpdate()); }
+  async cancelUpdate() { unwrap(this.handle.cancelUpdate()); }
+  insert(items: BackendItemInput[]) { return this.write(() => this.handle.insert(items)); }
+  upsert(items: BackendItemInput[]) { return this.write(() => this.handle.upsert(items)); }
+  remove(ids: string[]) { return this.write(() => this.handle.remove(ids)); }
+  async get(id: string) { return unwrap(this.handle.get(id)); }
+  async list(filter: string) { return unwrap(this.handle.list(filter)); }
+  async query(vector: VectorLike, topK: number, filter: string, efSearch: number) {
+    return unwrap(this.handle.query(vector, topK, filter, efSearch));
+  }
+  verify() { return this.write(() => this.handle.verify()); }
+
+  async close(): Promise<void> {
+    // close() saves the HNSW graph file, so it is a write too; the core makes it idempotent.
+    try {
+      await this.write(() => this.handle.close());
+    } finally {
+      if (!this.released) {
+        this.released = true;
+        this.release();
+        await this.storage.detach?.(this.module, this.path);
+      }
+    }
+  }
+}
+
+/**
+ * A Backend over a WASM module. `load` is called once, on first use; `storage` adapts the
+ * platform (see node-wasm.ts and browser/idb-storage.ts).
+ */
+export function createWasmBackend(
+  name: string,
+  load: () => Promise<WasmModule>,
+  storage: WasmStorage,
+): Backend {
+  let module: Promise<WasmModule> | undefined;
+  const getModule = (): Promise<WasmModule> => (module ??= load());
+
+  // Runs a folder-level call with the folder attached, persisting after writes.
+  async function onFolder<T>(folder: string, write: boolean, fn: (m: WasmModule, path: string) => WasmResult<T>): Promise<T> {
+    const m = await getModule();
+    const path = await storage.attach(m, folder);
+    try {
+      const value = unwrap(fn(m, path));
+      if (write) await storage.persist(m, path);
+      return value;
+    } finally {
+      await storage.detach?.(m, path);
+    }
+  }
+
+  return {
+    name,
+    exists: (folder) => onFolder(folder, false, (m, path) => m.exists(path)),
+    async create(folder, config, deleteIfExists) {
+      const release = (await storage.claim?.(folder)) ?? (() => {});
+      try {
+        await onFolder(folder, true, (m, path) => m.create(path, config, deleteIfExists));
+      } finally {
+        release();
+      }
+    },
+    async destroy(folder) {
+      const release = (await storage.claim?.(folder)) ?? (() => {});
+      try {
+        await onFolder(folder, true, (m, path) => m.destroy(path));
+      } finally {
+        release();
+      }
+    },
+    async open(folder) {
+      const release = (await storage.claim?.(folder)) ?? (() => {});
+      try {
+        const m = await getModule();
+        const path = await storage.attach(m, folder);
+        try {
+          const handle = unwrap(m.open(path));
+          // Opening may rebuild and save the graph file: make that durable too.
+          await storage.persist(m, path);
+          return new WasmIndex(m, storage, handle, path, release);
+        } catch (err) {
+          await storage.detach?.(m, path);
+          throw err;
+        }
+      } catch (err) {
+        release();
+        throw err;
+      }
+    },
+  };
+}

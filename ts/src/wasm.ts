@@ -1,0 +1,20 @@
+// Entry point "quiverdb/wasm": the core compiled to WebAssembly, in Node, with the index in a real
+// folder on disk. Same API, results and errors as "quiverdb"; no compiler needed at install.
+
+import type { Backend } from './backend.js';
+import { wasmNodeBackend } from './backends/wasm-node.js';
+import { LocalIndex as BaseLocalIndex } from './local-index.js';
+import type { MetadataTypes } from './types.js';
+
+/** {@inheritDoc BaseLocalIndex} Backed by the WASM build of the core. */
+export class LocalIndex<
+  TMetadata extends Record<string, MetadataTypes> = Record<string, MetadataTypes>,
+> extends BaseLocalIndex<TMetadata> {
+  protected static override defaultBackend(): Backend {
+    return wasmNodeBackend;
+  }
+}
+
+export { wasmNodeBackend } from './backends/wasm-node.js';
+export { QuiverError } from './errors.js';
+export type * from './types.js';
