@@ -44,7 +44,7 @@ void Index::Impl::load_cache() {
     config = store->config();
     applied_seq = store->sequence();
     metadata.clear();
-    store->scan([&](store::Row&& row) { metadata.emplace(row.label, parse_stored_metadata(row)); },
+    store->scan([&](store::Row&& row) { metadata.set(row.label, parse_stored_metadata(row)); },
                 /*with_vectors=*/false);
     if (config.dimensions == 0) {
       open_report = "empty index: no graph yet";
@@ -84,7 +84,7 @@ void Index::Impl::catch_up(uint64_t from_seq) {
   }
   std::vector<store::Row> rows;
   store->scan_since(from_seq, [&](store::Row&& row) {
-    metadata[row.label] = parse_stored_metadata(row);
+    metadata.set(row.label, parse_stored_metadata(row));
     rows.push_back(std::move(row));
   });
   add_rows(*graph, rows);

@@ -258,7 +258,7 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
     graph->prepare(final_upserts[i].second->vector.data(), prepared.data());
     graph->upsert(final_upserts[i].first, prepared.data());
   });
-  for (auto& [label, item] : final_upserts) metadata[label] = std::move(item->metadata);
+  for (auto& [label, item] : final_upserts) metadata.set(label, std::move(item->metadata));
 }
 
 // ---- reads ----
@@ -276,8 +276,8 @@ std::vector<Item> Index::list(const std::string& filter_json) const {
   std::vector<Item> out;
   impl_->store->scan([&](store::Row&& row) {
     if (!filter.empty()) {
-      auto it = impl_->metadata.find(static_cast<uint64_t>(row.label));
-      if (it == impl_->metadata.end() || !filter.matches(it->second)) return;
+      const nlohmann::json* doc = impl_->metadata.find(static_cast<uint64_t>(row.label));
+      if (!doc || !filter.matches(*doc)) return;
     }
     out.push_back(Item{std::move(row.id), std::move(row.vector), std::move(row.metadata)});
   });

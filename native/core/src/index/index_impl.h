@@ -32,7 +32,7 @@ struct Index::Impl {
   std::unique_ptr<store::SqliteStore> store;
   IndexConfig config;
   std::unique_ptr<ann::HnswGraph> graph;  // null while the index has no dimensions
-  query::MetadataMap metadata;
+  query::MetadataStore metadata;
   uint64_t applied_seq = 0;  // the graph and metadata reflect the store up to this write
   uint64_t saved_seq = 0;    // the graph file on disk reflects this write
   size_t unsaved_changes = 0;

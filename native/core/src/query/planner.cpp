@@ -9,26 +9,26 @@ namespace {
 constexpr size_t kSampleSize = 1000;
 // Below this many estimated matches an exact scan of the matches beats a filtered graph walk.
 constexpr size_t kExactScanMatches = 5000;
-constexpr size_t kMaxWidenedEf = 4096;
 
-double estimate_selectivity(const MetadataMap& metadata, const Filter& filter) {
-  if (metadata.empty()) return 0.0;
-  const size_t step = std::max<size_t>(1, metadata.size() / kSampleSize);
-  size_t seen = 0, hits = 0, i = 0;
-  for (const auto& [label, doc] : metadata) {
-    if (i++ % step != 0) continue;
+double estimate_selectivity(const MetadataStore& metadata, const Filter& filter) {
+  const size_t n = metadata.size();
+  if (n == 0) return 0.0;
+  const size_t step = std::max<size_t>(1, n / kSampleSize);
+  size_t seen = 0, hits = 0;
+  for (size_t i = 0; i < n; i += step) {
     ++seen;
-    if (filter.matches(doc)) ++hits;
+    if (filter.matches(metadata.doc_at(i))) ++hits;
   }
-  return seen ? static_cast<double>(hits) / seen : 0.0;
+  return static_cast<double>(hits) / seen;
 }
 
-std::vector<ann::Neighbor> exact_scan(const ann::HnswGraph& graph, const MetadataMap& metadata,
+std::vector<ann::Neighbor> exact_scan(const ann::HnswGraph& graph, const MetadataStore& metadata,
                                       const Filter& filter, const float* query, size_t k) {
   std::vector<ann::Neighbor> heap;  // max-heap on distance: the worst kept result on top
   auto worse = [](const ann::Neighbor& a, const ann::Neighbor& b) { return a.distance < b.distance; };
-  for (const auto& [label, doc] : metadata) {
-    if (!filter.matches(doc)) continue;
+  for (size_t i = 0, n = metadata.size(); i < n; ++i) {
+    if (!filter.matches(metadata.doc_at(i))) continue;
+    const uint64_t label = metadata.label_at(i);
     const float d = graph.distance_to(query, label);
     if (heap.size() < k) {
       heap.push_back({d, label});
@@ -45,7 +45,7 @@ std::vector<ann::Neighbor> exact_scan(const ann::HnswGraph& graph, const Metadat
 
 }  // namespace
 
-PlanResult plan_and_search(const ann::HnswGraph& graph, const MetadataMap& metadata,
+PlanResult plan_and_search(const ann::HnswGraph& graph, const MetadataStore& metadata,
                            const Filter& filter, const float* query, size_t k, size_t ef) {
   PlanResult result;
   if (filter.empty()) {
@@ -61,14 +61,13 @@ PlanResult plan_and_search(const ann::HnswGraph& graph, const MetadataMap& metad
     return result;
   }
   const std::function<bool(uint64_t)> allow = [&](uint64_t label) {
-    auto it = metadata.find(label);
-    return it != metadata.end() && filter.matches(it->second);
+    const nlohmann::json* doc = metadata.find(label);
+    return doc && filter.matches(*doc);
   };
-  const size_t base = std::max(ef, k);
-  const size_t widened = std::min(std::max(base, static_cast<size_t>(base / selectivity)),
-                                  std::max(base, kMaxWidenedEf));
+  // No ef widening: hnswlib's filtered search keeps walking (through filtered-out nodes too)
+  // until it holds ef *matching* candidates, so it already adapts to the selectivity.
   result.plan = Plan::FilteredHnsw;
-  result.neighbors = graph.search(query, k, widened, &allow);
+  result.neighbors = graph.search(query, k, std::max(ef, k), &allow);
   if (result.neighbors.size() < k) {
     // The sample overestimated the matches; only an exact scan can promise k results now.
     result.plan = Plan::ExactScan;

@@ -8,19 +8,13 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
-#include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ann/hnsw_graph.h"
 #include "query/filter.h"
+#include "query/metadata_store.h"
 
 namespace quiver::query {
-
-// Parsed metadata of every live item, by label: what filters are evaluated against.
-using MetadataMap = std::unordered_map<uint64_t, nlohmann::json>;
 
 enum class Plan { Hnsw, FilteredHnsw, ExactScan };
 
@@ -30,7 +24,7 @@ struct PlanResult {
   double estimated_selectivity = 1.0;
 };
 
-PlanResult plan_and_search(const ann::HnswGraph& graph, const MetadataMap& metadata,
+PlanResult plan_and_search(const ann::HnswGraph& graph, const MetadataStore& metadata,
                            const Filter& filter, const float* prepared_query, size_t k, size_t ef);
 
 }  // namespace quiver::query
