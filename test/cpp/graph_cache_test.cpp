@@ -48,8 +48,10 @@ double recall_at_10(Index& index, const std::vector<std::vector<float>>& data,
 class GraphCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    data_ = test::clustered(4000, kDims, 20, 7);
-    queries_ = test::clustered(100, kDims, 20, 7);  // same centres, fresh noise
+    // Queries are held-out points of the same distribution (same cluster centres).
+    data_ = test::clustered(4100, kDims, 20, 7);
+    queries_.assign(data_.end() - 100, data_.end());
+    data_.resize(4000);
     folder_ = dir_.sub("idx");
     Index::create(folder_, test::config(Metric::L2, kDims), /*delete_if_exists=*/true);
     auto index = Index::open(folder_);
