@@ -5,7 +5,8 @@ export default defineConfig({
   // .mts, .tsx and .jsx only.
   oxc: { include: /\.([cm]?ts|[jt]sx)$/ },
   test: {
-    include: ['test/ts/**/*.test.ts'],
+    // test/browser drives a real headless Chromium (playwright-core) against the built dist/.
+    include: ['test/ts/**/*.test.ts', 'test/browser/**/*.test.ts'],
     // Child processes rather than worker threads: each test file gets its own copy of the native
     // addon, and a crash in the core takes down one file, not the runner.
     pool: 'forks',

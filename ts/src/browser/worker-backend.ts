@@ -1,0 +1,207 @@
+// The default backend of quiverdb/browser on a page: the same core and storage as the in-thread
+// backend, running in a dedicated module worker so that a large insert or a rebuild never freezes
+// the page. Each call is one message to the worker and one reply; errors keep their `.code`.
+
+import type {
+  Backend,
+  BackendHit,
+  BackendIndex,
+  BackendItem,
+  BackendItemInput,
+  BackendStats,
+  VectorLike,
+} from '../backend.js';
+import { QuiverError, type QuiverErrorCode } from '../errors.js';
+import type { BrowserBackendOptions } from './in-thread.js';
+import type { BackendOp, Call, IndexOp, Request, Response } from './rpc.js';
+
+/** Options of {@link createWorkerBackend}. */
+export interface WorkerBackendOptions extends BrowserBackendOptions {
+  /**
+   * Creates the worker, for apps whose bundler needs its own syntax or that host `worker.js`
+   * elsewhere. Default: `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`,
+   * which Vite, webpack 5 and Parcel recognise and bundle.
+   */
+  createWorker?: () => Worker;
+}
+
+/** A backend whose core runs in a dedicated worker. */
+export interface WorkerBackend extends Backend {
+  /**
+   * Stops the worker now. Calls in flight and later calls on indexes it had open reject with
+   * CLOSED (writes whose promise had resolved are in IndexedDB); the next backend-level call
+   * (e.g. a new LocalIndex's first call) starts a fresh worker.
+   */
+  terminate(): void;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/** One worker and the calls waiting for its replies. */
+class Connection {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Set once the worker is gone; every call then rejects with it. */
+  failure: QuiverError | undefined;
+
+  constructor(options: WorkerBackendOptions) {
+    this.worker = options.createWorker
+      ? options.createWorker()
+      : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (event: MessageEvent<Response>) => this.settle(event.data);
+    this.worker.onerror = (event: ErrorEvent) => {
+      // Every call is answered with a reply, even a failed one: an error event means the worker
+      // itself is broken (usually worker.js or a module it imports could not be loaded).
+      event.preventDefault();
+      const detail = event.message || 'worker.js or one of its imports could not be loaded';
+      this.fail(new QuiverError('INTERNAL', `quiverdb: the worker failed: ${detail}`));
+    };
+    this.worker.onmessageerror = () => {
+      this.fail(new QuiverError('INTERNAL', 'quiverdb: a reply from the worker could not be read'));
+    };
+    const { wasmUrl, wasmBinary, durability } = options;
+    const init: Request = {
+      kind: 'init',
+      options: {
+        // Relative URLs mean relative to the page, not to the worker's script.
+        ...(wasmUrl !== undefined ? { wasmUrl: new URL(String(wasmUrl), location.href).href } : {}),
+        ...(wasmBinary !== undefined ? { wasmBinary } : {}),
+        ...(durability !== undefined ? { durability } : {}),
+      },
+    };
+    this.worker.postMessage(init);
+  }
+
+  call(call: Call): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        // Cloned, not transferred: the caller keeps its Float32Arrays usable.
+        this.worker.postMessage({ ...call, id } satisfies Request);
+      } catch (err) {
+        // Only values the structured clone cannot copy (functions, symbols...) end up here; the
+        // in-thread backend rejects them as INVALID_ARGUMENT too.
+        this.pending.delete(id);
+        const reason = err instanceof Error ? err.message : String(err);
+        reject(
+          new QuiverError('INVALID_ARGUMENT', `cannot pass this value to the core: ${reason}`),
+        );
+      }
+    });
+  }
+
+  fail(error: QuiverError): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.worker.terminate();
+    for (const { reject } of this.pending.values()) reject(error);
+    this.pending.clear();
+  }
+
+  private settle(response: Response): void {
+    const waiting = this.pending.get(response.id);
+    if (!waiting) return;
+    this.pending.delete(response.id);
+    if (response.ok) {
+      waiting.resolve(response.value);
+      return;
+    }
+    const { name, message, code } = response.error;
+    if (code === undefined) {
+      const error = new Error(message);
+      error.name = name;
+      waiting.reject(error);
+    } else {
+      waiting.reject(new QuiverError(code as QuiverErrorCode, message));
+    }
+  }
+}
+
+class RemoteIndex implements BackendIndex {
+  constructor(
+    private readonly connection: Connection,
+    private readonly handle: number,
+  ) {}
+
+  private call<T>(op: IndexOp, ...args: unknown[]): Promise<T> {
+    return this.connection.call({ kind: 'index', handle: this.handle, op, args }) as Promise<T>;
+  }
+
+  stats() {
+    return this.call<BackendStats>('stats');
+  }
+  beginUpdate() {
+    return this.call<void>('beginUpdate');
+  }
+  endUpdate() {
+    return this.call<void>('endUpdate');
+  }
+  cancelUpdate() {
+    return this.call<void>('cancelUpdate');
+  }
+  insert(items: BackendItemInput[]) {
+    return this.call<string[]>('insert', items);
+  }
+  upsert(items: BackendItemInput[]) {
+    return this.call<string[]>('upsert', items);
+  }
+  remove(ids: string[]) {
+    return this.call<void>('remove', ids);
+  }
+  get(id: string) {
+    return this.call<BackendItem | undefined>('get', id);
+  }
+  list(filter: string) {
+    return this.call<BackendItem[]>('list', filter);
+  }
+  query(vector: VectorLike, topK: number, filter: string, efSearch: number) {
+    return this.call<BackendHit[]>('query', vector, topK, filter, efSearch);
+  }
+  verify() {
+    return this.call<string>('verify');
+  }
+  async close() {
+    // A terminated worker took the index (and its lock) with it: nothing is left to close.
+    if (!this.connection.failure) await this.call<void>('close');
+  }
+}
+
+/**
+ * A backend running the WASM core in a dedicated module worker (name "browser-worker"): the
+ * page's thread only sends messages, so it stays responsive during large writes. The worker is
+ * started on first use; all indexes opened through this backend share it. Vectors are copied to
+ * the worker, and results' vectors are transferred back without copying.
+ */
+export function createWorkerBackend(options: WorkerBackendOptions = {}): WorkerBackend {
+  let connection: Connection | undefined;
+  const connect = (): Connection => {
+    if (!connection || connection.failure) connection = new Connection(options);
+    return connection;
+  };
+  const call = (op: BackendOp, ...args: unknown[]) => connect().call({ kind: 'backend', op, args });
+
+  return {
+    name: 'browser-worker',
+    exists: (folder) => call('exists', folder) as Promise<boolean>,
+    create: (folder, config, deleteIfExists) =>
+      call('create', folder, config, deleteIfExists) as Promise<void>,
+    destroy: (folder) => call('destroy', folder) as Promise<void>,
+    async open(folder) {
+      const c = connect();
+      const handle = (await c.call({ kind: 'backend', op: 'open', args: [folder] })) as number;
+      return new RemoteIndex(c, handle);
+    },
+    terminate() {
+      connection?.fail(
+        new QuiverError('CLOSED', 'the quiverdb worker was terminated; open the index again'),
+      );
+      connection = undefined;
+    },
+  };
+}
