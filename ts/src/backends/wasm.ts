@@ -115,7 +115,12 @@ export function createWasmBackend(
   storage: WasmStorage,
 ): Backend {
   let module: Promise<WasmModule> | undefined;
-  const getModule = (): Promise<WasmModule> => (module ??= load());
+  // A failed load is not cached: the next call tries again (e.g. after a network hiccup).
+  const getModule = (): Promise<WasmModule> =>
+    (module ??= load().catch((err: unknown) => {
+      module = undefined;
+      throw err;
+    }));
 
   // Runs a folder-level call with the folder attached, persisting after writes.
   async function onFolder<T>(folder: string, write: boolean, fn: (m: WasmModule, path: string) => WasmResult<T>): Promise<T> {
