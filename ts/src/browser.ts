@@ -44,12 +44,4 @@ export type { WorkerBackend, WorkerBackendOptions } from './browser/worker-backe
 export { QuiverError } from './errors.js';
 export type { QuiverErrorCode } from './errors.js';
 export type * from './types.js';
-export type {
-  Backend,
-  BackendHit,
-  BackendIndex,
-  BackendItem,
-  BackendItemInput,
-  BackendStats,
-  VectorLike,
-} from './backend.js';
+export type * from './backend.js';

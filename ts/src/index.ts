@@ -19,27 +19,5 @@ export { nodeBackend } from './backends/node.js';
 export { wasmNodeBackend } from './backends/wasm-node.js';
 export { QuiverError } from './errors.js';
 export type { QuiverErrorCode } from './errors.js';
-export type {
-  CreateIndexConfig,
-  HnswConfig,
-  IndexItem,
-  IndexItemInput,
-  IndexStats,
-  InsertItemsOptions,
-  LocalIndexOptions,
-  MetadataFilter,
-  MetadataTypes,
-  Metric,
-  QueryOptions,
-  QueryResult,
-  Vector,
-} from './types.js';
-export type {
-  Backend,
-  BackendHit,
-  BackendIndex,
-  BackendItem,
-  BackendItemInput,
-  BackendStats,
-  VectorLike,
-} from './backend.js';
+export type * from './types.js';
+export type * from './backend.js';

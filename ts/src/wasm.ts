@@ -17,4 +17,6 @@ export class LocalIndex<
 
 export { wasmNodeBackend } from './backends/wasm-node.js';
 export { QuiverError } from './errors.js';
+export type { QuiverErrorCode } from './errors.js';
 export type * from './types.js';
+export type * from './backend.js';
