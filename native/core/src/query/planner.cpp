@@ -1,7 +1,10 @@
 #include "query/planner.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
+
+#include "util/parallel_for.h"
 
 namespace quiver::query {
 namespace {
@@ -26,8 +29,13 @@ std::vector<ann::Neighbor> exact_scan(const ann::HnswGraph& graph, const Metadat
                                       const Filter& filter, const float* query, size_t k) {
   std::vector<ann::Neighbor> heap;  // max-heap on distance: the worst kept result on top
   auto worse = [](const ann::Neighbor& a, const ann::Neighbor& b) { return a.distance < b.distance; };
-  for (size_t i = 0, n = metadata.size(); i < n; ++i) {
-    if (!filter.matches(metadata.doc_at(i))) continue;
+  // Evaluating the filter on every item dominates the cost: spread it over the cores (each
+  // index writes only its own byte), then score the matches.
+  const size_t n = metadata.size();
+  std::vector<uint8_t> match(n);
+  util::parallel_for(n, [&](size_t i) { match[i] = filter.matches(metadata.doc_at(i)) ? 1 : 0; });
+  for (size_t i = 0; i < n; ++i) {
+    if (!match[i]) continue;
     const uint64_t label = metadata.label_at(i);
     const float d = graph.distance_to(query, label);
     if (heap.size() < k) {
