@@ -10,7 +10,7 @@ import type { Backend } from '../../ts/src/backend.js';
 import { QuiverError, type QuiverErrorCode } from '../../ts/src/errors.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
 import type { CreateIndexConfig, IndexItemInput, MetadataFilter } from '../../ts/src/types.js';
-import { type AnyMetadata, backends, createLocalIndex } from './backends.js';
+import { type AnyMetadata, backends, createLocalIndex, storesInFolders } from './backends.js';
 import { expectQuiverError, expectUnchanged, makeTempDir, snapshot } from './helpers.js';
 
 type Index = LocalIndex<AnyMetadata>;
@@ -74,7 +74,8 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
       expect(await index.isIndexCreated()).toBe(false);
       await index.createIndex();
       expect(await index.isIndexCreated()).toBe(true);
-      expect(existsSync(index.folderPath)).toBe(true);
+      // A real folder on disk where the backend has one (IndexedDB has no folders).
+      if (storesInFolders(backend)) expect(existsSync(index.folderPath)).toBe(true);
       expect(await index.getIndexStats()).toMatchObject({
         version: 1,
         metadata_config: {},
@@ -138,7 +139,7 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         await expectQuiverError(call(), 'NOT_FOUND', 'Index does not exist');
       }
       expect(await index.isIndexCreated()).toBe(false);
-      expect(existsSync(index.folderPath)).toBe(false);
+      if (storesInFolders(backend)) expect(existsSync(index.folderPath)).toBe(false);
     });
 
     test('deleteIndex removes the index; the instance can create it again', async () => {

@@ -215,7 +215,7 @@ function once(fn: () => void): () => void {
  * escaped), loaded when first used and written back after every write. Mounts are
  * reference-counted: exists/create/destroy mount briefly, an open index keeps its mount until
  * closed. `claim` takes the Web Lock `quiverdb:<folder>` so that one tab or worker at a time
- * has the index open; others get BUSY.
+ * has the index open (LocalIndex instances on this same storage share it); others get BUSY.
  */
 export function createIdbStorage(durability: IdbDurability = 'strict'): WasmStorage {
   const mounts = new WeakMap<WasmModule, Map<string, Mounted>>();
@@ -309,7 +309,46 @@ export function createIdbStorage(durability: IdbDurability = 'strict'): WasmStor
     }
   }
 
-  return { attach, persist, detach: (module, path) => unref(module, path, true), claim };
+  // Several LocalIndex instances on one backend share its module, hence one in-memory copy of
+  // the files: like two connections in one Node process, they may have the same index open. So
+  // the context-wide lock is taken once per storage and reference-counted; other backends in
+  // this context and other tabs/workers still get BUSY.
+  const shared = new Map<string, { count: number; lock: Promise<() => void> }>();
+  async function sharedClaim(folder: string): Promise<() => void> {
+    const path = mountPath(folder);
+    let entry = shared.get(path);
+    if (!entry) {
+      // Stored before awaiting, so that concurrent claims wait for the same lock.
+      const created = { count: 0, lock: claim(folder) };
+      shared.set(path, created);
+      created.lock.catch(() => {
+        if (shared.get(path) === created) shared.delete(path);
+      });
+      entry = created;
+    }
+    const held = entry;
+    held.count++;
+    let release: () => void;
+    try {
+      release = await held.lock;
+    } catch (err) {
+      held.count--;
+      throw err;
+    }
+    return once(() => {
+      if (--held.count === 0) {
+        if (shared.get(path) === held) shared.delete(path);
+        release();
+      }
+    });
+  }
+
+  return {
+    attach,
+    persist,
+    detach: (module, path) => unref(module, path, true),
+    claim: sharedClaim,
+  };
 }
 
 /** Unmounts and closes the mount's IndexedDB connection (IDBFS would keep it open forever). */
