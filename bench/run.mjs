@@ -1,5 +1,15 @@
-// `npm run bench`: the benchmark suite's entry point. For now it runs the first benchmark only.
-// Flags: --quick (sift5k + 10,000 generated vectors), --n=<count> (generated vector count).
-import { cli } from './first.mjs';
+// `npm run bench` (repo root) or `npm --prefix bench run bench`: the peer benchmark suite.
+// Installs the bench package on first use, then runs suite.mjs. Only Node built-ins are
+// imported statically: bench/node_modules may not exist yet.
+// Flags: --quick, --repeats=N, --engines=a,b, --datasets=a,b, --readme, --timeout=MIN
+// (see bench/README.md).
+import { ensureInstalled } from './lib/setup.mjs';
 
+try {
+  ensureInstalled();
+} catch (error) {
+  console.error(`bench: ${error.message}`);
+  process.exit(1);
+}
+const { cli } = await import('./suite.mjs');
 await cli(process.argv.slice(2));

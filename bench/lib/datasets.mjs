@@ -27,6 +27,38 @@ function streams(seed) {
 }
 
 export const CLUSTERED_DEFAULTS = { dimensions: 128, clusters: 100, sigma: 0.25, seed: 42 };
+export const UNIFORM_DEFAULTS = { dimensions: 128, seed: 42 };
+
+// Names carry the dimension only when it is not the default 128, so existing cache files keep
+// their names.
+const nameOf = (kind, count, dimensions) =>
+  dimensions === 128 ? `${kind}-${count}` : `${kind}-${count}-d${dimensions}`;
+
+/**
+ * The name and recipe of a clustered dataset, without generating it: the recipe is the cache
+ * key of its files, so a cached 1,000,000-vector dataset is found without regenerating it.
+ */
+export function clusteredSpec(options) {
+  const { count, queryCount, dimensions, clusters, sigma, seed } = {
+    ...CLUSTERED_DEFAULTS,
+    ...options,
+  };
+  return {
+    name: nameOf('clustered', count, dimensions),
+    recipe:
+      `clustered d=${dimensions} n=${count} queries=${queryCount} clusters=${clusters} ` +
+      `sigma=${sigma} seed=${seed}`,
+  };
+}
+
+/** The name and recipe of a uniform dataset (see clusteredSpec). */
+export function uniformSpec(options) {
+  const { count, queryCount, dimensions, seed } = { ...UNIFORM_DEFAULTS, ...options };
+  return {
+    name: nameOf('uniform', count, dimensions),
+    recipe: `uniform d=${dimensions} n=${count} queries=${queryCount} range=[-1,1] seed=${seed}`,
+  };
+}
 
 /**
  * Clustered data, the shape real embeddings have (topics).
@@ -57,10 +89,7 @@ export function generateClustered(options) {
   };
 
   return {
-    name: `clustered-${count}`,
-    recipe:
-      `clustered d=${dimensions} n=${count} queries=${queryCount} clusters=${clusters} ` +
-      `sigma=${sigma} seed=${seed}`,
+    ...clusteredSpec(options),
     dimensions,
     count,
     base: sample(rng.base, count),
@@ -73,7 +102,8 @@ export function generateClustered(options) {
  * Uniform data: every component uniform in [-1, 1] (base stream seed + 1, queries seed + 2).
  * The hardest case for ANN search (no structure to exploit); useful as a worst case.
  */
-export function generateUniform({ count, queryCount, dimensions = 128, seed = 42 }) {
+export function generateUniform(options) {
+  const { count, queryCount, dimensions, seed } = { ...UNIFORM_DEFAULTS, ...options };
   const rng = streams(seed);
   const sample = (uniform, n) => {
     const out = new Float32Array(n * dimensions);
@@ -81,8 +111,7 @@ export function generateUniform({ count, queryCount, dimensions = 128, seed = 42
     return out;
   };
   return {
-    name: `uniform-${count}`,
-    recipe: `uniform d=${dimensions} n=${count} queries=${queryCount} range=[-1,1] seed=${seed}`,
+    ...uniformSpec(options),
     dimensions,
     count,
     base: sample(rng.base, count),

@@ -1,77 +1,86 @@
-// Benchmark adapter for Quiver. Engines share this small shape so a peer suite can run the same
-// measurements against other libraries:
-//   build(dataset, metric, params) -> creates the index (untimed); insert(items, options) -> timed
-//   by the caller; search(vector, k, efSearch) -> integer ids, best first; reopen(); close().
-// Item ids are the row numbers as strings, so results map straight back to ground-truth ids.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// Quiver through its public package API only: "quiverdb" (native addon) and "quiverdb/wasm"
+// (the same core compiled to WebAssembly, storing to a real folder). Both share one adapter.
+// Item ids are row numbers as strings, so hits map straight back to ground-truth ids.
 import { join } from 'node:path';
 import { row } from '../datasets.mjs';
 
-/** Imports the built package, or explains how to build it. */
-export async function loadQuiver() {
-  try {
-    return await import('quiverdb');
-  } catch (error) {
-    throw new Error(
-      `cannot load quiverdb (${error.message}).\n` +
-        'Build it first: npm run build (native addon + dist/).',
-    );
-  }
-}
+const dbFolder = (folder) => join(folder, 'index');
 
-export async function createQuiverEngine() {
-  const { LocalIndex } = await loadQuiver();
-  const root = await mkdtemp(join(tmpdir(), 'quiver-bench-'));
-  const folder = join(root, 'index');
-  let index = new LocalIndex(folder);
-
+function quiverEngine({ id, label, specifier, threads, pickBackend }) {
   return {
-    name: 'quiverdb',
-    folder,
+    id,
+    label,
+    kind: 'hnsw',
+    metrics: ['cosine', 'l2', 'ip'],
+    threads,
+    persists:
+      'every insertItems batch is a SQLite (WAL, synchronous=FULL) commit before the call ' +
+      'resolves; the HNSW graph file (a rebuildable cache) is written at close()',
 
-    async create(dimensions, metric, hnsw) {
-      await index.createIndex({ version: 1, deleteIfExists: true, dimensions, metric, hnsw });
+    async load() {
+      try {
+        const module = await import(specifier);
+        // Pinning the backend means a missing addon fails loudly instead of the default entry
+        // point quietly falling back to WASM and being reported as native.
+        return { LocalIndex: module.LocalIndex, options: pickBackend(module) };
+      } catch (error) {
+        throw new Error(
+          `cannot load ${specifier} (${error.message}); run npm run build at the repo root`,
+        );
+      }
     },
 
-    /** Row views, not copies: a Float32Array is handed to the core without copying. */
-    items(dataset) {
+    /** Row views, not copies: a Float32Array goes to the core without copying. */
+    prepareItems(api, dataset) {
       return Array.from({ length: dataset.count }, (_, i) => ({
         id: String(i),
         vector: row(dataset.base, dataset.dimensions, i),
       }));
     },
 
-    async insert(items, { batchSize, onProgress }) {
-      await index.insertItems(items, { batchSize, onProgress });
+    prepareQueries(api, dataset, limit) {
+      return Array.from({ length: limit }, (_, i) => row(dataset.queries, dataset.dimensions, i));
     },
 
-    /** Raw hits, for sanity checks on the result shape. */
-    async query(vector, topK, efSearch) {
-      return index.query(vector, { topK, efSearch });
+    async create(api, { folder, dimensions, metric, hnsw, batchSize }) {
+      const index = new api.LocalIndex(dbFolder(folder), undefined, api.options);
+      await index.createIndex({ version: 1, deleteIfExists: true, dimensions, metric, hnsw });
+      return {
+        insert: (items, onProgress) => index.insertItems(items, { batchSize, onProgress }),
+        persist: async () => {}, // already durable: each batch committed before insertItems resolved
+        close: () => index.close(),
+      };
     },
 
-    async search(vector, topK, efSearch) {
-      const hits = await index.query(vector, { topK, efSearch });
-      return hits.map((hit) => Number(hit.item.id));
-    },
-
-    async count() {
-      return (await index.getIndexStats()).items;
-    },
-
-    /** Closes and reopens the folder; resolves once the index has answered a query. */
-    async reopen(probe) {
-      await index.close();
-      const started = performance.now();
-      index = new LocalIndex(folder);
-      await index.query(probe, { topK: 1 });
-      return performance.now() - started;
-    },
-
-    async close() {
-      await index.close();
-      await rm(root, { recursive: true, force: true });
+    async open(api, { folder }) {
+      const index = new api.LocalIndex(dbFolder(folder), undefined, api.options);
+      let efSearch = 64;
+      return {
+        setEf: async (ef) => {
+          efSearch = ef;
+        },
+        search: async (vector, topK) => {
+          const hits = await index.query(vector, { topK, efSearch });
+          return hits.map((hit) => Number(hit.item.id));
+        },
+        close: () => index.close(),
+      };
     },
   };
 }
+
+export const quiverNative = quiverEngine({
+  id: 'quiverdb',
+  label: 'Quiver (native)',
+  specifier: 'quiverdb',
+  threads: 'all cores (parallel addPoint)',
+  pickBackend: (module) => ({ backend: module.nodeBackend }),
+});
+
+export const quiverWasm = quiverEngine({
+  id: 'quiverdb-wasm',
+  label: 'Quiver (WASM)',
+  specifier: 'quiverdb/wasm',
+  threads: '1 (WASM build without threads)',
+  pickBackend: () => undefined,
+});
