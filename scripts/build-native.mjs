@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { hasNinja } from './has-ninja.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
@@ -29,13 +31,4 @@ try {
     'quiverdb: the native addon could not be built (see above); quiverdb will use its WASM build. ' +
       'Install a C++17 compiler, CMake and nlohmann-json, then run `npm run build:native` for full speed.',
   );
-}
-
-function hasNinja() {
-  try {
-    execFileSync('ninja', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -12,6 +12,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { hasNinja } from './has-ninja.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = (process.argv.find((a) => a.startsWith('--only=')) ?? '').slice('--only='.length);
 const want = (part) => !only || only === part;
@@ -20,15 +22,6 @@ const jobs = String(availableParallelism());
 function run(cmd, args, opts = {}) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
   execFileSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
-}
-
-function hasNinja() {
-  try {
-    execFileSync('ninja', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 try {

@@ -3,37 +3,31 @@
 // Promises and QuiverErrors, and asks the injected storage to make writes durable. Platform I/O
 // (real folders in Node, IndexedDB in browsers, cross-tab locks) lives in the storage, never here.
 
-import type { Backend, BackendHit, BackendIndex, BackendItem, BackendItemInput, BackendStats, VectorLike } from '../backend.js';
+import type { Backend, BackendIndex, BackendItemInput, VectorLike } from '../backend.js';
 import { QuiverError, type QuiverErrorCode } from '../errors.js';
 
 /** What every binding call returns: C++ exceptions never cross into JS. */
 export type WasmResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
-/** An open index inside the module (an embind handle). */
-export interface WasmIndexHandle {
-  stats(): WasmResult<BackendStats>;
-  beginUpdate(): WasmResult<void>;
-  endUpdate(): WasmResult<void>;
-  cancelUpdate(): WasmResult<void>;
-  insert(items: BackendItemInput[]): WasmResult<string[]>;
-  upsert(items: BackendItemInput[]): WasmResult<string[]>;
-  remove(ids: string[]): WasmResult<void>;
-  get(id: string): WasmResult<BackendItem | undefined>;
-  list(filter: string): WasmResult<BackendItem[]>;
-  query(vector: VectorLike, topK: number, filter: string, efSearch: number): WasmResult<BackendHit[]>;
-  verify(): WasmResult<string>;
-  close(): WasmResult<void>;
-}
+/**
+ * The synchronous, status-returning form of a Promise-returning contract: what the embind glue
+ * exposes for each method of `T`. Derived from backend.ts so the two can never drift apart.
+ */
+type Synchronous<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => WasmResult<R>
+    : never;
+};
 
-/** The module built by scripts/build-wasm.mjs (its embind exports plus Emscripten's FS). */
-export interface WasmModule {
-  exists(folder: string): WasmResult<boolean>;
-  create(folder: string, config: string, deleteIfExists: boolean): WasmResult<void>;
-  destroy(folder: string): WasmResult<void>;
+/** An open index inside the module (an embind handle): BackendIndex, synchronously. */
+export type WasmIndexHandle = Synchronous<BackendIndex>;
+
+/** The module built by scripts/build-wasm.mjs: Backend's calls (open returns a handle) + FS. */
+export type WasmModule = Omit<Synchronous<Omit<Backend, 'name'>>, 'open'> & {
   open(folder: string): WasmResult<WasmIndexHandle>;
   // Emscripten's virtual filesystem; typed loosely because only storage adapters touch it.
   FS: any;
-}
+};
 
 /** Where an index's files live and how they become durable, per platform. */
 export interface WasmStorage {
