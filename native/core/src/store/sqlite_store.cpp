@@ -291,7 +291,7 @@ Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
     out.assign(p, static_cast<size_t>(sqlite3_column_bytes(s, col)));
   };
   text(1, "an id", row.id);
-  if (with_vectors) {
+  {  // checked even when not copied: open's scan is what finds a damaged row first
     const int type = sqlite3_column_type(s, 2);
     if (type != SQLITE_BLOB) throw damaged("a vector", type_name(type) + " instead of a blob");
     const void* blob = sqlite3_column_blob(s, 2);
@@ -301,8 +301,10 @@ Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
       throw damaged("a vector", "of " + std::to_string(bytes) + " bytes (the index has " +
                                     std::to_string(config_.dimensions) + " dimensions)");
     }
-    row.vector.resize(static_cast<size_t>(bytes) / sizeof(float));
-    std::memcpy(row.vector.data(), blob, static_cast<size_t>(bytes));
+    if (with_vectors) {
+      row.vector.resize(static_cast<size_t>(bytes) / sizeof(float));
+      std::memcpy(row.vector.data(), blob, static_cast<size_t>(bytes));
+    }
   }
   text(3, "metadata", row.metadata);
   const int seq_type = sqlite3_column_type(s, 4);
@@ -341,8 +343,9 @@ std::optional<Row> SqliteStore::find_by_label(int64_t label) {
 void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   // Not a cached statement: a callback may itself query the store.
-  Stmt s(db_, with_vectors ? "SELECT label, id, vector, metadata, seq FROM items ORDER BY label"
-                           : "SELECT label, id, NULL, metadata, seq FROM items ORDER BY label");
+  // The vector column is read (and checked) either way: it sits before metadata in the record,
+  // so SQLite reads its bytes anyway.
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq FROM items ORDER BY label");
   while (s.step("scan items")) fn(read_row(s.get(), with_vectors));
 }
 
