@@ -206,7 +206,10 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
     const auto on_disk = ann::HnswGraph::file_seq(graph_path, config.metric, config.dimensions);
     // A file "from the future" (beyond the committed sequence: a database restored from a
     // backup) is not newer, it is wrong.
-    if (!replace_unusable_file && on_disk && *on_disk >= applied_seq && *on_disk <= store->sequence()) {
+    // After a rebuild (replace_unusable_file) the file we found bad may carry our own sequence
+    // number, so only a strictly newer one (another process saved since) is kept then.
+    const uint64_t newest_kept = replace_unusable_file ? applied_seq + 1 : applied_seq;
+    if (on_disk && *on_disk >= newest_kept && *on_disk <= store->sequence()) {
       saved_seq = applied_seq;
       unsaved_changes = 0;
       return;
