@@ -264,6 +264,7 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
 // ---- reads ----
 
 std::optional<Item> Index::get(const std::string& id) const {
+  index::check_id(id);  // the same rule as writes: an id that cannot be stored is an error
   auto lock = lock_for_read(*impl_);
   auto row = impl_->store->find(id);
   if (!row) return std::nullopt;
