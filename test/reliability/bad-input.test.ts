@@ -252,6 +252,8 @@ const cases: Case[] = [
   { name: 'missing: getItem', run: (i) => i.getItem('a'), code: 'NOT_FOUND', message: /Index does not exist/, target: 'missing' },
   { name: 'missing: insertItem', run: (i) => i.insertItem(item({})), code: 'NOT_FOUND', target: 'missing' },
   { name: 'missing: queryItems', run: (i) => i.queryItems(V, 1), code: 'NOT_FOUND', target: 'missing' },
+  { name: 'missing: loadIndexData', run: (i) => i.loadIndexData(), code: 'NOT_FOUND', target: 'missing' },
+  { name: 'missing: getIndexStats', run: (i) => i.getIndexStats(), code: 'NOT_FOUND', target: 'missing' },
   { name: 'missing: createIndex with a bad config', run: (i) => i.createIndex(any({ dimensions: NaN })), code: IA, target: 'missing' },
   { name: 'missing: createIndex with an unknown key', run: (i) => i.createIndex(any({ shards: 4 })), code: IA, target: 'missing' },
 ];
@@ -325,6 +327,11 @@ function closedCases(): Case[] {
     ['createIndex', (i) => i.createIndex({ version: 1, deleteIfExists: true })],
     ['deleteIndex', (i) => i.deleteIndex()],
     ['verify', (i) => i.verify()],
+    ['isIndexCreated', (i) => i.isIndexCreated()],
+    ['loadIndexData', (i) => i.loadIndexData()],
+    ['endUpdate', (i) => i.endUpdate()],
+    ['cancelUpdate', (i) => i.cancelUpdate()],
+    ['deleteItems', (i) => i.deleteItems(['a'])],
   ];
   return calls.map(([name, run]) => ({ name: `closed: ${name}`, run, code: 'CLOSED' as const, target: 'closed' as const }));
 }
@@ -426,6 +433,20 @@ describe.each(backends)('bad input on the $name backend', (backend: Backend) => 
         await populate(true);
       }
     }
+  });
+
+  test('NUL and any valid Unicode inside metadata (values and keys) round-trip exactly', async () => {
+    // Ids may not hold NUL (see the table); metadata travels as JSON text, where NUL is escaped.
+    const index = createLocalIndex(backend, join(tmp.path, 'round-trip'));
+    await index.createIndex({ version: 1, dimensions: 3 });
+    const metadata = { 'k\u0000ey': 'a\u0000b', emoji: '\u{1F600}', accents: 'caf\u00e9' };
+    await index.insertItem({ id: 'caf\u00e9 \u{1F600}', vector: V, metadata });
+    const got = await index.getItem('caf\u00e9 \u{1F600}');
+    expect(got?.metadata).toEqual(metadata);
+    expect((await index.listItemsByMetadata({ 'k\u0000ey': 'a\u0000b' })).map((x) => x.id)).toEqual([
+      'caf\u00e9 \u{1F600}',
+    ]);
+    await index.close();
   });
 
   test('the core still works after the whole table', async () => {
