@@ -3,6 +3,7 @@
 // both bindings use.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -156,6 +157,19 @@ TEST_F(IdRules, DeepMetadataFilterAndConfigAreLimitNotACrash) {
   EXPECT_EQ(failure_of([&] { index_->insert({input("no", v_, nested_object(Limits::kMaxJsonDepth + 1))}); }).code,
             ErrorCode::Limit);
   EXPECT_EQ(index_->list().size(), 1u);
+}
+
+TEST(FolderRules, NulOrEmptyFolderIsRejectedNotTruncated) {
+  TempDir dir;
+  const std::string with_nul = dir.sub("a") + std::string("\0b", 2);
+  EXPECT_EQ(failure_of([&] { Index::create(with_nul, IndexConfig{}, false); }).code,
+            ErrorCode::InvalidArgument);
+  EXPECT_EQ(failure_of([&] { Index::open(with_nul); }).code, ErrorCode::InvalidArgument);
+  EXPECT_EQ(failure_of([&] { Index::exists(with_nul); }).code, ErrorCode::InvalidArgument);
+  EXPECT_EQ(failure_of([&] { Index::destroy(with_nul); }).code, ErrorCode::InvalidArgument);
+  EXPECT_EQ(failure_of([&] { Index::create("", IndexConfig{}, false); }).code,
+            ErrorCode::InvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(dir.sub("a")));  // nothing was created at the cut path
 }
 
 TEST(Failures, OneMappingForEveryException) {

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { QuiverError, type QuiverErrorCode } from '../../ts/src/errors.js';
+import { stringifyWithoutRecursion } from '../../ts/src/json.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
 import type { IndexItemInput } from '../../ts/src/types.js';
 import { type AnyMetadata, backends, createLocalIndex, storesInFolders } from '../ts/backends.js';
@@ -344,6 +345,20 @@ function folderHashes(folder: string): Record<string, string> {
   }
   return out;
 }
+
+test('the serializer used past JSON.stringify\'s depth writes exactly what JSON.stringify writes', () => {
+  const sparse: unknown[] = [1];
+  sparse[3] = 'x';
+  const values: object[] = [
+    {},
+    [],
+    { a: 1, b: 'two', c: [true, false, null], d: { e: -0, f: 1.5e-7, g: undefined }, h: [undefined] },
+    { 'odd "key"\n': 'caf\u00e9 \u{1F600} \u0000', nested: [[[{ x: [] }]]] },
+    sparse,
+    nested(50),
+  ];
+  for (const value of values) expect(stringifyWithoutRecursion(value)).toBe(JSON.stringify(value));
+});
 
 test('the table has at least 100 cases, each with a unique name', () => {
   expect(cases.length).toBeGreaterThanOrEqual(100);

@@ -117,9 +117,9 @@ function check(root: object, rootPath: string): void {
 
 /**
  * JSON.stringify's output for a value that check() accepted, built with an explicit stack. Only
- * used when JSON.stringify itself runs out of stack.
+ * used when JSON.stringify itself runs out of stack (exported for its test).
  */
-function stringifyWithoutRecursion(root: object): string {
+export function stringifyWithoutRecursion(root: object): string {
   const out: string[] = [];
   const stack: { node: object; keys: string[] | null; next: number; wrote: boolean }[] = [];
   const open = (node: object): void => {
