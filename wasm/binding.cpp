@@ -73,7 +73,7 @@ std::vector<float> to_floats(const val& v, const std::string& what) {
   for (unsigned i = 0; i < n; ++i) {
     val e = v[i];
     if (!e.isNumber()) quiver::api::wrong_type(what + "[" + std::to_string(i) + "]", "a number");
-    out[i] = static_cast<float>(e.as<double>());
+    out[i] = quiver::api::to_float32(e.as<double>());
   }
   return out;
 }

@@ -32,11 +32,12 @@ VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& w
       if (!e.IsNumber()) {
         api::wrong_type(what + "[" + std::to_string(i) + "]", "a number");
       }
-      owned[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
+      owned[i] = api::to_float32(e.As<Napi::Number>().DoubleValue());
     }
   } else if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
     auto arr = v.As<Napi::Float64Array>();
-    owned.assign(arr.Data(), arr.Data() + arr.ElementLength());
+    owned.resize(arr.ElementLength());
+    for (size_t i = 0; i < owned.size(); ++i) owned[i] = api::to_float32(arr.Data()[i]);
   } else {
     api::wrong_type(what, "a Float32Array or an array of numbers");
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,14 @@ namespace quiver::api {
 // holds a lone surrogate (half of a broken pair: it has no UTF-8 form, so storing it would
 // change it). Bindings read strings as UTF-16 and always come through here.
 std::string text_from_utf16(const char16_t* units, size_t size, const std::string& what);
+
+// A JS number as a float32 vector component. Beyond float's range it becomes +-infinity (which
+// the core then rejects as not finite) rather than the undefined behaviour of a plain cast.
+inline float to_float32(double value) {
+  if (value > std::numeric_limits<float>::max()) return std::numeric_limits<float>::infinity();
+  if (value < -std::numeric_limits<float>::max()) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(value);  // NaN stays NaN (and is rejected by the core)
+}
 
 // The error for a JS value of the wrong type, e.g. wrong_type("topK", "a number").
 [[noreturn]] void wrong_type(const std::string& what, const std::string& expected);
