@@ -6,7 +6,7 @@
 //   dist/wasm/quiver-node.cjs + quiver-node.wasm  Node (CommonJS, real files via NODERAWFS)
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +21,9 @@ const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_
 
 await run(process.execPath, [join(root, 'scripts', 'fetch-deps.mjs')], { cwd: root });
 
-// emcc must never see /usr/include (glibc headers would leak into the build): give it a folder
-// holding only the header-only libraries it needs.
-const include = join(out, 'include');
-if (!existsSync(join(include, 'nlohmann', 'json.hpp'))) {
-  mkdirSync(include, { recursive: true });
-  cpSync('/usr/include/nlohmann', join(include, 'nlohmann'), { recursive: true });
-}
+// emcc must never see /usr/include (glibc headers would leak into the build): its include
+// folders hold only the fetched, pinned header-only libraries (hnswlib, nlohmann/json).
+const include = join(root, 'third_party', 'nlohmann');
 
 const common = ['-O2', '-fwasm-exceptions', '-msimd128'];
 const cxxFlags = [...common, '-std=c++17', '-DNO_MANUAL_VECTORIZATION', '-DNDEBUG',
