@@ -6,7 +6,8 @@
 //   2. QUIVERDB_FORCE_WASM=1 gives the same answers from the WASM build;
 //   3. without the prebuilt binary the install step says it falls back to WASM (no compiler), and
 //      the package still gives the same answers, with its one-line warning.
-// Dependencies come from npm's cache (--offline): the project's own `npm ci` put them there.
+// Dependencies come from npm's cache where it has them (--prefer-offline: the project's own
+// `npm ci` put the tarballs there; package metadata may still come from the registry).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,7 +70,7 @@ beforeAll(() => {
   copyFileSync(join(root, 'test', 'pkg', 'consumer-check.mjs'), join(consumer, 'check.mjs'));
   installLog = execFileSync(
     join(bin, 'npm'),
-    ['install', '--offline', '--foreground-scripts', '--no-audit', '--no-fund', tarball],
+    ['install', '--prefer-offline', '--foreground-scripts', '--no-audit', '--no-fund', tarball],
     { cwd: consumer, env: bareEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
 }, 600_000);
