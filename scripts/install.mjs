@@ -56,7 +56,9 @@ function useWasm(why) {
 
 const fromSource =
   existsSync(join(root, '.git')) || process.env.npm_config_build_from_source === 'true';
-const found = fromSource ? { why: 'building from source was asked for (source checkout or --build-from-source)' } : prebuilt();
+const found = fromSource
+  ? { why: 'this is a source checkout or --build-from-source was given' }
+  : prebuilt();
 
 if (found.path) {
   console.log(`quiverdb: using the prebuilt native addon ${relative(root, found.path)} (nothing to compile)`);
@@ -67,7 +69,7 @@ if (found.path) {
   } else {
     try {
       execFileSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { stdio: 'inherit', cwd: root });
-      console.log(`quiverdb: using the native addon compiled from source (${found.why})`);
+      console.log(`quiverdb: using the native addon compiled from source because ${found.why}`);
     } catch {
       useWasm(`${found.why} and compiling it from source failed (see above)`);
     }
