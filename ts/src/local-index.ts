@@ -92,6 +92,11 @@ export class LocalIndex<
   /**
    * Creates the index folder and database, then opens it. Rejects with ALREADY_EXISTS
    * ("Index already exists") unless `deleteIfExists` is set.
+   *
+   * @example
+   * ```ts
+   * await index.createIndex({ dimensions: 384, metric: 'cosine', hnsw: { M: 16 } });
+   * ```
    */
   createIndex(config: CreateIndexConfig = { version: 1 }): Promise<void> {
     // Converted up front (a cycle, BigInt or NaN rejects here, as a Promise, before anything is
@@ -229,6 +234,14 @@ export class LocalIndex<
    * {@link LocalIndex.batchInsertItems}): if a batch fails, earlier batches stay committed.
    * Inside a staged update, the batches are staged instead of committed. Metadata is converted
    * for all items first, so an item with non-JSON metadata rejects the call before any write.
+   *
+   * @example
+   * ```ts
+   * const ids = await index.insertItems(items, {
+   *   batchSize: 5000,
+   *   onProgress: (done, total) => console.log(`${done}/${total}`),
+   * });
+   * ```
    */
   async insertItems(
     items: IndexItemInput<TMetadata>[],
@@ -291,6 +304,12 @@ export class LocalIndex<
   /**
    * The `topK` items most similar to `vector` (optionally only those matching `filter`), best
    * first. `topK` must be an integer from 1 to 10000.
+   *
+   * @example
+   * ```ts
+   * const hits = await index.queryItems(embedding, 10, { year: { $gte: 2020 }, lang: 'en' });
+   * for (const { item, score } of hits) console.log(score.toFixed(3), item.id, item.metadata);
+   * ```
    */
   queryItems<TItemMetadata extends TMetadata = TMetadata>(
     vector: Vector,
