@@ -29,6 +29,6 @@ try {
   if (!ifPossible) throw err;
   console.warn(
     'quiverdb: the native addon could not be built (see above); quiverdb will use its WASM build. ' +
-      'Install a C++17 compiler, CMake and nlohmann-json, then run `npm run build:native` for full speed.',
+      'Install a C++17 compiler and CMake, then run `npm run build:native` for full speed.',
   );
 }

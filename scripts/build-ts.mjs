@@ -9,6 +9,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// As the "prepare" script (--prepare): `npm pack`/`npm publish` run prepare right after prepack,
+// which has just built dist/ (scripts/prepack.mjs); building it twice only costs time.
+if (process.argv.includes('--prepare') && ['pack', 'publish'].includes(process.env.npm_command ?? '')) {
+  console.log('build-ts: dist/ was built by prepack');
+  process.exit(0);
+}
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 const builds = [

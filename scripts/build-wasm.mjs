@@ -6,7 +6,7 @@
 //   dist/wasm/quiver-node.cjs + quiver-node.wasm  Node (CommonJS, real files via NODERAWFS)
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +21,9 @@ const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_
 
 await run(process.execPath, [join(root, 'scripts', 'fetch-deps.mjs')], { cwd: root });
 
-// emcc must never see /usr/include (glibc headers would leak into the build): give it a folder
-// holding only the header-only libraries it needs.
-const include = join(out, 'include');
-if (!existsSync(join(include, 'nlohmann', 'json.hpp'))) {
-  mkdirSync(include, { recursive: true });
-  cpSync('/usr/include/nlohmann', join(include, 'nlohmann'), { recursive: true });
-}
+// emcc must never see /usr/include (glibc headers would leak into the build): its include
+// folders hold only the fetched, pinned header-only libraries (hnswlib, nlohmann/json).
+const include = join(root, 'third_party', 'nlohmann');
 
 const common = ['-O2', '-fwasm-exceptions', '-msimd128'];
 const cxxFlags = [...common, '-std=c++17', '-DNO_MANUAL_VECTORIZATION', '-DNDEBUG',
@@ -95,12 +91,29 @@ const targets = [
     flags: ['-sENVIRONMENT=node', '-sNODERAWFS=1', '-sNODEJS_CATCH_EXIT=0', '-sNODEJS_CATCH_REJECTION=0'] },
 ];
 mkdirSync(dist, { recursive: true });
+// A link is skipped when its outputs are newer than every object and were linked with the same
+// flags and objects (a stamp in build/wasm): packing right after `npm test` then costs nothing.
+objects.sort(); // completion order varies between runs; the link (and its stamp) must not
+const newestObject = Math.max(...objects.map((o) => statSync(o).mtimeMs));
 for (const t of targets) {
+  const args = [...linkCommon, ...t.flags, ...objects];
+  const outputs = [join(dist, t.rename ?? t.file), join(dist, t.file.replace(/\.m?js$/, '.wasm'))];
+  const stamp = join(out, `${t.file}.link`);
+  const argHash = createHash('sha256').update(args.join(' ')).digest('hex');
+  const fresh =
+    outputs.every((f) => existsSync(f) && statSync(f).mtimeMs > newestObject) &&
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === argHash;
+  if (fresh) {
+    console.log(`dist/wasm/${t.rename ?? t.file} is up to date`);
+    continue;
+  }
   console.log(`link dist/wasm/${t.file}`);
-  await run('em++', [...linkCommon, ...t.flags, ...objects, '-o', join(dist, t.file)], {
+  await run('em++', [...args, '-o', join(dist, t.file)], {
     env,
     maxBuffer: 1 << 26,
   });
   if (t.rename) renameSync(join(dist, t.file), join(dist, t.rename));
+  writeFileSync(stamp, argHash);
 }
 for (const f of readdirSync(dist)) console.log(`  ${f}: ${statSync(join(dist, f)).size} bytes`);

@@ -5,6 +5,7 @@
 /** A vector as accepted by the core: a Float32Array is passed without copying. */
 export type VectorLike = Float32Array | number[];
 
+/** An item as handed to the core for insert/upsert. */
 export interface BackendItemInput {
   /** Omitted: the core assigns a UUID v4. */
   id?: string;
@@ -14,6 +15,7 @@ export interface BackendItemInput {
   metadata: string;
 }
 
+/** An item as the core returns it. */
 export interface BackendItem {
   id: string;
   vector: Float32Array;
@@ -21,6 +23,7 @@ export interface BackendItem {
   metadata: string;
 }
 
+/** One query hit as the core returns it. */
 export interface BackendHit extends BackendItem {
   /** Higher is better: cosine similarity, dot product, or minus the squared L2 distance. */
   score: number;
@@ -28,6 +31,7 @@ export interface BackendHit extends BackendItem {
   distance: number;
 }
 
+/** Counters and configuration of an open index. */
 export interface BackendStats {
   /** JSON text: {version, dimensions, metric, hnsw:{M,efConstruction,efSearch}, metadata_config:{indexed}} */
   config: string;
@@ -37,27 +41,42 @@ export interface BackendStats {
 
 /** An open index. Every method rejects with an Error carrying a string `.code` from the core. */
 export interface BackendIndex {
+  /** Item count, write sequence and configuration. */
   stats(): Promise<BackendStats>;
+  /** Starts a staged update. */
   beginUpdate(): Promise<void>;
+  /** Commits the staged update. */
   endUpdate(): Promise<void>;
+  /** Discards the staged update. */
   cancelUpdate(): Promise<void>;
+  /** Adds items in one transaction; resolves to their ids. */
   insert(items: BackendItemInput[]): Promise<string[]>;
+  /** Adds or replaces items in one transaction; resolves to their ids. */
   upsert(items: BackendItemInput[]): Promise<string[]>;
+  /** Deletes items in one transaction; unknown ids are ignored. */
   remove(ids: string[]): Promise<void>;
+  /** The item with this id, or undefined. */
   get(id: string): Promise<BackendItem | undefined>;
   /** filter: JSON text, or "" for all items. Insertion order. */
   list(filter: string): Promise<BackendItem[]>;
   /** filter: JSON text or ""; efSearch 0 means the index's configured value. */
   query(vector: VectorLike, topK: number, filter: string, efSearch: number): Promise<BackendHit[]>;
+  /** Checks the HNSW graph against the database, rebuilding it if they disagree; a JSON report. */
   verify(): Promise<string>;
+  /** Closes the index. */
   close(): Promise<void>;
 }
 
+/** A compiled core (native addon or WASM module) that LocalIndex runs on. */
 export interface Backend {
+  /** "native", "wasm", ... */
   readonly name: string;
+  /** Whether an index exists in the folder. */
   exists(folder: string): Promise<boolean>;
   /** config: JSON text (see BackendStats.config; every field optional). */
   create(folder: string, config: string, deleteIfExists: boolean): Promise<void>;
+  /** Deletes the index files in the folder. */
   destroy(folder: string): Promise<void>;
+  /** Opens the index in the folder. */
   open(folder: string): Promise<BackendIndex>;
 }

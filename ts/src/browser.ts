@@ -24,7 +24,8 @@ function browserDefaultBackend(): Backend {
 }
 
 /**
- * {@inheritDoc BaseLocalIndex} In browsers, `folderPath` names the index (its IndexedDB database
+ * A vector index in the browser, with the API of `LocalIndex` from "quiverdb". In browsers,
+ * `folderPath` names the index (its IndexedDB database
  * is `/quiver/<folderPath>`); it is not a path on disk. Backed by the WASM core in a dedicated
  * worker on pages, in-thread inside workers.
  */

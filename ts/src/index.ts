@@ -6,7 +6,20 @@ import { nodeDefaultBackend } from './backends/node-default.js';
 import { LocalIndex as BaseLocalIndex } from './local-index.js';
 import type { MetadataTypes } from './types.js';
 
-/** {@inheritDoc BaseLocalIndex} Backed by the native addon (WASM fallback with a warning). */
+/**
+ * A local vector index stored in a folder: a drop-in replacement for Vectra's `LocalIndex`.
+ * Backed by the native addon (prebuilt or compiled at install), or by the WASM build with a
+ * one-line warning when the addon cannot load here.
+ *
+ * @example
+ * ```ts
+ * import { LocalIndex } from 'quiverdb';
+ * const index = new LocalIndex('./my-index');
+ * if (!(await index.isIndexCreated())) await index.createIndex({ dimensions: 3 });
+ * await index.insertItem({ id: 'a', vector: [0.1, 0.2, 0.3], metadata: { genre: 'jazz' } });
+ * const hits = await index.queryItems([0.1, 0.2, 0.25], 10, { genre: 'jazz' });
+ * ```
+ */
 export class LocalIndex<
   TMetadata extends Record<string, MetadataTypes> = Record<string, MetadataTypes>,
 > extends BaseLocalIndex<TMetadata> {

@@ -6,7 +6,10 @@ import { wasmNodeBackend } from './backends/wasm-node.js';
 import { LocalIndex as BaseLocalIndex } from './local-index.js';
 import type { MetadataTypes } from './types.js';
 
-/** {@inheritDoc BaseLocalIndex} Backed by the WASM build of the core. */
+/**
+ * A local vector index stored in a folder: the same API, results and errors as `LocalIndex` from
+ * "quiverdb", backed by the WASM build of the core (no native addon needed).
+ */
 export class LocalIndex<
   TMetadata extends Record<string, MetadataTypes> = Record<string, MetadataTypes>,
 > extends BaseLocalIndex<TMetadata> {

@@ -1,28 +1,43 @@
 // Loads the compiled addon. This file is CommonJS in both builds (`.cts` always emits `.cjs`):
 // ESM has no `require` for `.node` files and TypeScript cannot emit `import.meta` into the CJS
 // build, while `__dirname` + `require` work the same from dist/esm, dist/cjs and ts/src.
+//
+// Which file: node-gyp-build's lookup, in its order — an addon compiled from source in
+// `build/Release` (a developer's checkout, or an install that had to compile), then the prebuilt
+// binary shipped in the package under `prebuilds/<platform>-<arch>/` (N-API, so one file serves
+// every Node version; tagged glibc or musl).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-const ADDON = join('build', 'Release', 'quiver_node.node');
+/** The part of node-gyp-build used here: resolve the addon file without loading it. */
+interface NodeGypBuild {
+  path(dir: string): string;
+}
 
-/** Why the addon could not be loaded: `missing` (never built) or `failed` (built but broken). */
+/** Why the addon could not be loaded: `missing` (no build for this platform) or `failed`. */
 export type AddonLoadFailure = { kind: 'missing' | 'failed'; path: string; cause?: unknown };
 
-/**
- * Requires `<package root>/build/Release/quiver_node.node`, or returns a description of the
- * failure. The package root is the nearest ancestor folder whose package.json names quiverdb.
- */
+/** Finds and requires the addon of this package, or describes why it cannot. */
 export function loadAddon(): { addon: unknown } | { failure: AddonLoadFailure } {
-  const root = packageRoot(__dirname);
-  const path = join(root ?? join(__dirname, '..', '..', '..'), ADDON);
-  if (!existsSync(path)) return { failure: { kind: 'missing', path } };
+  const root = packageRoot(__dirname) ?? join(__dirname, '..', '..', '..');
+  let path: string;
+  try {
+    path = (require('node-gyp-build') as NodeGypBuild).path(root);
+  } catch (cause) {
+    return { failure: { kind: 'missing', path: addonLocations(root), cause } };
+  }
   try {
     return { addon: require(path) as unknown };
   } catch (cause) {
     return { failure: { kind: 'failed', path, cause } };
   }
+}
+
+/** Where the addon is looked for, for messages. */
+function addonLocations(root: string): string {
+  const tuple = `${process.platform}-${process.arch}`;
+  return `${join(root, 'build', 'Release')} or ${join(root, 'prebuilds', tuple)}`;
 }
 
 function packageRoot(from: string): string | undefined {

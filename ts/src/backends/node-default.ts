@@ -1,6 +1,8 @@
 // The default backend of "quiverdb" in Node: the native addon, or, when it cannot be loaded (no
-// compiler at install time, an unsupported platform, a Node ABI mismatch), the same core compiled
-// to WASM, with a one-line warning instead of a failure.
+// prebuilt binary for this platform and no compiler at install time, a broken build), the same
+// core compiled to WASM, with a one-line warning instead of a failure.
+// QUIVERDB_FORCE_WASM=1 picks the WASM build without trying the addon (to compare backends, or to
+// work around a broken addon).
 
 import type { Backend, BackendIndex } from '../backend.js';
 import { loadAddon } from './load-addon.cjs';
@@ -11,12 +13,21 @@ let chosen: Backend | undefined;
 
 function choose(): Backend {
   if (chosen) return chosen;
+  if (process.env.QUIVERDB_FORCE_WASM === '1') {
+    console.warn('quiverdb: using the WASM build (QUIVERDB_FORCE_WASM=1)');
+    chosen = wasmNodeBackend;
+    return chosen;
+  }
   const result = loadAddon();
   if ('addon' in result) {
     chosen = nodeBackend;
   } else {
-    const why = result.failure.kind === 'missing' ? 'not built' : 'failed to load';
-    console.warn(`quiverdb: native addon ${why} (${result.failure.path}); using the WASM build`);
+    const { kind, path, cause } = result.failure;
+    const why =
+      kind === 'missing'
+        ? `no native addon for ${process.platform}-${process.arch} in ${path}`
+        : `the native addon ${path} failed to load: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`;
+    console.warn(`quiverdb: using the WASM build (slower): ${why}`);
     chosen = wasmNodeBackend;
   }
   return chosen;

@@ -1,6 +1,7 @@
-// The native backend: the N-API addon built from native/node. The addon already implements the
-// Backend contract (its exports are exactly exists/create/destroy/open), so this file only finds
-// it, loads it once, and reports a missing or broken build clearly.
+// The native backend: the N-API addon built from native/node (compiled from source into
+// build/Release, or prebuilt in prebuilds/<platform>-<arch>; see load-addon.cts). The addon already
+// implements the Backend contract (its exports are exactly exists/create/destroy/open), so this
+// file only finds it, loads it once, and reports a missing or broken build clearly.
 
 import type { Backend, BackendIndex } from '../backend.js';
 import { QuiverError } from '../errors.js';
@@ -19,7 +20,9 @@ function load(): Addon {
     if (kind === 'missing') {
       throw new QuiverError(
         'INTERNAL',
-        `quiverdb: native addon not built; run \`npm run build:native\` (looked for ${path})`,
+        `quiverdb: no native addon for ${process.platform}-${process.arch} (looked in ${path}); ` +
+          'build it from source with `npm run build:native` (needs a C++17 compiler and CMake), ' +
+          'or use "quiverdb/wasm"',
       );
     }
     const reason = cause instanceof Error ? cause.message : String(cause);
