@@ -17,6 +17,7 @@
 
 #include "quiver/config.h"
 #include "quiver/error.h"
+#include "util/json_depth.h"
 
 namespace quiver::query {
 
@@ -27,6 +28,10 @@ namespace {
 constexpr const char* kSupportedOperators =
     "$eq $ne $gt $gte $lt $lte $in $nin $exists $not $and $or $nor";
 constexpr int kMaxDepth = Limits::kMaxFilterDepth;
+// Nesting of the JSON text itself. An $and/$or/$nor branch costs two JSON levels (array, object)
+// per filter level and everything else one, so no filter that check_depth accepts is deeper
+// than this; deeper text is rejected before nlohmann builds (and later recurses through) it.
+constexpr size_t kMaxJsonDepth = 2 * kMaxDepth + 2;
 
 // ---------------------------------------------------------------------------------------------
 // Numbers. JSON numbers arrive as int64, uint64 or double; comparing them exactly (instead of
@@ -264,12 +269,14 @@ std::string describe(const json& v) {
   return std::string(v.type_name()) + " " + text;
 }
 
+[[noreturn]] void fail_too_deep() {
+  throw Error(ErrorCode::Limit, "filter: nesting is deeper than " + std::to_string(kMaxDepth) +
+                                    " levels ($and/$or/$nor branches, $not, objects and "
+                                    "arrays each add one); flatten the filter");
+}
+
 void check_depth(int level) {
-  if (level > kMaxDepth) {
-    throw Error(ErrorCode::Limit, "filter: nesting is deeper than " + std::to_string(kMaxDepth) +
-                                      " levels ($and/$or/$nor branches, $not, objects and "
-                                      "arrays each add one); flatten the filter");
-  }
+  if (level > kMaxDepth) fail_too_deep();
 }
 
 // A value used as-is (an $eq operand, an $in list): bounds its nesting so deep_equal's recursion
@@ -699,10 +706,12 @@ Filter Filter::parse(const std::string& json_text) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   });
   if (blank) return Filter();
+  if (util::json_nesting_exceeds(json_text, kMaxJsonDepth)) fail_too_deep();
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for bad syntax, but also out_of_range for a number beyond double ("1e400").
     fail(std::string("filter is not valid JSON: ") + e.what() +
          "; pass a JSON object such as {\"field\": value}, or \"\" to match everything");
   }
