@@ -6,7 +6,8 @@
 //   4. the core tests again under ASan + UBSan (a separate build folder)
 //   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests
-// --only=cpp|asan|ts runs one part (with the builds it needs).
+//   6. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
+// --only=cpp|asan|ts|fuzz runs one part (with the builds it needs).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,6 +51,7 @@ try {
     });
   }
   if (want('ts')) run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']);
+  if (want('fuzz')) run(process.execPath, ['scripts/fuzz.mjs']);
 } catch (err) {
   console.error(`\nquiver: tests failed (${err.message.split('\n')[0]})`);
   process.exit(1);
