@@ -13,7 +13,8 @@
 // New inputs that reach new code go to build/fuzz/corpus/<target> (not committed); crashing
 // inputs to build/fuzz/artifacts. Replay one with: build/fuzz/fuzz_<target> <file>
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -190,6 +191,12 @@ for (const r of failed) {
   console.log(`\n${r.target}: ${r.finding ?? `exit status ${r.status}`}`);
   if (r.artifact) {
     console.log(`  input saved to ${relative(root, r.artifact)}`);
+    // libFuzzer names the file after the input's SHA-1: say so when it is a kept corpus input.
+    const sha1 = r.artifact.match(/-([0-9a-f]{40})$/)?.[1];
+    const dir = join(corpusRoot, r.target);
+    const kept = readdirSync(dir).find(
+      (f) => createHash('sha1').update(readFileSync(join(dir, f))).digest('hex') === sha1);
+    if (kept) console.log(`  it is test/fuzz/corpus/${r.target}/${kept}, an input kept in the corpus`);
     console.log(`  replay: build/fuzz/fuzz_${r.target} ${relative(root, r.artifact)}`);
   }
 }
