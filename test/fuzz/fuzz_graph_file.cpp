@@ -160,6 +160,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = quiver_fuzz::scratch_dir() + "/shard-0.hnsw";
   quiver_fuzz::write_file(path, file);
   auto loaded = HnswGraph::load(path, metric, kDims, quiver::HnswParams{});
+  if (std::getenv("QUIVER_FUZZ_VERBOSE")) {  // to check that seeds load: replay them with it set
+    std::fprintf(stderr, "graph file: %s\n", loaded.graph ? "loaded" : loaded.problem.c_str());
+  }
   if (loaded.graph) {
     if (!loaded.problem.empty()) quiver_fuzz::fail("a loaded graph also reports a problem");
     use(*loaded.graph);

@@ -5,9 +5,11 @@
 // error (CORRUPT), or as data, never as a crash.
 //
 // Start-up builds one template index (3 items, dims 4, l2) with the NOT NULL constraints removed
-// from `items` (writable_schema), so fuzzed rows can hold NULLs. Input format:
+// from `items` and `quiver_settings` (writable_schema), so fuzzed rows can hold NULLs. Input format:
 //   byte 0  flags: bit 0 keep the template's graph file; bit 1 insert a new row instead of
-//           updating one; bit 2 delete the row instead
+//           updating one; bit 2 delete the row instead; bit 3 reseal the row (store the row
+//           checksum of its new contents, as a writer that bypasses Quiver would), so that the
+//           fuzzed values get past the checksum to the decoding of ids, vectors and metadata
 //   byte 1  which row (label 1..3, or a label that does not exist)
 //   then up to five fields, in the order id, vector, metadata, seq, settings.config; each is
 //   [kind: 1 byte][length: 2 bytes LE][payload]. Kinds: 'n' NULL, 'i' int64, 'f' double,
@@ -18,13 +20,17 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fuzz_support.h"
 #include "quiver/index.h"
+#include "util/row_checksum.h"
 
 namespace {
 
@@ -74,7 +80,8 @@ void build_template() {
   sqlite3* db = nullptr;
   if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK) quiver_fuzz::fail("template: open");
   exec(db, "PRAGMA writable_schema=ON");
-  exec(db, "UPDATE sqlite_schema SET sql = replace(sql, ' NOT NULL', '') WHERE name = 'items'");
+  exec(db, "UPDATE sqlite_schema SET sql = replace(sql, ' NOT NULL', '') "
+           "WHERE name IN ('items', 'quiver_settings')");
   exec(db, "PRAGMA writable_schema=OFF");
   exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite3_close(db);
@@ -145,6 +152,35 @@ void run(sqlite3* db, const std::string& sql, const std::vector<const Field*>& f
   sqlite3_finalize(s);
 }
 
+// Stores the checksum of the row's current contents (util/row_checksum.h, as the store computes
+// it) when id and metadata are text and the vector a blob; other types stay detectable anyway.
+void reseal(sqlite3* db, int64_t label) {
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT id, vector, metadata FROM items WHERE label = ?", -1, &s, nullptr);
+  sqlite3_bind_int64(s, 1, label);
+  uint64_t sum = 0;
+  bool typed = false;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    typed = sqlite3_column_type(s, 0) == SQLITE_TEXT && sqlite3_column_type(s, 1) == SQLITE_BLOB &&
+            sqlite3_column_type(s, 2) == SQLITE_TEXT;
+    if (typed) {
+      const auto text = [&](int col) {
+        return std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(s, col)),
+                                static_cast<size_t>(sqlite3_column_bytes(s, col)));
+      };
+      sum = quiver::util::row_checksum(label, text(0), sqlite3_column_blob(s, 1),
+                                       static_cast<size_t>(sqlite3_column_bytes(s, 1)), text(2));
+    }
+  }
+  sqlite3_finalize(s);
+  if (!typed) return;
+  sqlite3_prepare_v2(db, "UPDATE items SET checksum = ? WHERE label = ?", -1, &s, nullptr);
+  sqlite3_bind_int64(s, 1, static_cast<int64_t>(sum));
+  sqlite3_bind_int64(s, 2, label);
+  sqlite3_step(s);
+  sqlite3_finalize(s);
+}
+
 void damage(const std::string& db_path, uint8_t flags, int64_t label, const std::vector<Field>& fields) {
   sqlite3* db = nullptr;
   if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK) quiver_fuzz::fail("open for damage");
@@ -180,6 +216,7 @@ void damage(const std::string& db_path, uint8_t flags, int64_t label, const std:
                              fields[4].kind == 't' || fields[4].kind == 'b')) {
     run(db, "UPDATE quiver_settings SET value = ? WHERE key = 'config'", {&fields[4]}, 0);
   }
+  if (flags & 8) reseal(db, label);
   sqlite3_close(db);  // the last connection checkpoints the WAL into quiver.db
 }
 
@@ -189,18 +226,22 @@ void use(const std::string& dir) {
   const auto expected = {ErrorCode::Corrupt, ErrorCode::Io, ErrorCode::InvalidArgument,
                          ErrorCode::DimensionMismatch, ErrorCode::NotFound, ErrorCode::AlreadyExists,
                          ErrorCode::Limit};
+  const bool verbose = std::getenv("QUIVER_FUZZ_VERBOSE") != nullptr;  // to check the seeds
   std::unique_ptr<Index> index;
   try {
     index = Index::open(dir);
   } catch (const Error& e) {
+    if (verbose) std::fprintf(stderr, "open: %s: %s\n", quiver::code_name(e.code()), e.what());
     quiver_fuzz::expect_code(e, expected, "Index::open");
     return;
   }
+  if (verbose) std::fprintf(stderr, "open: ok\n");
   const float query[kDims] = {1, 0.5f, 0, 0};
   auto attempt = [&](const char* what, auto&& fn) {
     try {
       fn();
     } catch (const Error& e) {
+      if (verbose) std::fprintf(stderr, "%s: %s: %s\n", what, quiver::code_name(e.code()), e.what());
       quiver_fuzz::expect_code(e, expected, what);
     }
   };
@@ -255,6 +296,13 @@ void write_seeds(const std::string& dir) {
       std::string("\x03\x09") + field('t', "new") + field('b', vec) + field('t', "{\"n\":1}") +
           field('i', "\x01"),
       std::string("\x05\x02"),
+      // resealed rows (flag 8): the checksum fits, so the values themselves are decoded
+      std::string("\x09\x01") + field('-', "") + field('-', "") + field('t', "{\"a\":"),
+      std::string("\x09\x02") + field('-', "") + field('-', "") + field('t', "[1, 2]"),
+      std::string("\x09\x03") + field('t', std::string("a\0b", 3)) + field('b', vec) +
+          field('t', "{\"a\": {\"b\": [1e308, -0.0, \"\\ud800\"]}}"),
+      std::string("\x08\x01") + field('-', "") + field('b', vec.substr(0, 8)),
+      std::string("\x09\x02") + field('t', "") + field('b', std::string(16, '\xff')) + field('t', "{}"),
       // damaged settings
       std::string("\x01\x01") + field('-', "") + field('-', "") + field('-', "") + field('-', "") +
           field('t', "{\"dimensions\": 3, \"metric\": \"l2\"}"),
@@ -265,6 +313,17 @@ void write_seeds(const std::string& dir) {
   for (const std::string& seed : seeds) quiver_fuzz::write_file(dir + "/seed-" + std::to_string(n++), seed);
 }
 
+// One case: a fresh copy of the template, damaged as described, then opened and used.
+void run_case(uint8_t flags, int64_t label, const std::vector<Field>& fields) {
+  const std::string dir = work_dir();
+  Index::destroy(dir);
+  mkdir(dir.c_str(), 0755);
+  quiver_fuzz::write_file(dir + "/quiver.db", g_template.db);
+  if (flags & 1) quiver_fuzz::write_file(dir + "/shard-0.hnsw", g_template.graph);
+  damage(dir + "/quiver.db", flags, label, fields);
+  use(dir);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -273,6 +332,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::exit(0);
   }
   build_template();
+  // Stored metadata nested 100,000 deep (beyond what a mutated input can reach), resealed so it
+  // is decoded: opening and using the index must not overflow the stack.
+  const Field keep{'-', ""};
+  for (const std::string& deep : {"{\"a\":" + quiver_fuzz::deep_array(100000) + "}",
+                                  quiver_fuzz::deep_object(100000)}) {
+    run_case(/*flags=*/1 | 8, /*label=*/1, {keep, keep, Field{'t', deep}});
+  }
   return 0;
 }
 
@@ -280,14 +346,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   const uint8_t flags = data[0];
   const int64_t label = data[1] % 5;  // 1..3 exist; 0 and 4 do not
-  const std::vector<Field> fields = split_fields(data + 2, size - 2);
-
-  const std::string dir = work_dir();
-  Index::destroy(dir);
-  mkdir(dir.c_str(), 0755);
-  quiver_fuzz::write_file(dir + "/quiver.db", g_template.db);
-  if (flags & 1) quiver_fuzz::write_file(dir + "/shard-0.hnsw", g_template.graph);
-  damage(dir + "/quiver.db", flags, label, fields);
-  use(dir);
+  run_case(flags, label, split_fields(data + 2, size - 2));
   return 0;
 }
