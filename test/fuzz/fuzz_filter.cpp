@@ -12,7 +12,7 @@
 
 #include "fuzz_support.h"
 #include "query/filter.h"
-#include "util/json_depth.h"
+#include "util/json_text.h"
 
 namespace {
 
@@ -93,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (nul != std::string::npos) {
     const std::string metadata = input.substr(nul + 1);
-    if (quiver::util::json_nesting_exceeds(metadata, 256)) return 0;
+    if (quiver::util::json_nesting_depth(metadata) > 256) return 0;
     const json doc = json::parse(metadata, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_discarded()) check_on(filter, has_negated ? &negated : nullptr, doc);
   }

@@ -17,7 +17,7 @@
 
 #include "quiver/config.h"
 #include "quiver/error.h"
-#include "util/json_depth.h"
+#include "util/json_text.h"
 
 namespace quiver::query {
 
@@ -28,10 +28,6 @@ namespace {
 constexpr const char* kSupportedOperators =
     "$eq $ne $gt $gte $lt $lte $in $nin $exists $not $and $or $nor";
 constexpr int kMaxDepth = Limits::kMaxFilterDepth;
-// Nesting of the JSON text itself. An $and/$or/$nor branch costs two JSON levels (array, object)
-// per filter level and everything else one, so no filter that check_depth accepts is deeper
-// than this; deeper text is rejected before nlohmann builds (and later recurses through) it.
-constexpr size_t kMaxJsonDepth = 2 * kMaxDepth + 2;
 
 // ---------------------------------------------------------------------------------------------
 // Numbers. JSON numbers arrive as int64, uint64 or double; comparing them exactly (instead of
@@ -706,7 +702,14 @@ Filter Filter::parse(const std::string& json_text) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   });
   if (blank) return Filter();
-  if (util::json_nesting_exceeds(json_text, kMaxJsonDepth)) fail_too_deep();
+  // Nesting is bounded on the text, before parsing: see util/json_text.h.
+  const size_t depth = util::json_nesting_depth(json_text);
+  if (depth > Limits::kMaxJsonDepth) {
+    throw Error(ErrorCode::Limit, "filter: nesting is " + std::to_string(depth) +
+                                      " levels deep, deeper than " + std::to_string(kMaxDepth) +
+                                      " levels ($and/$or/$nor branches, $not, objects and "
+                                      "arrays each add one); flatten the filter");
+  }
   json doc;
   try {
     doc = json::parse(json_text);
