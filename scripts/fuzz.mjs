@@ -95,7 +95,10 @@ function writeSeeds() {
 // libFuzzer's final stats (-print_final_stats=1) and the first report line of a finding.
 function parseOutput(text) {
   const stat = (name) => Number((text.match(new RegExp(`stat::${name}:\\s+(\\d+)`)) ?? [])[1] ?? NaN);
+  // An uncaught exception ends in "deadly signal"; its what() says more.
+  const uncaught = text.match(/terminate called after throwing an instance of '([^']+)'\n\s*what\(\):\s*(.*)$/m);
   const finding =
+    (uncaught ? `uncaught ${uncaught[1]}: ${uncaught[2]}` : undefined) ??
     text.match(/^SUMMARY: .*$/m)?.[0] ??
     text.match(/^quiver fuzz: .*$/m)?.[0] ??
     text.match(/ERROR: libFuzzer: .*$/m)?.[0];
