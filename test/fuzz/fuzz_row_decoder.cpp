@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -316,8 +317,8 @@ void write_seeds(const std::string& dir) {
 // One case: a fresh copy of the template, damaged as described, then opened and used.
 void run_case(uint8_t flags, int64_t label, const std::vector<Field>& fields) {
   const std::string dir = work_dir();
-  Index::destroy(dir);
-  mkdir(dir.c_str(), 0755);
+  std::filesystem::remove_all(dir);  // whatever the last case left (lock file, temp files)
+  std::filesystem::create_directories(dir);
   quiver_fuzz::write_file(dir + "/quiver.db", g_template.db);
   if (flags & 1) quiver_fuzz::write_file(dir + "/shard-0.hnsw", g_template.graph);
   damage(dir + "/quiver.db", flags, label, fields);
