@@ -6,10 +6,11 @@
 //   4. the core tests again under ASan + UBSan (a separate build folder)
 //   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI
-//   6. the API reference (TypeDoc, zero warnings)
-//   7. export to LanceDB and Parquet (test/export)
-//   8. the packed tarball installed on a PATH without a compiler (test/pkg)
-// --only=cpp|asan|ts|docs|export|pkg runs one part (with the builds it needs).
+//   6. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
+//   7. the API reference (TypeDoc, zero warnings)
+//   8. export to LanceDB and Parquet (test/export)
+//   9. the packed tarball installed on a PATH without a compiler (test/pkg)
+// --only=cpp|asan|ts|fuzz|docs|export|pkg runs one part (with the builds it needs).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,15 +54,17 @@ try {
     });
   }
   if (want('ts')) run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']);
-  // 6. the API reference (TypeDoc, warnings are errors)
+  // 6. the libFuzzer targets, a bounded time each
+  if (want('fuzz')) run(process.execPath, ['scripts/fuzz.mjs']);
+  // 7. the API reference (TypeDoc, warnings are errors)
   if (want('docs')) run(process.execPath, ['scripts/docs.mjs']);
-  // 7. export to LanceDB/Parquet (LanceDB lives in test/export, installed by its setup script)
+  // 8. export to LanceDB/Parquet (LanceDB lives in test/export, installed by its setup script)
   if (want('export')) {
     if (only === 'export') run(process.execPath, ['scripts/build-ts.mjs']);
     run('npm', ['run', 'setup'], { cwd: join(root, 'test', 'export') });
     run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.pkg.config.ts', 'test/export']);
   }
-  // 8. the packed tarball installed without a compiler (npm pack rebuilds dist/: runs last)
+  // 9. the packed tarball installed without a compiler (npm pack rebuilds dist/: runs last)
   if (want('pkg')) {
     run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.pkg.config.ts', 'test/pkg']);
   }

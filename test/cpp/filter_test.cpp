@@ -436,7 +436,9 @@ TEST(FilterErrors, MixedOperatorAndPlainKeys) {
 }
 
 TEST(FilterErrors, MalformedJson) {
-  for (const char* text : {R"({"a":)", "{a: 1}", "nope", R"({"a": 1} x)", "{'a': 1}"}) {
+  // 1e400 overflows a double: nlohmann reports it as out_of_range, not as a parse_error.
+  for (const char* text : {R"({"a":)", "{a: 1}", "nope", R"({"a": 1} x)", "{'a': 1}",
+                           R"({"a": 1e400})", R"({"a": {"$in": [-1e30844]}})"}) {
     SCOPED_TRACE(text);
     std::string message;
     EXPECT_EQ(CodeOf(text, &message), ErrorCode::InvalidArgument);
@@ -503,6 +505,20 @@ TEST(FilterErrors, DepthLimitOnNotAndLiterals) {
   EXPECT_FALSE(literal.matches(json::parse(nested_array(30))));
   EXPECT_EQ(CodeOf(nested_array(32)), ErrorCode::Limit);
   EXPECT_EQ(CodeOf(nested_array(100000)), ErrorCode::Limit);
+}
+
+// Found by test/fuzz: a value nested ~100,000 deep where an error message describes it (a
+// non-object filter, an $exists operand, an $and operand) was dumped recursively into the
+// message and overflowed the stack. The JSON text's depth is now checked before parsing.
+TEST(FilterErrors, DeepTextIsRejectedBeforeParsing) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const std::string& text : {deep, R"({"a": {"$exists": )" + deep + "}}",
+                                  R"({"$and": )" + deep + "}", R"({"a": {"$gt": )" + deep + "}}"}) {
+    EXPECT_EQ(CodeOf(text), ErrorCode::Limit);
+  }
+  // Brackets inside strings do not count towards the depth.
+  const Filter in_string = Filter::parse(R"({"a": ")" + std::string(1000, '[') + R"("})");
+  EXPECT_TRUE(in_string.matches(json{{"a", std::string(1000, '[')}}));
 }
 
 TEST(FilterErrors, DepthLimitOnPathSegments) {

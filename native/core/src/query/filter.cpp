@@ -265,12 +265,14 @@ std::string describe(const json& v) {
   return std::string(v.type_name()) + " " + text;
 }
 
+[[noreturn]] void fail_too_deep() {
+  throw Error(ErrorCode::Limit, "filter: nesting is deeper than " + std::to_string(kMaxDepth) +
+                                    " levels ($and/$or/$nor branches, $not, objects and "
+                                    "arrays each add one); flatten the filter");
+}
+
 void check_depth(int level) {
-  if (level > kMaxDepth) {
-    throw Error(ErrorCode::Limit, "filter: nesting is deeper than " + std::to_string(kMaxDepth) +
-                                      " levels ($and/$or/$nor branches, $not, objects and "
-                                      "arrays each add one); flatten the filter");
-  }
+  if (level > kMaxDepth) fail_too_deep();
 }
 
 // A value used as-is (an $eq operand, an $in list): bounds its nesting so deep_equal's recursion
@@ -711,7 +713,8 @@ Filter Filter::parse(const std::string& json_text) {
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for bad syntax, but also out_of_range for a number beyond double ("1e400").
     fail(std::string("filter is not valid JSON: ") + e.what() +
          "; pass a JSON object such as {\"field\": value}, or \"\" to match everything");
   }
