@@ -36,7 +36,9 @@ nlohmann::json parse_caller_json(std::string_view text, size_t max_depth, const 
   }
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error for bad syntax, out_of_range for numbers beyond a double (1e400): both are the
+    // caller's text, never an internal failure.
     throw Error(ErrorCode::InvalidArgument, what + " is not valid JSON (" + e.what() + ")");
   }
 }
