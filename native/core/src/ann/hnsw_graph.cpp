@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "ann/hnsw_body_check.h"
 #include "quiver/error.h"
 #include "util/checksum.h"
 #include "util/file_lock.h"
@@ -200,6 +201,16 @@ HnswGraph::Loaded HnswGraph::load(const std::string& path, Metric metric, uint32
     return result;
   }
   auto graph = std::make_unique<HnswGraph>(metric, dims, params);
+  {
+    std::ifstream body(body_path, std::ios::binary);
+    const HnswBodyExpectation want{graph->space_->get_data_size(), graph->hnsw_->M_};
+    std::string problem = body ? check_hnsw_body(body, h.body_size, want) : "cannot read body";
+    if (!problem.empty()) {
+      std::remove(body_path.c_str());
+      result.problem = "body is not a graph hnswlib wrote (" + problem + ")";
+      return result;
+    }
+  }
   try {
     graph->hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
         graph->space_.get(), body_path, /*nmslib=*/false, /*max_elements=*/0,
