@@ -137,5 +137,23 @@ TEST_F(StoreDamageTest, NullSettingIsCorrupt) {
   expect_corrupt([&] { Index::open(folder_); }, {"config"}, "open");
 }
 
+
+// A damaged schema text (one letter of a column name flipped, as the corruption sweep does) makes
+// our fixed statements fail to prepare: that is CORRUPT, not an internal error.
+TEST_F(StoreDamageTest, RenamedColumnInSchemaIsCorrupt) {
+  for (const char* column : {"label", "vector", "metadata", "checksum"}) {
+    make_index(std::string("renamed-") + column);
+    const std::string path = folder_ + "/quiver.db";
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    exec(db, "PRAGMA writable_schema=ON");
+    exec(db, std::string("UPDATE sqlite_schema SET sql = replace(sql, '") + column + " ', 'x" +
+                 (column + 1) + " ') WHERE name = 'items'");
+    exec(db, "PRAGMA writable_schema=OFF");
+    sqlite3_close(db);
+    expect_corrupt([&] { Index::open(folder_)->list(); }, {"schema is damaged"}, column);
+  }
+}
+
 }  // namespace
 }  // namespace quiver

