@@ -6,7 +6,9 @@ export default defineConfig({
   oxc: { include: /\.([cm]?ts|[jt]sx)$/ },
   test: {
     // test/browser drives a real headless Chromium (playwright-core) against the built dist/.
-    include: ['test/ts/**/*.test.ts', 'test/browser/**/*.test.ts'],
+    // test/reliability: crash, corruption and multi-process campaigns (quick in `npm test`; long
+    // with `npm run test:reliability -- --long`).
+    include: ['test/ts/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/reliability/**/*.test.ts'],
     // Child processes rather than worker threads: each test file gets its own copy of the native
     // addon, and a crash in the core takes down one file, not the runner.
     pool: 'forks',
