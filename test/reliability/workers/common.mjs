@@ -108,3 +108,20 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export function report(tag, value) {
   process.stdout.write(`${tag} ${JSON.stringify(value)}\n`);
 }
+
+/**
+ * A barrier between processes through files: creates <dir>/<name>, waits until `parties` files
+ * are in the folder, then sleeps until a moment all parties compute alike (the last arrival's
+ * file time + `settleMs`), so that they leave within a few milliseconds of each other rather than
+ * one polling interval (or one scheduling slice on a busy machine) apart.
+ */
+export async function barrier(dir, name, parties, settleMs = 150) {
+  const { mkdirSync, readdirSync, statSync, writeFileSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/${name}`, '');
+  let names;
+  while ((names = readdirSync(dir)).length < parties) await sleep(5);
+  const last = Math.max(...names.map((n) => statSync(`${dir}/${n}`).mtimeMs));
+  const wait = last + settleMs - Date.now();
+  if (wait > 0) await sleep(wait);
+}
