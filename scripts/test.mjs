@@ -6,7 +6,9 @@
 //   4. the core tests again under ASan + UBSan (a separate build folder)
 //   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests
-// --only=cpp|asan|ts runs one part (with the builds it needs).
+//   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
+// --only=cpp|asan|ts runs one part (with the builds it needs); --only=reliability runs step 6
+// alone (without building: `npm run test:reliability` builds first).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,7 +51,12 @@ try {
       env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
     });
   }
-  if (want('ts')) run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']);
+  const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  if (want('ts')) run(process.execPath, [vitest, 'run', '--exclude', 'test/reliability/**']);
+  // The reliability suite's quick mode (kill -9 loop, corruption sweep, bad inputs, several
+  // processes on one index) as its own step: its child processes then do not compete with the
+  // other suites for the CPU. Long mode: `npm run test:reliability -- --long`.
+  if (want('ts') || only === 'reliability') run(process.execPath, [vitest, 'run', 'test/reliability']);
 } catch (err) {
   console.error(`\nquiver: tests failed (${err.message.split('\n')[0]})`);
   process.exit(1);

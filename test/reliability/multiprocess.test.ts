@@ -29,6 +29,7 @@ interface Summary {
   recallMisses: number;
   busy: number;
   violations: string[];
+  violationCount: number;
   known: number;
 }
 
@@ -77,7 +78,8 @@ describe('several processes on one index', () => {
         console.info(
           `multi-process round ${round} (seed ${SEED}): ${total('writes')} writes by ${WRITERS} writers, ` +
             `${total('checkedPuts')} put checks + ${total('checkedDeletes')} delete checks by other processes, ` +
-            `${total('recallMisses')} approximate-search misses (found with efSearch 2000), ${total('busy')} BUSY`,
+            `${total('recallMisses')} approximate-search misses (found with efSearch 2000), ${total('busy')} BUSY, ` +
+            `${total('violationCount')} stale or wrong views`,
         );
         expect(summaries.flatMap((s) => s.violations)).toEqual([]);
 

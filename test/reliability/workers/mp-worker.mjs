@@ -70,7 +70,7 @@ for (let w = 0; w < writers; w++) {
   others.push({ w, tail: new Tail(join(markers, `w${w}.jsonl`)), ended: false });
 }
 const known = new Map(); // id -> { v, m, deleting, deleted }
-const stats = { checkedPuts: 0, checkedDeletes: 0, recallMisses: 0, busy: 0, writes: 0, violations: 0 };
+const stats = { checkedPuts: 0, checkedDeletes: 0, recallMisses: 0, busy: 0, writes: 0, violationCount: 0 };
 const violations = [];
 
 /** Reads what the others published since last time; returns the new puts (by batch) and deletes. */
@@ -94,7 +94,7 @@ function learn() {
 }
 
 function violation(what) {
-  stats.violations++;
+  stats.violationCount++;
   if (violations.length < 20) violations.push(what);
 }
 
