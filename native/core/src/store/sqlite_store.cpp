@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "quiver/error.h"
@@ -183,8 +184,15 @@ void SqliteStore::load_config() {
   try {
     Stmt s(db_, "SELECT key, value FROM quiver_settings");
     while (s.step("read settings")) {
-      std::string k = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
-      std::string v = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1));
+      const auto* kp = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
+      const auto* vp = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1));
+      if (kp == nullptr || vp == nullptr) {
+        throw Error(ErrorCode::Corrupt,
+                    "\"" + path_ + "\" is damaged: the setting \"" + std::string(kp ? kp : "?") +
+                        "\" is NULL; restore the index folder from a backup or recreate the index");
+      }
+      std::string k = kp;
+      std::string v = vp;
       if (k == "format") format = v;
       if (k == "schema_version") schema = v;
       if (k == "config") config = v;
@@ -214,8 +222,21 @@ uint64_t SqliteStore::sequence() {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   Stmt& s = stmt("SELECT value FROM quiver_settings WHERE key = 'sequence'");
   Resetter r{s.get()};
-  if (!s.step("read sequence")) throw Error(ErrorCode::Corrupt, "sequence number is missing");
-  return static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
+  const auto* text = s.step("read sequence")
+                         ? reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0))
+                         : nullptr;
+  uint64_t value = 0;
+  bool valid = text != nullptr && *text != '\0';
+  for (const char* p = text; valid && *p; ++p) {
+    valid = *p >= '0' && *p <= '9' && value <= (UINT64_MAX - 9) / 10;
+    value = value * 10 + static_cast<uint64_t>(*p - '0');
+  }
+  if (!valid) {
+    throw Error(ErrorCode::Corrupt, "\"" + path_ + "\" is damaged: the sequence number is " +
+                                        (text ? "\"" + std::string(text) + "\"" : "missing") +
+                                        "; restore the index folder from a backup or recreate the index");
+  }
+  return value;
 }
 
 size_t SqliteStore::count() {
@@ -234,22 +255,60 @@ int64_t SqliteStore::data_version() {
   return sqlite3_column_int64(s.get(), 0);
 }
 
+// Every column is checked before it is used: a byte flip (or a tool) can leave NULL, a value of
+// another type, or a blob of the wrong size in any column, and PRAGMA integrity_check does not
+// notice. Such a row is CORRUPT, named by its id (or label when the id itself is damaged).
 Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
   Row row;
   row.label = sqlite3_column_int64(s, 0);
-  row.id = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
-  if (with_vectors) {
-    const void* blob = sqlite3_column_blob(s, 2);
-    int bytes = sqlite3_column_bytes(s, 2);
-    if (bytes % sizeof(float) != 0 ||
-        (config_.dimensions != 0 && static_cast<size_t>(bytes) != config_.dimensions * sizeof(float))) {
-      throw Error(ErrorCode::Corrupt, "item \"" + row.id + "\" has a damaged vector (" +
-                                          std::to_string(bytes) + " bytes)");
+  const auto damaged = [&](const char* column, const std::string& problem) -> Error {
+    const std::string item = row.id.empty() ? "the item with label " + std::to_string(row.label)
+                                            : "item \"" + row.id + "\" (label " +
+                                                  std::to_string(row.label) + ")";
+    const std::string undo = row.id.empty() ? "" : "delete the item (deleteItem) and insert it again, or ";
+    return Error(ErrorCode::Corrupt,
+                 "\"" + path_ + "\" is damaged: " + item + " has " + column + " " + problem +
+                     "; " + undo + "remove the row (sqlite3 quiver.db \"DELETE FROM items WHERE label = " +
+                     std::to_string(row.label) +
+                     "\"; the graph is rebuilt at the next open), or restore the index folder "
+                     "from a backup");
+  };
+  const auto type_name = [](int type) -> std::string {
+    switch (type) {
+      case SQLITE_NULL: return "NULL";
+      case SQLITE_INTEGER: return "an integer";
+      case SQLITE_FLOAT: return "a float";
+      case SQLITE_TEXT: return "text";
+      default: return "a blob";
     }
-    row.vector.resize(bytes / sizeof(float));
-    if (bytes > 0) std::memcpy(row.vector.data(), blob, bytes);
+  };
+  const auto text = [&](int col, const char* column, std::string& out) {
+    const int type = sqlite3_column_type(s, col);
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+    if (type != SQLITE_TEXT || p == nullptr) {
+      throw damaged(column, type_name(type) + " instead of text");
+    }
+    out.assign(p, static_cast<size_t>(sqlite3_column_bytes(s, col)));
+  };
+  text(1, "an id", row.id);
+  {  // checked even when not copied: open's scan is what finds a damaged row first
+    const int type = sqlite3_column_type(s, 2);
+    if (type != SQLITE_BLOB) throw damaged("a vector", type_name(type) + " instead of a blob");
+    const void* blob = sqlite3_column_blob(s, 2);
+    const int bytes = sqlite3_column_bytes(s, 2);
+    if (blob == nullptr || bytes <= 0 || bytes % sizeof(float) != 0 ||
+        (config_.dimensions != 0 && static_cast<size_t>(bytes) != config_.dimensions * sizeof(float))) {
+      throw damaged("a vector", "of " + std::to_string(bytes) + " bytes (the index has " +
+                                    std::to_string(config_.dimensions) + " dimensions)");
+    }
+    if (with_vectors) {
+      row.vector.resize(static_cast<size_t>(bytes) / sizeof(float));
+      std::memcpy(row.vector.data(), blob, static_cast<size_t>(bytes));
+    }
   }
-  row.metadata = reinterpret_cast<const char*>(sqlite3_column_text(s, 3));
+  text(3, "metadata", row.metadata);
+  const int seq_type = sqlite3_column_type(s, 4);
+  if (seq_type != SQLITE_INTEGER) throw damaged("a seq", type_name(seq_type) + " instead of an integer");
   row.seq = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
   return row;
 }
@@ -284,8 +343,9 @@ std::optional<Row> SqliteStore::find_by_label(int64_t label) {
 void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   // Not a cached statement: a callback may itself query the store.
-  Stmt s(db_, with_vectors ? "SELECT label, id, vector, metadata, seq FROM items ORDER BY label"
-                           : "SELECT label, id, NULL, metadata, seq FROM items ORDER BY label");
+  // The vector column is read (and checked) either way: it sits before metadata in the record,
+  // so SQLite reads its bytes anyway.
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq FROM items ORDER BY label");
   while (s.step("scan items")) fn(read_row(s.get(), with_vectors));
 }
 
