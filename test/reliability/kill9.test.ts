@@ -35,6 +35,7 @@ interface CheckReport {
   items: number;
   pending: { n: number; op: string; ops: number; applied: boolean | null } | null;
   open?: string;
+  recallMisses?: number;
   problems: string[];
   problemCount: number;
 }
@@ -111,7 +112,8 @@ function killLoop(target: Target): void {
       console.info(
         `kill -9 (${target.name}, seed ${SEED}): ${KILLS[target.name]} kills (${earlyKills} during reopen), ` +
           `${reports.length} reopen checks, max ${Math.max(...reports.map((r) => r.items))} items; ` +
-          `write in flight at the kill: ${JSON.stringify(pendings)}`,
+          `write in flight at the kill: ${JSON.stringify(pendings)}; ` +
+          `${reports.reduce((n, r) => n + (r.recallMisses ?? 0), 0)} approximate-search misses (found with efSearch 2000)`,
       );
       expect(failed.map((r) => ({ run: r.run, pending: r.pending, problems: r.problems }))).toEqual([]);
       expect(reports.length).toBeGreaterThan(KILLS[target.name] / 2);
