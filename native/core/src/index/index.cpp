@@ -22,8 +22,13 @@ void Index::create(const std::string& folder, const IndexConfig& config, bool de
 
 void Index::destroy(const std::string& folder) {
   store::SqliteStore::destroy(folder);
-  const std::string graph = util::join_path(folder, Impl::kGraphFile);
-  for (const char* suffix : {"", ".tmp", ".body.tmp", ".load.tmp"}) util::remove_file(graph + suffix);
+  const std::string graph_prefix = std::string(Impl::kGraphFile) + ".";
+  for (const auto& name : util::list_dir(folder)) {
+    // The graph file, its lock and every temp file ("shard-0.hnsw.<...>.tmp").
+    if (name == Impl::kGraphFile || name.compare(0, graph_prefix.size(), graph_prefix) == 0) {
+      util::remove_file(util::join_path(folder, name));
+    }
+  }
   util::remove_dir_if_empty(folder);
 }
 
@@ -190,12 +195,22 @@ std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<Ite
 
 void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
   if (ops.empty()) return;
-  const bool fixes_dims = config.dimensions == 0 && dims != 0;
   std::vector<std::pair<uint64_t, index::PreparedItem*>> upserts;
   std::vector<uint64_t> removed;
   uint64_t seq;
+  bool fixes_dims;
   {
     store::SqliteStore::WriteTxn txn(*store);
+    // Other processes may have committed since this call's refresh (e.g. while this batch was
+    // validated): apply their writes first, under the write lock, so none is ever skipped.
+    sync_in_transaction();
+    if (config.dimensions != 0 && dims != 0 && dims != config.dimensions) {
+      throw Error(ErrorCode::DimensionMismatch,
+                  "Another process fixed the index's dimensions at " +
+                      std::to_string(config.dimensions) + " while these vectors have " +
+                      std::to_string(dims) + "; nothing was written");
+    }
+    fixes_dims = config.dimensions == 0 && dims != 0;
     seq = txn.seq();
     if (fixes_dims) store->set_dimensions(dims);
     for (auto& op : ops) {
@@ -224,8 +239,9 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
   }
   if (fixes_dims) config.dimensions = dims;
   apply_to_memory(upserts, removed, config.dimensions);
+  // Exact: every commit before ours was applied inside the transaction. seen_data_version was
+  // read there too, so a commit by another process after ours is still noticed.
   applied_seq = seq;
-  seen_data_version = store->data_version();
   unsaved_changes += ops.size();
   if (unsaved_changes >= kAutoSaveChanges) {
     try {

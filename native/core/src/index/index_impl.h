@@ -49,10 +49,14 @@ struct Index::Impl {
 
   // --- cache_sync.cpp: keeping graph + metadata equal to the store ---
   void load_cache();                  // at open: load or rebuild the graph, read metadata
+  bool load_from_store();             // the same from a snapshot, no save; true if rebuilt
   void catch_up(uint64_t from_seq);   // apply rows/deletions committed after from_seq
   void rebuild_graph();               // from every row in the store
   void refresh_if_changed();          // another process committed: catch up (exclusive lock held)
-  void save_graph();                  // write the graph file if it is behind
+  void sync_in_transaction();         // inside a store transaction: apply all commits we lack
+  void save_graph(bool replace_unusable_file = false);  // write the graph file if it is behind
+  std::string lock_path() const;      // the save lock, "shard-0.hnsw.lock"
+  void remove_stale_temp_files();     // only with the save lock held exclusively
   std::string verify_cache();
 
   // --- index.cpp ---
