@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 
 import { LocalIndex } from '../../ts/src/local-index.js';
 import { makeTempDir } from '../ts/helpers.js';
-import { LONG, NATIVE, SEED, describeExit, ensureDistBuilt, runWorker } from './support.js';
+import { LONG, NATIVE, SEED, describeExit, ensureDistBuilt, runWorker, runWorkersTogether } from './support.js';
 import { itemDifference, readJsonLines } from './workers/common.mjs';
 
 const DIMS = 16;
@@ -63,11 +63,12 @@ describe('several processes on one index', () => {
           ...Array.from({ length: WRITERS }, (_, k) => ['writer', k] as const),
           ...Array.from({ length: READERS }, (_, k) => ['reader', k] as const),
         ];
-        const exits = await Promise.all(
-          roles.map(([role, k], n) =>
-            runWorker('mp-worker.mjs', [NATIVE.entry, folder, markers, role, String(k), String(WRITERS),
-              String(roles.length), String(WRITE_MS), String(SEED + round * 100 + n), String(DIMS)]),
-          ),
+        const exits = await runWorkersTogether(
+          roles.map(([role, k], n) => ({
+            script: 'mp-worker.mjs',
+            args: [NATIVE.entry, folder, markers, role, String(k), String(WRITERS),
+              String(roles.length), String(WRITE_MS), String(SEED + round * 100 + n), String(DIMS)],
+          })),
         );
         const summaries: Summary[] = [];
         for (const [n, exit] of exits.entries()) {

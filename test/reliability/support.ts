@@ -130,6 +130,26 @@ export function runWorker(script: string, args: string[]): Promise<WorkerExit> {
   return startWorker(script, args).exited;
 }
 
+/**
+ * Runs several workers together; as soon as one fails (non-zero exit or a signal), the others
+ * are killed, so that a failure is reported at once instead of leaving the rest waiting for it
+ * (at a barrier, say) until the test times out.
+ */
+export async function runWorkersTogether(runs: { script: string; args: string[] }[]): Promise<WorkerExit[]> {
+  const workers = runs.map(({ script, args }) => startWorker(script, args));
+  let failed = false;
+  return Promise.all(
+    workers.map(async (worker) => {
+      const exit = await worker.exited;
+      if (!failed && (exit.code !== 0 || exit.signal)) {
+        failed = true;
+        for (const other of workers) if (other !== worker) other.child.kill('SIGKILL');
+      }
+      return exit;
+    }),
+  );
+}
+
 /** A seeded generator for the parent's own choices (kill delays, damage offsets). */
 export function makeRng(seed: number): () => number {
   let a = seed >>> 0;

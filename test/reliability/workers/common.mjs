@@ -115,12 +115,16 @@ export function report(tag, value) {
  * file time + `settleMs`), so that they leave within a few milliseconds of each other rather than
  * one polling interval (or one scheduling slice on a busy machine) apart.
  */
-export async function barrier(dir, name, parties, settleMs = 150) {
+export async function barrier(dir, name, parties, settleMs = 150, timeoutMs = 120_000) {
   const { mkdirSync, readdirSync, statSync, writeFileSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/${name}`, '');
+  const giveUp = Date.now() + timeoutMs;
   let names;
-  while ((names = readdirSync(dir)).length < parties) await sleep(5);
+  while ((names = readdirSync(dir)).length < parties) {
+    if (Date.now() > giveUp) throw new Error(`barrier: ${names.length} of ${parties} processes arrived in ${timeoutMs} ms`);
+    await sleep(5);
+  }
   const last = Math.max(...names.map((n) => statSync(`${dir}/${n}`).mtimeMs));
   const wait = last + settleMs - Date.now();
   if (wait > 0) await sleep(wait);
