@@ -2,6 +2,7 @@
 // (load the graph file if it can be trusted, re-apply newer writes, otherwise rebuild), when
 // another process has committed, and when the graph is saved.
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "index/index_impl.h"
 #include "util/file_lock.h"
@@ -37,8 +38,12 @@ void Index::Impl::load_cache() {
     // Leftovers of a crash during a save or a load. Only with the save lock held exclusively:
     // savers hold it exclusively and loaders shared while their temp files exist, so then every
     // temp file is stale. When another process holds it, its files are left alone.
-    auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
-    if (lock.held()) remove_stale_temp_files();
+    try {
+      auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
+      if (lock.held()) remove_stale_temp_files();
+    } catch (const Error&) {
+      // No lock file (read-only folder): nothing can have been written here either.
+    }
   }
   if (load_from_store()) {
     try {
@@ -68,8 +73,13 @@ bool Index::Impl::load_from_store() {
   }
   ann::HnswGraph::Loaded loaded;
   {
-    // Shared: no save's cleanup may remove our temporary copy of the body meanwhile.
-    auto lock = util::FileLock::acquire(lock_path(), util::FileLock::Mode::Shared);
+    // Shared: no save's cleanup may remove our temporary copy of the body meanwhile. Without a
+    // lock file (read-only folder) no save can run here, so loading unlocked is safe.
+    std::optional<util::FileLock> lock;
+    try {
+      lock.emplace(util::FileLock::acquire(lock_path(), util::FileLock::Mode::Shared));
+    } catch (const Error&) {
+    }
     loaded = ann::HnswGraph::load(graph_path, config.metric, config.dimensions, config.hnsw);
   }
   if (loaded.graph && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {

@@ -228,7 +228,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
         throw Error(ErrorCode::AlreadyExists, "Item with id " + item.id + " already exists");
       }
       if (label) {
-        store->update_row(*label, item.vector.data(), item.vector.size(), item.metadata_text, seq);
+        store->update_row(*label, item.id, item.vector.data(), item.vector.size(), item.metadata_text, seq);
       } else {
         label = store->insert_row(item.id, item.vector.data(), item.vector.size(),
                                   item.metadata_text, seq);

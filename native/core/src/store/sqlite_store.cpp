@@ -476,23 +476,8 @@ int64_t SqliteStore::insert_row(const std::string& id, const float* vector, size
   return label;
 }
 
-void SqliteStore::update_row(int64_t label, const float* vector, size_t dims,
+void SqliteStore::update_row(int64_t label, const std::string& id, const float* vector, size_t dims,
                              const std::string& metadata, uint64_t seq) {
-  // The id is unchanged by an update; read it (checked) for the checksum.
-  std::string id;
-  {
-    Stmt& q = stmt("SELECT id FROM items WHERE label = ?");
-    Resetter rq{q.get()};
-    sqlite3_bind_int64(q.get(), 1, label);
-    const auto* text = q.step("read item id") ? reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 0))
-                                              : nullptr;
-    if (text == nullptr) {
-      throw Error(ErrorCode::Corrupt, "\"" + path_ + "\" is damaged: the item with label " +
-                                          std::to_string(label) + " has no readable id; restore the "
-                                          "index folder from a backup");
-    }
-    id.assign(text, static_cast<size_t>(sqlite3_column_bytes(q.get(), 0)));
-  }
   const size_t bytes = dims * sizeof(float);
   Stmt& s = stmt("UPDATE items SET vector = ?, metadata = ?, seq = ?, checksum = ? WHERE label = ?");
   Resetter r{s.get()};

@@ -96,8 +96,9 @@ class SqliteStore {
   // Only inside a WriteTxn:
   int64_t insert_row(const std::string& id, const float* vector, size_t dims,
                      const std::string& metadata, uint64_t seq);
-  void update_row(int64_t label, const float* vector, size_t dims, const std::string& metadata,
-                  uint64_t seq);
+  // `id` is the row's current id (the label was found by it); the checksum covers it.
+  void update_row(int64_t label, const std::string& id, const float* vector, size_t dims,
+                  const std::string& metadata, uint64_t seq);
   void delete_row(int64_t label, uint64_t seq);
   void set_dimensions(uint32_t dims);
   // Outside transactions: forget deletions that a saved HNSW file already reflects, and record
