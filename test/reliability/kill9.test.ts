@@ -96,7 +96,7 @@ function killLoop(target: Target): void {
         }
         const { report, exit, earlyKill } = await killOnce(target, folder, journal, `k${kill}`, SEED + kill, rng);
         // The only way a writer may end is our SIGKILL: an error or a crash fails the test.
-        expect(exit.signal, `run k${kill}: ${describeExit(exit)}`).toBe('SIGKILL');
+        expect(exit.signal, `run k${kill}: ${JSON.stringify(report)} ${describeExit(exit)}`).toBe('SIGKILL');
         expect(exit.lines.find((l) => l.tag === 'error'), `run k${kill}`).toBeUndefined();
         if (earlyKill) earlyKills++;
         if (report) {
