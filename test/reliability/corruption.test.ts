@@ -123,7 +123,7 @@ async function runCases(target: Target, casesPath: string, workDir: string, tota
     let current = -1;
     let watchdog: NodeJS.Timeout | undefined;
     let hung = false;
-    const arm = (child: { kill(signal: string): void }) => {
+    const arm = (child: { kill(signal: NodeJS.Signals): unknown }) => {
       clearTimeout(watchdog);
       watchdog = setTimeout(() => {
         hung = true;
