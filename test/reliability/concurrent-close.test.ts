@@ -6,6 +6,7 @@
 // crash on a damaged graph fails this test instead of ending the runner. Native backend (the WASM
 // build's SQLite has no cross-process locking).
 
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -52,6 +53,10 @@ describe('processes closing one index at once', () => {
         expect(failures, `round ${round}: closers that failed (the others were then stopped)`).toEqual([]);
         expectedItems += PROCESSES * ITEMS_PER_PROCESS;
         for (const exit of exits) busy.push(...exit.lines.find((l) => l.tag === 'closed')!.value.busy);
+
+        // Every process closed normally: none may leave a temp file behind (before the next
+        // open, which would clean it up).
+        expect(readdirSync(folder).filter((name) => name.endsWith('.tmp')), `round ${round}: temp files left`).toEqual([]);
 
         const inspect = await runWorker('inspect.mjs', [NATIVE.entry, folder]);
         expect(inspect.signal, `round ${round}: the next open crashed: ${describeExit(inspect)}`).toBeNull();
