@@ -5,7 +5,7 @@
 // (signal), no hang, no error other than a typed QuiverError, and no damaged row returned
 // silently — every item that comes back equals, bit for bit, a version of it that was committed.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -101,6 +101,24 @@ function planCases(bases: Record<string, string>, rng: () => number): DamageCase
     for (const offset of offsets) cases.push({ base, file, kind: 'truncate', offset });
     for (let n = 0; n < flips * SCALE; n++) {
       cases.push({ base, file, kind: 'flip', offset: Math.floor(rng() * size), xor: 1 + Math.floor(rng() * 255) });
+    }
+    if (file === 'quiver.db') cases.push(...schemaCases(base, join(bases[base], file)));
+  }
+  return cases;
+}
+
+/**
+ * A flip in the schema's text renames a column (a page-1 flip that random offsets hit about once
+ * in a thousand): the first letter of every column of every CREATE TABLE, so that each run has
+ * them (e.g. "label" -> "mabel" makes every statement on items fail to prepare).
+ */
+function schemaCases(base: 'closed' | 'wal', path: string): DamageCase[] {
+  const text = readFileSync(path).toString('latin1');
+  const cases: DamageCase[] = [];
+  for (let at = text.indexOf('CREATE TABLE'); at >= 0; at = text.indexOf('CREATE TABLE', at + 1)) {
+    const statement = text.slice(at, text.indexOf(')', at) + 1);
+    for (const column of statement.matchAll(/[(,]\s*([a-z_]+)\s/g)) {
+      cases.push({ base, file: 'quiver.db', kind: 'flip', offset: at + column.index! + column[0].indexOf(column[1]), xor: 1 });
     }
   }
   return cases;
