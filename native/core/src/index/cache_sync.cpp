@@ -104,17 +104,33 @@ bool Index::Impl::load_from_store() {
 }
 
 void Index::Impl::catch_up(uint64_t from_seq) {
-  for (int64_t label : store->deletions_since(from_seq)) {
-    graph->remove(static_cast<uint64_t>(label));
+  CatchUp gap;
+  gap.seq = applied_seq;
+  gap.data_version = seen_data_version;
+  read_rows_since(from_seq, gap);
+  apply_catch_up(gap);
+}
+
+// Reads (does not apply) the deletions and rows committed after from_seq; metadata is parsed
+// here, so a damaged row fails before anything is applied.
+void Index::Impl::read_rows_since(uint64_t from_seq, CatchUp& gap) {
+  gap.deleted = store->deletions_since(from_seq);
+  store->scan_since(from_seq, [&](store::Row&& row) {
+    gap.docs.push_back(parse_stored_metadata(row));
+    gap.rows.push_back(std::move(row));
+  });
+}
+
+void Index::Impl::apply_catch_up(CatchUp& gap) {
+  seen_data_version = gap.data_version;
+  for (int64_t label : gap.deleted) {
+    if (graph) graph->remove(static_cast<uint64_t>(label));
     metadata.erase(static_cast<uint64_t>(label));
   }
-  std::vector<store::Row> rows;
-  store->scan_since(from_seq, [&](store::Row&& row) {
-    metadata.set(row.label, parse_stored_metadata(row));
-    rows.push_back(std::move(row));
-  });
-  add_rows(*graph, rows);
-  unsaved_changes += rows.size();
+  for (size_t i = 0; i < gap.rows.size(); ++i) metadata.set(gap.rows[i].label, std::move(gap.docs[i]));
+  if (graph) add_rows(*graph, gap.rows);
+  unsaved_changes += gap.rows.size();
+  applied_seq = gap.seq;
 }
 
 void Index::Impl::rebuild_graph() {
@@ -129,23 +145,39 @@ void Index::Impl::rebuild_graph() {
 void Index::Impl::refresh_if_changed() {
   // data_version changes whenever another connection commits; our own commits never change it.
   if (store->data_version() == seen_data_version) return;
-  store::SqliteStore::ReadTxn snapshot(*store);
-  sync_in_transaction();
-}
-
-// Applies every write committed after applied_seq, so that afterwards the cache reflects exactly
-// the snapshot of the current transaction. Called from a read snapshot (refresh) and, crucially,
-// first thing inside every write transaction: BEGIN IMMEDIATE holds the write lock, so nothing
-// can commit between this catch-up and our own commit, and applied_seq = our seq is then exact.
-void Index::Impl::sync_in_transaction() {
-  seen_data_version = store->data_version();
-  const uint64_t seq = store->sequence();
-  if (seq == applied_seq) return;
-  if (seq < applied_seq || store->deletions_trimmed_through() > applied_seq) {
-    // The database went back in time (restored), or another process saved the graph and
-    // trimmed deletions we have not applied yet: start again from the store.
+  CatchUp gap;
+  {
+    store::SqliteStore::ReadTxn snapshot(*store);
+    gap = read_catch_up();
+  }
+  if (gap.reload) {
     load_from_store();
     return;
+  }
+  apply_catch_up(gap);
+  // Belt and braces: a cache that missed a deletion holds more items than the store.
+  if ((graph ? graph->size() : 0) != gap.count || metadata.size() != gap.count) load_from_store();
+}
+
+// What another process committed after applied_seq, read inside a transaction: a read snapshot
+// (refresh) or, crucially, first thing in every write transaction. BEGIN IMMEDIATE holds the
+// write lock, so nothing can commit between this read and our own commit: once the gap is
+// applied (after our COMMIT, to keep the lock short) applied_seq = our seq is exact.
+// Only reads, apart from the settings it reloads: a transaction that fails afterwards leaves
+// the cache as it was, and the next call reads the gap again.
+Index::Impl::CatchUp Index::Impl::read_catch_up() {
+  CatchUp gap;
+  gap.data_version = store->data_version();
+  gap.seq = store->sequence();
+  if (gap.seq == applied_seq) {
+    gap.count = graph ? graph->size() : metadata.size();
+    return gap;
+  }
+  if (gap.seq < applied_seq || store->deletions_trimmed_through() > applied_seq) {
+    // The database went back in time (restored), or another process saved the graph and
+    // trimmed deletions we have not applied yet: start again from the store.
+    gap.reload = true;
+    return gap;
   }
   if (config.dimensions == 0) {
     store->reload_config();
@@ -154,11 +186,9 @@ void Index::Impl::sync_in_transaction() {
   if (config.dimensions != 0 && !graph) {
     graph = std::make_unique<ann::HnswGraph>(config.metric, config.dimensions, config.hnsw);
   }
-  if (graph) catch_up(applied_seq);
-  applied_seq = seq;
-  // Belt and braces: a cache that missed a deletion holds more items than the store.
-  const size_t items = store->count();
-  if ((graph ? graph->size() : 0) != items || metadata.size() != items) load_from_store();
+  read_rows_since(applied_seq, gap);
+  gap.count = store->count();
+  return gap;
 }
 
 // Several processes may hold the same index and save at the same moment (e.g. all closing).
@@ -176,7 +206,10 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
     const auto on_disk = ann::HnswGraph::file_seq(graph_path, config.metric, config.dimensions);
     // A file "from the future" (beyond the committed sequence: a database restored from a
     // backup) is not newer, it is wrong.
-    if (!replace_unusable_file && on_disk && *on_disk >= applied_seq && *on_disk <= store->sequence()) {
+    // After a rebuild (replace_unusable_file) the file we found bad may carry our own sequence
+    // number, so only a strictly newer one (another process saved since) is kept then.
+    const uint64_t newest_kept = replace_unusable_file ? applied_seq + 1 : applied_seq;
+    if (on_disk && *on_disk >= newest_kept && *on_disk <= store->sequence()) {
       saved_seq = applied_seq;
       unsaved_changes = 0;
       return;

@@ -199,11 +199,19 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
   std::vector<uint64_t> removed;
   uint64_t seq;
   bool fixes_dims;
+  CatchUp gap;
   {
     store::SqliteStore::WriteTxn txn(*store);
     // Other processes may have committed since this call's refresh (e.g. while this batch was
-    // validated): apply their writes first, under the write lock, so none is ever skipped.
-    sync_in_transaction();
+    // validated): read their writes under the write lock, so that none is ever skipped; they
+    // are applied right after our commit, before our own changes.
+    gap = read_catch_up();
+    if (gap.reload) {
+      load_from_store();  // rare (see read_catch_up); inside the transaction, so exact
+      gap = CatchUp{};
+      gap.data_version = seen_data_version;
+      gap.seq = applied_seq;
+    }
     if (config.dimensions != 0 && dims != 0 && dims != config.dimensions) {
       throw Error(ErrorCode::DimensionMismatch,
                   "Another process fixed the index's dimensions at " +
@@ -237,10 +245,12 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
     }
     txn.commit();
   }
+  apply_catch_up(gap);
   if (fixes_dims) config.dimensions = dims;
   apply_to_memory(upserts, removed, config.dimensions);
-  // Exact: every commit before ours was applied inside the transaction. seen_data_version was
-  // read there too, so a commit by another process after ours is still noticed.
+  // Exact: every commit before ours was read inside the transaction and applied above.
+  // seen_data_version was read there too, so a commit by another process after ours is still
+  // noticed by the next call.
   applied_seq = seq;
   unsaved_changes += ops.size();
   if (unsaved_changes >= kAutoSaveChanges) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -51,9 +52,22 @@ struct Index::Impl {
   void load_cache();                  // at open: load or rebuild the graph, read metadata
   bool load_from_store();             // the same from a snapshot, no save; true if rebuilt
   void catch_up(uint64_t from_seq);   // apply rows/deletions committed after from_seq
+  // Writes committed by other processes after applied_seq: read inside a transaction, applied
+  // after it (cache_sync.cpp, "Several processes" in ARCHITECTURE.md).
+  struct CatchUp {
+    bool reload = false;        // the log cannot bring us up to date: load_from_store()
+    int64_t data_version = 0;   // as read inside the transaction
+    uint64_t seq = 0;           // the transaction's committed sequence
+    size_t count = 0;           // items in the store at that point
+    std::vector<int64_t> deleted;
+    std::vector<store::Row> rows;
+    std::vector<nlohmann::json> docs;  // parsed metadata of rows
+  };
+  CatchUp read_catch_up();
+  void read_rows_since(uint64_t from_seq, CatchUp& gap);
+  void apply_catch_up(CatchUp& gap);
   void rebuild_graph();               // from every row in the store
   void refresh_if_changed();          // another process committed: catch up (exclusive lock held)
-  void sync_in_transaction();         // inside a store transaction: apply all commits we lack
   void save_graph(bool replace_unusable_file = false);  // write the graph file if it is behind
   std::string lock_path() const;      // the save lock, "shard-0.hnsw.lock"
   void remove_stale_temp_files();     // only with the save lock held exclusively
