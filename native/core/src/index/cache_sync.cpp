@@ -230,9 +230,10 @@ std::string Index::Impl::lock_path() const { return graph_path + ".lock"; }
 // versions). Callers hold the save lock exclusively, which proves every such file stale. Without
 // real locks (Emscripten) only files untouched for an hour are removed.
 void Index::Impl::remove_stale_temp_files() {
-  const std::string prefix = std::string(kGraphFile) + ".";
+  const std::string prefix = std::string(kGraphFile) + ".";  // "shard-0.hnsw."
   for (const auto& name : util::list_dir(folder)) {
-    if (name.size() <= prefix.size() + 4 || name.compare(0, prefix.size(), prefix) != 0 ||
+    // "shard-0.hnsw.tmp" shares its dot with the prefix: hence size() >= prefix + "tmp".
+    if (name.size() < prefix.size() + 3 || name.compare(0, prefix.size(), prefix) != 0 ||
         name.compare(name.size() - 4, 4, ".tmp") != 0) {
       continue;
     }
