@@ -6,12 +6,13 @@ export default defineConfig({
   oxc: { include: /\.([cm]?ts|[jt]sx)$/ },
   test: {
     // test/browser drives a real headless Chromium (playwright-core) against the built dist/.
-    // test/reliability/bad-input: the bad-input table over every backend (fast, so in every run).
+    // test/reliability: crash, corruption, bad-input and multi-process campaigns (quick in
+    // `npm test`, as its own step; long with `npm run test:reliability -- --long`).
     // test/cli runs the built `quiver` binary. test/pkg has its own config (vitest.pkg.config.ts).
     include: [
       'test/ts/**/*.test.ts',
       'test/browser/**/*.test.ts',
-      'test/reliability/bad-input*.test.ts',
+      'test/reliability/**/*.test.ts',
       'test/cli/**/*.test.ts',
     ],
     // Child processes rather than worker threads: each test file gets its own copy of the native

@@ -6,11 +6,13 @@
 //   4. the core tests again under ASan + UBSan (a separate build folder)
 //   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI
-//   6. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
-//   7. the API reference (TypeDoc, zero warnings)
-//   8. export to LanceDB and Parquet (test/export)
-//   9. the packed tarball installed on a PATH without a compiler (test/pkg)
-// --only=cpp|asan|ts|fuzz|docs|export|pkg runs one part (with the builds it needs).
+//   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
+//   7. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
+//   8. the API reference (TypeDoc, zero warnings)
+//   9. export to LanceDB and Parquet (test/export)
+//  10. the packed tarball installed on a PATH without a compiler (test/pkg)
+// --only=cpp|asan|ts|fuzz|docs|export|pkg runs one part (with the builds it needs);
+// --only=reliability runs step 6 alone (without building: `npm run test:reliability` builds first).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,20 +55,25 @@ try {
       env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
     });
   }
-  if (want('ts')) run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']);
-  // 6. the libFuzzer targets, a bounded time each
+  const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  if (want('ts')) run(process.execPath, [vitest, 'run', '--exclude', 'test/reliability/**']);
+  // 6. The reliability suite's quick mode (kill -9 loop, corruption sweep, bad inputs, several
+  // processes on one index) as its own step: its child processes then do not compete with the
+  // other suites for the CPU. Long mode: `npm run test:reliability -- --long`.
+  if (want('ts') || only === 'reliability') run(process.execPath, [vitest, 'run', 'test/reliability']);
+  // 7. the libFuzzer targets, a bounded time each
   if (want('fuzz')) run(process.execPath, ['scripts/fuzz.mjs']);
-  // 7. the API reference (TypeDoc, warnings are errors)
+  // 8. the API reference (TypeDoc, warnings are errors)
   if (want('docs')) run(process.execPath, ['scripts/docs.mjs']);
-  // 8. export to LanceDB/Parquet (LanceDB lives in test/export, installed by its setup script)
+  // 9. export to LanceDB/Parquet (LanceDB lives in test/export, installed by its setup script)
   if (want('export')) {
     if (only === 'export') run(process.execPath, ['scripts/build-ts.mjs']);
     run('npm', ['run', 'setup'], { cwd: join(root, 'test', 'export') });
-    run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.pkg.config.ts', 'test/export']);
+    run(process.execPath, [vitest, 'run', '--config', 'vitest.pkg.config.ts', 'test/export']);
   }
-  // 9. the packed tarball installed without a compiler (npm pack rebuilds dist/: runs last)
+  // 10. the packed tarball installed without a compiler (npm pack rebuilds dist/: runs last)
   if (want('pkg')) {
-    run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.pkg.config.ts', 'test/pkg']);
+    run(process.execPath, [vitest, 'run', '--config', 'vitest.pkg.config.ts', 'test/pkg']);
   }
 } catch (err) {
   console.error(`\nquiver: tests failed (${err.message.split('\n')[0]})`);
