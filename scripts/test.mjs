@@ -6,7 +6,8 @@
 //   4. the core tests again under ASan + UBSan (a separate build folder)
 //   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests
-// --only=cpp|asan|ts runs one part (with the builds it needs).
+//   6. Vectra 0.15.0's own LocalIndex spec (mocha) against the native and the WASM build
+// --only=cpp|asan|ts|vectra runs one part (with the builds it needs).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,7 +36,8 @@ try {
     run('cmake', ['-S', '.', '-B', 'build', '-DQUIVER_BUILD_TESTS=ON']);
     run('cmake', ['--build', 'build', '--parallel', jobs]);
   }
-  if (want('ts')) {
+  if (want('ts') || only === 'vectra') {
+    if (only === 'vectra') run(process.execPath, ['scripts/build-native.mjs']);
     run(process.execPath, ['scripts/build-wasm.mjs']);
     run(process.execPath, ['scripts/build-ts.mjs']);
   }
@@ -50,6 +52,7 @@ try {
     });
   }
   if (want('ts')) run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']);
+  if (want('vectra')) run(process.execPath, ['test/vectra/run.mjs']);
 } catch (err) {
   console.error(`\nquiver: tests failed (${err.message.split('\n')[0]})`);
   process.exit(1);

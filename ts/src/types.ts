@@ -100,17 +100,21 @@ export interface CreateIndexConfig {
   hnsw?: HnswConfig;
 }
 
-/** Result of `LocalIndex.getIndexStats`. */
+/** Result of `LocalIndex.getIndexStats`: exactly Vectra's. */
 export interface IndexStats {
   version: number;
+  /** As given to createIndex; `{}` when none was given. */
   metadata_config: { indexed?: string[] };
   /** Number of committed items. */
   items: number;
-  /** Quiver addition: vector length (0 until the first vector is written). */
+}
+
+/** Result of `LocalIndex.getIndexInfo` (Quiver addition): the stats plus the configuration. */
+export interface IndexInfo extends IndexStats {
+  /** Vector length (0 until the first vector is written). */
   dimensions: number;
-  /** Quiver addition. */
   metric: Metric;
-  /** Quiver addition: the HNSW parameters in effect. */
+  /** The HNSW parameters in effect. */
   hnsw: Required<HnswConfig>;
 }
 
@@ -138,4 +142,16 @@ export interface LocalIndexOptions {
    * suite against every backend (e.g. WASM).
    */
   backend?: Backend;
+  /** Vectra's BM25 engine injection: accepted and unused (Quiver's BM25 is SQLite FTS5). */
+  bm25Factory?: unknown;
+  /** Vectra's document reader injection: accepted and unused. */
+  docReader?: unknown;
+}
+
+/**
+ * A Vectra storage object (`LocalFileStorage`, `VirtualFileStorage`, `IndexedDBStorage`), as
+ * passed to Vectra's LocalIndex constructor. Quiver only looks at which kind it is.
+ */
+export interface VectraStorageLike {
+  readonly constructor?: { readonly name?: string };
 }

@@ -3,8 +3,9 @@
 
 import type { Backend } from './backend.js';
 import { wasmNodeBackend } from './backends/wasm-node.js';
+import { memoryFolder } from './backends/memory-folder.js';
 import { LocalIndex as BaseLocalIndex } from './local-index.js';
-import type { MetadataTypes } from './types.js';
+import type { MetadataTypes, VectraStorageLike } from './types.js';
 
 /** {@inheritDoc BaseLocalIndex} Backed by the WASM build of the core. */
 export class LocalIndex<
@@ -12,6 +13,13 @@ export class LocalIndex<
 > extends BaseLocalIndex<TMetadata> {
   protected static override defaultBackend(): Backend {
     return wasmNodeBackend;
+  }
+
+  protected static override memoryLocation(
+    folderPath: string,
+    storage: VectraStorageLike | undefined,
+  ): string {
+    return memoryFolder(folderPath, storage);
   }
 }
 

@@ -105,6 +105,7 @@ IndexConfig parse_config_json(const std::string& text) {
     if (!m.is_object()) bad("metadata_config must be an object like {indexed: [\"field\"]}");
     if (m.contains("indexed") && !m["indexed"].is_null()) {
       if (!m["indexed"].is_array()) bad("metadata_config.indexed must be an array of field names");
+      c.indexed_given = true;
       for (const json& f : m["indexed"]) {
         if (!f.is_string()) bad("metadata_config.indexed must contain only strings");
         check_indexed_field(f.get<std::string>());
@@ -122,8 +123,9 @@ std::string config_to_json(const IndexConfig& c) {
       {"metric", metric_name(c.metric)},
       {"hnsw", {{"M", c.hnsw.M}, {"efConstruction", c.hnsw.ef_construction},
                 {"efSearch", c.hnsw.ef_search}}},
-      {"metadata_config", {{"indexed", c.indexed_fields}}},
+      {"metadata_config", json::object()},
   };
+  if (c.indexed_given) j["metadata_config"]["indexed"] = c.indexed_fields;
   return j.dump();
 }
 

@@ -24,6 +24,9 @@ struct IndexConfig {
   Metric metric = Metric::Cosine;
   HnswParams hnsw;
   std::vector<std::string> indexed_fields;  // Vectra's metadata_config.indexed
+  // Whether `metadata_config.indexed` was given at all: Vectra reports `metadata_config` back
+  // exactly as given ({} when omitted, {indexed: []} when given empty), and so do we.
+  bool indexed_given = false;
 };
 
 // Limits that inputs are checked against; documented in the README.

@@ -125,6 +125,7 @@ void Index::Impl::refresh_if_changed() {
 
 void Index::Impl::save_graph() {
   if (!graph || saved_seq == applied_seq) return;
+  if (!database_still_in_folder()) return;  // deleted or replaced: nothing to cache for
   graph->save(graph_path, applied_seq);
   saved_seq = applied_seq;
   unsaved_changes = 0;

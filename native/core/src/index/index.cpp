@@ -2,6 +2,8 @@
 // query planner. Staged updates (begin/end/cancel) live here so every binding shares them.
 #include "quiver/index.h"
 
+#include <sys/stat.h>
+
 #include <mutex>
 #include <unordered_set>
 
@@ -32,6 +34,11 @@ std::unique_ptr<Index> Index::open(const std::string& folder) {
   impl->folder = folder;
   impl->graph_path = util::join_path(folder, Impl::kGraphFile);
   impl->store = store::SqliteStore::open(folder);
+  struct stat st {};
+  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) == 0) {
+    impl->db_device = static_cast<uint64_t>(st.st_dev);
+    impl->db_inode = static_cast<uint64_t>(st.st_ino);
+  }
   impl->load_cache();
   return std::unique_ptr<Index>(new Index(std::move(impl)));
 }
@@ -44,6 +51,12 @@ Index::~Index() {
   } catch (...) {
     // The graph file is only a cache; the next open rebuilds it.
   }
+}
+
+bool Index::Impl::database_still_in_folder() const {
+  struct stat st {};
+  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) != 0) return false;
+  return static_cast<uint64_t>(st.st_dev) == db_device && static_cast<uint64_t>(st.st_ino) == db_inode;
 }
 
 void Index::Impl::check_open() const {
