@@ -2,7 +2,9 @@
 // query planner. Staged updates (begin/end/cancel) live here so every binding shares them.
 #include "quiver/index.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <unordered_set>
@@ -34,12 +36,18 @@ std::unique_ptr<Index> Index::open(const std::string& folder) {
   impl->folder = folder;
   impl->graph_path = util::join_path(folder, Impl::kGraphFile);
   impl->store = store::SqliteStore::open(folder);
+  impl->db_fd = ::open(util::join_path(folder, store::SqliteStore::kFileName).c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) == 0) {
+  if (impl->db_fd >= 0 && ::fstat(impl->db_fd, &st) == 0) {
     impl->db_device = static_cast<uint64_t>(st.st_dev);
     impl->db_inode = static_cast<uint64_t>(st.st_ino);
   }
-  impl->load_cache();
+  try {
+    impl->load_cache();
+  } catch (...) {
+    if (impl->db_fd >= 0) ::close(impl->db_fd);
+    throw;
+  }
   return std::unique_ptr<Index>(new Index(std::move(impl)));
 }
 
@@ -54,9 +62,11 @@ Index::~Index() {
 }
 
 bool Index::Impl::database_still_in_folder() const {
-  struct stat st {};
-  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) != 0) return false;
-  return static_cast<uint64_t>(st.st_dev) == db_device && static_cast<uint64_t>(st.st_ino) == db_inode;
+  struct stat ours {};
+  struct stat there {};
+  if (db_fd < 0 || ::fstat(db_fd, &ours) != 0 || ours.st_nlink == 0) return false;  // deleted
+  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &there) != 0) return false;
+  return static_cast<uint64_t>(there.st_dev) == db_device && static_cast<uint64_t>(there.st_ino) == db_inode;
 }
 
 void Index::Impl::check_open() const {
@@ -343,6 +353,8 @@ void Index::close() {
   impl_->graph.reset();
   impl_->metadata.clear();
   impl_->store.reset();
+  if (impl_->db_fd >= 0) ::close(impl_->db_fd);
+  impl_->db_fd = -1;
 }
 
 }  // namespace quiver

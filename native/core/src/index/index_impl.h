@@ -29,10 +29,12 @@ struct Index::Impl {
 
   std::string folder;
   std::string graph_path;
-  // Identity (device, inode) of the database file opened. The graph file is only saved while that
-  // same file is still in the folder: an index deleted or re-created under an open handle (Vectra
-  // users never close, so a handle may be closed much later by the garbage collector) must not
-  // get a stale graph file written into its folder.
+  // The database file opened, held by a descriptor of our own (so its inode number cannot be
+  // reused while we compare against it) with its (device, inode). The graph file is only saved
+  // while that same file is still in the folder: an index deleted or re-created under an open
+  // handle (Vectra users never close, so a handle may be closed much later by the garbage
+  // collector) must not get a stale graph file written into its folder.
+  int db_fd = -1;
   uint64_t db_device = 0;
   uint64_t db_inode = 0;
   bool database_still_in_folder() const;
