@@ -13,7 +13,9 @@ export type QuiverErrorCode =
   | 'BUSY'
   | 'LIMIT'
   | 'CLOSED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** LocalDocumentIndex: the embeddings model failed or answered with something unusable. */
+  | 'EMBEDDINGS';
 
 /**
  * An error raised by Quiver. `code` is stable and meant for programs; `message` is for people and
