@@ -10,6 +10,7 @@
 
 #include "quiver/error.h"
 #include "util/checksum.h"
+#include "util/file_lock.h"
 #include "util/files.h"
 
 namespace quiver::ann {
@@ -91,8 +92,12 @@ HnswGraph::HnswGraph(Metric metric, uint32_t dims, const HnswParams& params)
 HnswGraph::~HnswGraph() = default;
 
 void HnswGraph::save(const std::string& path, uint64_t seq) const {
-  const std::string body_path = path + ".body.tmp";
-  const std::string tmp_path = path + ".tmp";
+  // Names of this save only: two processes (or two saves) never write through the same file.
+  // Callers hold the graph exclusively (no addPoint runs during hnswlib's saveIndex, which reads
+  // the link lists without taking hnswlib's per-element locks) and the folder's save lock.
+  const std::string unique = "." + util::unique_name_part();
+  const std::string body_path = path + unique + ".body.tmp";
+  const std::string tmp_path = path + unique + ".tmp";
   try {
     hnsw_->saveIndex(body_path);
     std::ifstream body(body_path, std::ios::binary | std::ios::ate);
@@ -130,6 +135,18 @@ void HnswGraph::save(const std::string& path, uint64_t seq) const {
   }
 }
 
+std::optional<uint64_t> HnswGraph::file_seq(const std::string& path, Metric metric, uint32_t dims) {
+  std::ifstream in(path, std::ios::binary);
+  FileHeader h{};
+  if (!in || !in.read(reinterpret_cast<char*>(&h), sizeof h)) return std::nullopt;
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || header_crc(h) != h.header_crc ||
+      h.format_version != kFormatVersion || h.dims != dims ||
+      h.metric != static_cast<uint32_t>(metric)) {
+    return std::nullopt;
+  }
+  return h.seq;
+}
+
 HnswGraph::Loaded HnswGraph::load(const std::string& path, Metric metric, uint32_t dims,
                                   const HnswParams& params) {
   Loaded result;
@@ -165,7 +182,7 @@ HnswGraph::Loaded HnswGraph::load(const std::string& path, Metric metric, uint32
     result.problem = "truncated body";
     return result;
   }
-  const std::string body_path = path + ".load.tmp";
+  const std::string body_path = path + "." + util::unique_name_part() + ".load.tmp";
   uint32_t crc = 0;
   {
     std::ofstream body(body_path, std::ios::binary | std::ios::trunc);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,13 @@ class HnswGraph {
   Metric metric() const { return metric_; }
   uint32_t dims() const { return dims_; }
 
-  // Writes the graph to `path` atomically (temp file, fsync, rename), stamped with `seq`.
+  // Writes the graph to `path` atomically (whole file under a name unique to this save, fsync,
+  // rename, fsync of the folder), stamped with `seq`. Temp files are named
+  // "<path>.<pid>-<random>.{body.tmp,tmp}"; load's copy is "<path>.<pid>-<random>.load.tmp".
   void save(const std::string& path, uint64_t seq) const;
+  // The sequence number in the header of the file at `path`, when the header is intact and the
+  // file is for this metric and dimension count (the body is not read).
+  static std::optional<uint64_t> file_seq(const std::string& path, Metric metric, uint32_t dims);
 
   struct Loaded {
     std::unique_ptr<HnswGraph> graph;  // null when the file could not be used

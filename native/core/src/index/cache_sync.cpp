@@ -2,8 +2,10 @@
 // (load the graph file if it can be trusted, re-apply newer writes, otherwise rebuild), when
 // another process has committed, and when the graph is saved.
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "index/index_impl.h"
+#include "util/file_lock.h"
 #include "util/files.h"
 #include "util/parallel_for.h"
 
@@ -32,49 +34,73 @@ void add_rows(ann::HnswGraph& graph, std::vector<store::Row>& rows) {
 }  // namespace
 
 void Index::Impl::load_cache() {
-  for (const char* suffix : {".tmp", ".body.tmp", ".load.tmp"}) {
-    util::remove_file(graph_path + suffix);  // leftovers of a crash during save or load
-  }
-  graph.reset();
-  bool rebuilt = false;
   {
-    store::SqliteStore::ReadTxn snapshot(*store);
-    seen_data_version = store->data_version();
-    store->reload_config();
-    config = store->config();
-    applied_seq = store->sequence();
-    metadata.clear();
-    store->scan([&](store::Row&& row) { metadata.set(row.label, parse_stored_metadata(row)); },
-                /*with_vectors=*/false);
-    if (config.dimensions == 0) {
-      open_report = "empty index: no graph yet";
-      return;
-    }
-    auto loaded = ann::HnswGraph::load(graph_path, config.metric, config.dimensions, config.hnsw);
-    if (loaded.graph && loaded.seq <= applied_seq) {
-      graph = std::move(loaded.graph);
-      saved_seq = loaded.seq;
-      catch_up(loaded.seq);
-      if (graph->size() == metadata.size()) {
-        open_report = "graph file loaded at write " + std::to_string(loaded.seq) + ", " +
-                      std::to_string(applied_seq - loaded.seq) + " newer writes re-applied";
-        return;
-      }
-      open_report = "graph file disagreed with the database after catch-up; rebuilt";
-    } else {
-      open_report = loaded.graph ? "graph file is newer than the database; rebuilt"
-                                 : "graph file " + loaded.problem + "; rebuilt";
-    }
-    rebuild_graph();
-    rebuilt = true;
-  }
-  if (rebuilt) {
+    // Leftovers of a crash during a save or a load. Only with the save lock held exclusively:
+    // savers hold it exclusively and loaders shared while their temp files exist, so then every
+    // temp file is stale. When another process holds it, its files are left alone.
     try {
-      save_graph();  // so that the next open is fast; the index works without it
+      auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
+      if (lock.held()) remove_stale_temp_files();
+    } catch (const Error&) {
+      // No lock file (read-only folder): nothing can have been written here either.
+    }
+  }
+  if (load_from_store()) {
+    try {
+      // So that the next open is fast (the index works without it). The file on disk was not
+      // usable, so it is replaced even if its header claims a newer write.
+      save_graph(/*replace_unusable_file=*/true);
     } catch (const Error& e) {
       open_report += std::string(" (not saved: ") + e.what() + ")";
     }
   }
+}
+
+bool Index::Impl::load_from_store() {
+  graph.reset();
+  store::SqliteStore::ReadTxn snapshot(*store);
+  // Inside the snapshot, so it names exactly the commits the snapshot holds.
+  seen_data_version = store->data_version();
+  store->reload_config();
+  config = store->config();
+  applied_seq = store->sequence();
+  metadata.clear();
+  store->scan([&](store::Row&& row) { metadata.set(row.label, parse_stored_metadata(row)); },
+              /*with_vectors=*/false);
+  if (config.dimensions == 0) {
+    open_report = "empty index: no graph yet";
+    return false;
+  }
+  ann::HnswGraph::Loaded loaded;
+  {
+    // Shared: no save's cleanup may remove our temporary copy of the body meanwhile. Without a
+    // lock file (read-only folder) no save can run here, so loading unlocked is safe.
+    std::optional<util::FileLock> lock;
+    try {
+      lock.emplace(util::FileLock::acquire(lock_path(), util::FileLock::Mode::Shared));
+    } catch (const Error&) {
+    }
+    loaded = ann::HnswGraph::load(graph_path, config.metric, config.dimensions, config.hnsw);
+  }
+  if (loaded.graph && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
+    graph = std::move(loaded.graph);
+    saved_seq = loaded.seq;
+    catch_up(loaded.seq);
+    if (graph->size() == metadata.size()) {
+      open_report = "graph file loaded at write " + std::to_string(loaded.seq) + ", " +
+                    std::to_string(applied_seq - loaded.seq) + " newer writes re-applied";
+      return false;
+    }
+    open_report = "graph file disagreed with the database after catch-up; rebuilt";
+  } else if (loaded.graph) {
+    open_report = loaded.seq > applied_seq
+                      ? "graph file is newer than the database; rebuilt"
+                      : "graph file is older than the deletion log reaches back; rebuilt";
+  } else {
+    open_report = "graph file " + loaded.problem + "; rebuilt";
+  }
+  rebuild_graph();
+  return true;
 }
 
 void Index::Impl::catch_up(uint64_t from_seq) {
@@ -101,35 +127,93 @@ void Index::Impl::rebuild_graph() {
 }
 
 void Index::Impl::refresh_if_changed() {
+  // data_version changes whenever another connection commits; our own commits never change it.
   if (store->data_version() == seen_data_version) return;
-  bool consistent = true;
-  {
-    store::SqliteStore::ReadTxn snapshot(*store);
-    seen_data_version = store->data_version();
-    const uint64_t seq = store->sequence();
-    if (seq == applied_seq) return;
-    if (config.dimensions == 0) {
-      store->reload_config();
-      config = store->config();
-    }
-    if (config.dimensions != 0 && !graph) {
-      graph = std::make_unique<ann::HnswGraph>(config.metric, config.dimensions, config.hnsw);
-    }
-    if (graph) catch_up(applied_seq);
-    applied_seq = seq;
-    // Another process may have trimmed deletions we had not seen yet: the counts tell.
-    consistent = (graph ? graph->size() : 0) == store->count() && metadata.size() == store->count();
-  }
-  if (!consistent) load_cache();
+  store::SqliteStore::ReadTxn snapshot(*store);
+  sync_in_transaction();
 }
 
-void Index::Impl::save_graph() {
+// Applies every write committed after applied_seq, so that afterwards the cache reflects exactly
+// the snapshot of the current transaction. Called from a read snapshot (refresh) and, crucially,
+// first thing inside every write transaction: BEGIN IMMEDIATE holds the write lock, so nothing
+// can commit between this catch-up and our own commit, and applied_seq = our seq is then exact.
+void Index::Impl::sync_in_transaction() {
+  seen_data_version = store->data_version();
+  const uint64_t seq = store->sequence();
+  if (seq == applied_seq) return;
+  if (seq < applied_seq || store->deletions_trimmed_through() > applied_seq) {
+    // The database went back in time (restored), or another process saved the graph and
+    // trimmed deletions we have not applied yet: start again from the store.
+    load_from_store();
+    return;
+  }
+  if (config.dimensions == 0) {
+    store->reload_config();
+    config = store->config();
+  }
+  if (config.dimensions != 0 && !graph) {
+    graph = std::make_unique<ann::HnswGraph>(config.metric, config.dimensions, config.hnsw);
+  }
+  if (graph) catch_up(applied_seq);
+  applied_seq = seq;
+  // Belt and braces: a cache that missed a deletion holds more items than the store.
+  const size_t items = store->count();
+  if ((graph ? graph->size() : 0) != items || metadata.size() != items) load_from_store();
+}
+
+// Several processes may hold the same index and save at the same moment (e.g. all closing).
+// One at a time writes the file, under an exclusive flock of "shard-0.hnsw.lock"; a process that
+// finds it taken skips its save (the file is a cache; the next open re-applies newer writes from
+// SQLite). A save that lost the race, i.e. the file on disk already reflects this write or a
+// later one, writes nothing. See ARCHITECTURE.md, "Several processes".
+void Index::Impl::save_graph(bool replace_unusable_file) {
   if (!graph || saved_seq == applied_seq) return;
   if (!database_still_in_folder()) return;  // deleted or replaced: nothing to cache for
-  graph->save(graph_path, applied_seq);
-  saved_seq = applied_seq;
+  uint64_t saved;
+  {
+    auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
+    if (!lock.held()) return;  // another process is saving right now
+    remove_stale_temp_files();
+    const auto on_disk = ann::HnswGraph::file_seq(graph_path, config.metric, config.dimensions);
+    // A file "from the future" (beyond the committed sequence: a database restored from a
+    // backup) is not newer, it is wrong.
+    if (!replace_unusable_file && on_disk && *on_disk >= applied_seq && *on_disk <= store->sequence()) {
+      saved_seq = applied_seq;
+      unsaved_changes = 0;
+      return;
+    }
+    graph->save(graph_path, applied_seq);
+    saved = applied_seq;
+  }
+  saved_seq = saved;
   unsaved_changes = 0;
-  store->trim_deletions(saved_seq);
+  // Outside the file lock: trimming takes SQLite's write lock, which a process waiting for the
+  // file lock (a load inside a write transaction) may hold.
+  store->trim_deletions(saved);
+}
+
+std::string Index::Impl::lock_path() const { return graph_path + ".lock"; }
+
+// Temp files are "shard-0.hnsw.<...>.tmp" (save and load copies, and the fixed names of older
+// versions). Callers hold the save lock exclusively, which proves every such file stale. Without
+// real locks (Emscripten) only files untouched for an hour are removed.
+void Index::Impl::remove_stale_temp_files() {
+  const std::string prefix = std::string(kGraphFile) + ".";
+  for (const auto& name : util::list_dir(folder)) {
+    if (name.size() <= prefix.size() + 4 || name.compare(0, prefix.size(), prefix) != 0 ||
+        name.compare(name.size() - 4, 4, ".tmp") != 0) {
+      continue;
+    }
+    const std::string path = util::join_path(folder, name);
+#ifdef __EMSCRIPTEN__
+    if (util::age_seconds(path) < 3600) continue;
+#endif
+    try {
+      util::remove_file(path);
+    } catch (const Error&) {
+      // Not ours to worry about: a leftover is harmless and retried at the next save.
+    }
+  }
 }
 
 std::string Index::Impl::verify_cache() {
@@ -149,7 +233,7 @@ std::string Index::Impl::verify_cache() {
   report["rebuilt"] = false;
   if (!consistent && config.dimensions != 0) {
     rebuild_graph();
-    save_graph();
+    save_graph(/*replace_unusable_file=*/true);
     report["rebuilt"] = true;
     report["graph"] = graph->size();
   }

@@ -26,8 +26,13 @@ void Index::create(const std::string& folder, const IndexConfig& config, bool de
 
 void Index::destroy(const std::string& folder) {
   store::SqliteStore::destroy(folder);
-  const std::string graph = util::join_path(folder, Impl::kGraphFile);
-  for (const char* suffix : {"", ".tmp", ".body.tmp", ".load.tmp"}) util::remove_file(graph + suffix);
+  const std::string graph_prefix = std::string(Impl::kGraphFile) + ".";
+  for (const auto& name : util::list_dir(folder)) {
+    // The graph file, its lock and every temp file ("shard-0.hnsw.<...>.tmp").
+    if (name == Impl::kGraphFile || name.compare(0, graph_prefix.size(), graph_prefix) == 0) {
+      util::remove_file(util::join_path(folder, name));
+    }
+  }
   util::remove_dir_if_empty(folder);
 }
 
@@ -36,16 +41,20 @@ std::unique_ptr<Index> Index::open(const std::string& folder) {
   impl->folder = folder;
   impl->graph_path = util::join_path(folder, Impl::kGraphFile);
   impl->store = store::SqliteStore::open(folder);
-  impl->db_fd = ::open(util::join_path(folder, store::SqliteStore::kFileName).c_str(), O_RDONLY | O_CLOEXEC);
+  impl->folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct stat st {};
-  if (impl->db_fd >= 0 && ::fstat(impl->db_fd, &st) == 0) {
+  if (impl->folder_fd >= 0 && ::fstat(impl->folder_fd, &st) == 0) {
+    impl->folder_device = static_cast<uint64_t>(st.st_dev);
+    impl->folder_inode = static_cast<uint64_t>(st.st_ino);
+  }
+  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) == 0) {
     impl->db_device = static_cast<uint64_t>(st.st_dev);
     impl->db_inode = static_cast<uint64_t>(st.st_ino);
   }
   try {
     impl->load_cache();
   } catch (...) {
-    if (impl->db_fd >= 0) ::close(impl->db_fd);
+    if (impl->folder_fd >= 0) ::close(impl->folder_fd);
     throw;
   }
   return std::unique_ptr<Index>(new Index(std::move(impl)));
@@ -62,11 +71,16 @@ Index::~Index() {
 }
 
 bool Index::Impl::database_still_in_folder() const {
-  struct stat ours {};
-  struct stat there {};
-  if (db_fd < 0 || ::fstat(db_fd, &ours) != 0 || ours.st_nlink == 0) return false;  // deleted
-  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &there) != 0) return false;
-  return static_cast<uint64_t>(there.st_dev) == db_device && static_cast<uint64_t>(there.st_ino) == db_inode;
+  struct stat held {};
+  struct stat dir {};
+  struct stat db {};
+  if (folder_fd < 0 || ::fstat(folder_fd, &held) != 0 || held.st_nlink == 0) return false;  // removed
+  if (::stat(folder.c_str(), &dir) != 0 || static_cast<uint64_t>(dir.st_dev) != folder_device ||
+      static_cast<uint64_t>(dir.st_ino) != folder_inode) {
+    return false;  // a new folder under the same name
+  }
+  return ::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &db) == 0 &&
+         static_cast<uint64_t>(db.st_dev) == db_device && static_cast<uint64_t>(db.st_ino) == db_inode;
 }
 
 void Index::Impl::check_open() const {
@@ -213,12 +227,22 @@ std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<Ite
 
 void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
   if (ops.empty()) return;
-  const bool fixes_dims = config.dimensions == 0 && dims != 0;
   std::vector<std::pair<uint64_t, index::PreparedItem*>> upserts;
   std::vector<uint64_t> removed;
   uint64_t seq;
+  bool fixes_dims;
   {
     store::SqliteStore::WriteTxn txn(*store);
+    // Other processes may have committed since this call's refresh (e.g. while this batch was
+    // validated): apply their writes first, under the write lock, so none is ever skipped.
+    sync_in_transaction();
+    if (config.dimensions != 0 && dims != 0 && dims != config.dimensions) {
+      throw Error(ErrorCode::DimensionMismatch,
+                  "Another process fixed the index's dimensions at " +
+                      std::to_string(config.dimensions) + " while these vectors have " +
+                      std::to_string(dims) + "; nothing was written");
+    }
+    fixes_dims = config.dimensions == 0 && dims != 0;
     seq = txn.seq();
     if (fixes_dims) store->set_dimensions(dims);
     for (auto& op : ops) {
@@ -236,7 +260,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
         throw Error(ErrorCode::AlreadyExists, "Item with id " + item.id + " already exists");
       }
       if (label) {
-        store->update_row(*label, item.vector.data(), item.vector.size(), item.metadata_text, seq);
+        store->update_row(*label, item.id, item.vector.data(), item.vector.size(), item.metadata_text, seq);
       } else {
         label = store->insert_row(item.id, item.vector.data(), item.vector.size(),
                                   item.metadata_text, seq);
@@ -247,8 +271,9 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
   }
   if (fixes_dims) config.dimensions = dims;
   apply_to_memory(upserts, removed, config.dimensions);
+  // Exact: every commit before ours was applied inside the transaction. seen_data_version was
+  // read there too, so a commit by another process after ours is still noticed.
   applied_seq = seq;
-  seen_data_version = store->data_version();
   unsaved_changes += ops.size();
   if (unsaved_changes >= kAutoSaveChanges) {
     try {
@@ -353,8 +378,8 @@ void Index::close() {
   impl_->graph.reset();
   impl_->metadata.clear();
   impl_->store.reset();
-  if (impl_->db_fd >= 0) ::close(impl_->db_fd);
-  impl_->db_fd = -1;
+  if (impl_->folder_fd >= 0) ::close(impl_->folder_fd);
+  impl_->folder_fd = -1;
 }
 
 }  // namespace quiver

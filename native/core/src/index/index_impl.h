@@ -29,12 +29,16 @@ struct Index::Impl {
 
   std::string folder;
   std::string graph_path;
-  // The database file opened, held by a descriptor of our own (so its inode number cannot be
-  // reused while we compare against it) with its (device, inode). The graph file is only saved
-  // while that same file is still in the folder: an index deleted or re-created under an open
-  // handle (Vectra users never close, so a handle may be closed much later by the garbage
-  // collector) must not get a stale graph file written into its folder.
-  int db_fd = -1;
+  // The folder opened, held by a descriptor of our own (so its inode number cannot be reused
+  // while we compare against it), and the (device, inode) of the folder and of its database file.
+  // The graph file is only saved while they are still what we opened: an index deleted or
+  // re-created under an open handle (Vectra users never close, so a handle may be closed much
+  // later by the garbage collector) must not get a stale graph file written into its folder.
+  // (A descriptor of the folder, never of quiver.db: closing any descriptor of a file drops the
+  // process's POSIX locks on it, which SQLite's other connections rely on.)
+  int folder_fd = -1;
+  uint64_t folder_device = 0;
+  uint64_t folder_inode = 0;
   uint64_t db_device = 0;
   uint64_t db_inode = 0;
   bool database_still_in_folder() const;
@@ -58,10 +62,14 @@ struct Index::Impl {
 
   // --- cache_sync.cpp: keeping graph + metadata equal to the store ---
   void load_cache();                  // at open: load or rebuild the graph, read metadata
+  bool load_from_store();             // the same from a snapshot, no save; true if rebuilt
   void catch_up(uint64_t from_seq);   // apply rows/deletions committed after from_seq
   void rebuild_graph();               // from every row in the store
   void refresh_if_changed();          // another process committed: catch up (exclusive lock held)
-  void save_graph();                  // write the graph file if it is behind
+  void sync_in_transaction();         // inside a store transaction: apply all commits we lack
+  void save_graph(bool replace_unusable_file = false);  // write the graph file if it is behind
+  std::string lock_path() const;      // the save lock, "shard-0.hnsw.lock"
+  void remove_stale_temp_files();     // only with the save lock held exclusively
   std::string verify_cache();
 
   // --- index.cpp ---

@@ -2,10 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "quiver/error.h"
+#include "store/schema.h"
 #include "util/files.h"
+#include "util/row_checksum.h"
 
 namespace quiver::store {
 namespace {
@@ -32,17 +35,6 @@ namespace {
   }
 }
 
-const char* const kSchema = R"sql(
-CREATE TABLE quiver_settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE items(
-  label INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  vector BLOB NOT NULL,
-  metadata TEXT NOT NULL,
-  seq INTEGER NOT NULL);
-CREATE INDEX items_by_seq ON items(seq);
-CREATE TABLE deletions(label INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
-)sql";
 
 }  // namespace
 
@@ -103,7 +95,7 @@ void SqliteStore::create(const std::string& folder, const IndexConfig& config) {
   store->exec("PRAGMA journal_mode=WAL");
   store->exec("BEGIN IMMEDIATE");
   try {
-    store->exec(kSchema);
+    create_schema(db);
     for (size_t i = 0; i < config.indexed_fields.size(); ++i) {
       // Field names were checked to be identifiers in parse_config_json, so splicing is safe.
       const std::string sql = "CREATE INDEX meta_" + std::to_string(i) +
@@ -142,6 +134,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& folder) {
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   store->load_config();
+  if (store->schema_version_ < kSchemaVersion) store->migrate();
   return store;
 }
 
@@ -151,6 +144,7 @@ void SqliteStore::destroy(const std::string& folder) {
 }
 
 SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {
+  register_schema_functions(db_);
   sqlite3_busy_timeout(db_, 5000);
   sqlite3_extended_result_codes(db_, 1);
   exec("PRAGMA synchronous=FULL");
@@ -183,8 +177,15 @@ void SqliteStore::load_config() {
   try {
     Stmt s(db_, "SELECT key, value FROM quiver_settings");
     while (s.step("read settings")) {
-      std::string k = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
-      std::string v = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1));
+      const auto* kp = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
+      const auto* vp = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1));
+      if (kp == nullptr || vp == nullptr) {
+        throw Error(ErrorCode::Corrupt,
+                    "\"" + path_ + "\" is damaged: the setting \"" + std::string(kp ? kp : "?") +
+                        "\" is NULL; restore the index folder from a backup or recreate the index");
+      }
+      std::string k = kp;
+      std::string v = vp;
       if (k == "format") format = v;
       if (k == "schema_version") schema = v;
       if (k == "config") config = v;
@@ -198,11 +199,16 @@ void SqliteStore::load_config() {
   if (format != "quiverdb") {
     throw Error(ErrorCode::Corrupt, "\"" + path_ + "\" is not a Quiver index");
   }
-  if (schema != std::to_string(kSchemaVersion)) {
+  int version = 0;
+  for (int v = 1; v <= kSchemaVersion; ++v) {
+    if (schema == std::to_string(v)) version = v;
+  }
+  if (version == 0) {
     throw Error(ErrorCode::Corrupt, "\"" + path_ + "\" has schema version " + schema +
-                                        "; this quiverdb reads version " +
+                                        "; this quiverdb reads versions 1 to " +
                                         std::to_string(kSchemaVersion) + ": upgrade quiverdb");
   }
+  schema_version_ = version;
   try {
     config_ = parse_config_json(config);
   } catch (const Error& e) {
@@ -210,12 +216,53 @@ void SqliteStore::load_config() {
   }
 }
 
-uint64_t SqliteStore::sequence() {
+// Brings an older database to kSchemaVersion in one write transaction (all steps or none). The
+// version is read again under the write lock: another process may have migrated meanwhile.
+void SqliteStore::migrate() {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  Stmt& s = stmt("SELECT value FROM quiver_settings WHERE key = 'sequence'");
+  exec("BEGIN IMMEDIATE");
+  try {
+    load_config();
+    if (schema_version_ < kSchemaVersion) {
+      migrate_schema(db_, schema_version_);
+      Stmt s(db_, "UPDATE quiver_settings SET value = ? WHERE key = 'schema_version'");
+      const std::string v = std::to_string(kSchemaVersion);
+      sqlite3_bind_text(s.get(), 1, v.c_str(), -1, SQLITE_TRANSIENT);
+      s.step("write schema version");
+    }
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  load_config();
+}
+
+uint64_t SqliteStore::sequence() { return read_counter("sequence", true); }
+
+uint64_t SqliteStore::deletions_trimmed_through() { return read_counter("deletions_trimmed", false); }
+
+// A non-negative integer kept as text in quiver_settings; a damaged one is CORRUPT.
+uint64_t SqliteStore::read_counter(const char* key, bool required) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt& s = stmt("SELECT value FROM quiver_settings WHERE key = ?");
   Resetter r{s.get()};
-  if (!s.step("read sequence")) throw Error(ErrorCode::Corrupt, "sequence number is missing");
-  return static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
+  sqlite3_bind_text(s.get(), 1, key, -1, SQLITE_STATIC);
+  const bool found = s.step("read settings");
+  if (!found && !required) return 0;
+  const auto* text = found ? reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)) : nullptr;
+  uint64_t value = 0;
+  bool valid = text != nullptr && *text != '\0';
+  for (const char* p = text; valid && *p; ++p) {
+    valid = *p >= '0' && *p <= '9' && value <= (UINT64_MAX - 9) / 10;
+    value = value * 10 + static_cast<uint64_t>(*p - '0');
+  }
+  if (!valid) {
+    throw Error(ErrorCode::Corrupt, "\"" + path_ + "\" is damaged: the setting \"" + key + "\" is " +
+                                        (text ? "\"" + std::string(text) + "\"" : "missing") +
+                                        "; restore the index folder from a backup or recreate the index");
+  }
+  return value;
 }
 
 size_t SqliteStore::count() {
@@ -234,23 +281,72 @@ int64_t SqliteStore::data_version() {
   return sqlite3_column_int64(s.get(), 0);
 }
 
+// Every column is checked before it is used: a byte flip (or a tool) can leave NULL, a value of
+// another type, or a blob of the wrong size in any column, and PRAGMA integrity_check does not
+// notice. Such a row is CORRUPT, named by its id (or label when the id itself is damaged).
 Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
   Row row;
   row.label = sqlite3_column_int64(s, 0);
-  row.id = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
-  if (with_vectors) {
-    const void* blob = sqlite3_column_blob(s, 2);
-    int bytes = sqlite3_column_bytes(s, 2);
-    if (bytes % sizeof(float) != 0 ||
-        (config_.dimensions != 0 && static_cast<size_t>(bytes) != config_.dimensions * sizeof(float))) {
-      throw Error(ErrorCode::Corrupt, "item \"" + row.id + "\" has a damaged vector (" +
-                                          std::to_string(bytes) + " bytes)");
+  const auto damaged = [&](const char* column, const std::string& problem) -> Error {
+    const std::string item = row.id.empty() ? "the item with label " + std::to_string(row.label)
+                                            : "item \"" + row.id + "\" (label " +
+                                                  std::to_string(row.label) + ")";
+    const std::string undo = row.id.empty() ? "" : "delete the item (deleteItem) and insert it again, or ";
+    return Error(ErrorCode::Corrupt,
+                 "\"" + path_ + "\" is damaged: " + item + " has " + column + " " + problem +
+                     "; " + undo + "remove the row (sqlite3 quiver.db \"DELETE FROM items WHERE label = " +
+                     std::to_string(row.label) +
+                     "\"; the graph is rebuilt at the next open), or restore the index folder "
+                     "from a backup");
+  };
+  const auto type_name = [](int type) -> std::string {
+    switch (type) {
+      case SQLITE_NULL: return "NULL";
+      case SQLITE_INTEGER: return "an integer";
+      case SQLITE_FLOAT: return "a float";
+      case SQLITE_TEXT: return "text";
+      default: return "a blob";
     }
-    row.vector.resize(bytes / sizeof(float));
-    if (bytes > 0) std::memcpy(row.vector.data(), blob, bytes);
+  };
+  const auto text = [&](int col, const char* column, std::string& out) {
+    const int type = sqlite3_column_type(s, col);
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
+    if (type != SQLITE_TEXT || p == nullptr) {
+      throw damaged(column, type_name(type) + " instead of text");
+    }
+    out.assign(p, static_cast<size_t>(sqlite3_column_bytes(s, col)));
+  };
+  text(1, "an id", row.id);
+  const void* blob = nullptr;
+  int bytes = 0;
+  {  // checked even when not copied: open's scan is what finds a damaged row first
+    const int type = sqlite3_column_type(s, 2);
+    if (type != SQLITE_BLOB) throw damaged("a vector", type_name(type) + " instead of a blob");
+    blob = sqlite3_column_blob(s, 2);
+    bytes = sqlite3_column_bytes(s, 2);
+    if (blob == nullptr || bytes <= 0 || bytes % sizeof(float) != 0 ||
+        (config_.dimensions != 0 && static_cast<size_t>(bytes) != config_.dimensions * sizeof(float))) {
+      throw damaged("a vector", "of " + std::to_string(bytes) + " bytes (the index has " +
+                                    std::to_string(config_.dimensions) + " dimensions)");
+    }
+    if (with_vectors) {
+      row.vector.resize(static_cast<size_t>(bytes) / sizeof(float));
+      std::memcpy(row.vector.data(), blob, static_cast<size_t>(bytes));
+    }
   }
-  row.metadata = reinterpret_cast<const char*>(sqlite3_column_text(s, 3));
+  text(3, "metadata", row.metadata);
+  const int seq_type = sqlite3_column_type(s, 4);
+  if (seq_type != SQLITE_INTEGER) throw damaged("a seq", type_name(seq_type) + " instead of an integer");
   row.seq = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
+  const int sum_type = sqlite3_column_type(s, 5);
+  if (sum_type != SQLITE_INTEGER) {
+    throw damaged("a checksum", type_name(sum_type) + " instead of an integer");
+  }
+  const uint64_t stored = static_cast<uint64_t>(sqlite3_column_int64(s, 5));
+  if (stored != util::row_checksum(row.label, row.id, blob, static_cast<size_t>(bytes), row.metadata)) {
+    throw damaged("a checksum", "that does not match its label, id, vector and metadata (damaged on "
+                                "disk, or changed outside quiverdb)");
+  }
   return row;
 }
 
@@ -265,7 +361,7 @@ std::optional<int64_t> SqliteStore::find_label(const std::string& id) {
 
 std::optional<Row> SqliteStore::find(const std::string& id) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  Stmt& s = stmt("SELECT label, id, vector, metadata, seq FROM items WHERE id = ?");
+  Stmt& s = stmt("SELECT label, id, vector, metadata, seq, checksum FROM items WHERE id = ?");
   Resetter r{s.get()};
   sqlite3_bind_text(s.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
   if (!s.step("read item")) return std::nullopt;
@@ -274,7 +370,7 @@ std::optional<Row> SqliteStore::find(const std::string& id) {
 
 std::optional<Row> SqliteStore::find_by_label(int64_t label) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  Stmt& s = stmt("SELECT label, id, vector, metadata, seq FROM items WHERE label = ?");
+  Stmt& s = stmt("SELECT label, id, vector, metadata, seq, checksum FROM items WHERE label = ?");
   Resetter r{s.get()};
   sqlite3_bind_int64(s.get(), 1, label);
   if (!s.step("read item")) return std::nullopt;
@@ -284,14 +380,15 @@ std::optional<Row> SqliteStore::find_by_label(int64_t label) {
 void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   // Not a cached statement: a callback may itself query the store.
-  Stmt s(db_, with_vectors ? "SELECT label, id, vector, metadata, seq FROM items ORDER BY label"
-                           : "SELECT label, id, NULL, metadata, seq FROM items ORDER BY label");
+  // The vector column is read (and checked) either way: it sits before metadata in the record,
+  // so SQLite reads its bytes anyway.
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items ORDER BY label");
   while (s.step("scan items")) fn(read_row(s.get(), with_vectors));
 }
 
 void SqliteStore::scan_since(uint64_t seq, const std::function<void(Row&&)>& fn) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  Stmt s(db_, "SELECT label, id, vector, metadata, seq FROM items WHERE seq > ? ORDER BY label");
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items WHERE seq > ? ORDER BY label");
   sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(seq));
   while (s.step("scan changed items")) fn(read_row(s.get(), true));
 }
@@ -308,6 +405,7 @@ std::vector<int64_t> SqliteStore::deletions_since(uint64_t seq) {
 
 SqliteStore::WriteTxn::WriteTxn(SqliteStore& store) : store_(store), lock_(store.mutex_) {
   store_.exec("BEGIN IMMEDIATE");
+  store_.next_label_ = 0;  // read again under the write lock at the first insert
   try {
     seq_ = store_.sequence() + 1;
   } catch (...) {
@@ -325,6 +423,11 @@ SqliteStore::WriteTxn::~WriteTxn() {
   }
 }
 
+void SqliteStore::WriteTxn::commit_without_new_sequence() {
+  store_.exec("COMMIT");
+  done_ = true;
+}
+
 void SqliteStore::WriteTxn::commit() {
   Stmt& s = store_.stmt("UPDATE quiver_settings SET value = ? WHERE key = 'sequence'");
   {
@@ -338,33 +441,51 @@ void SqliteStore::WriteTxn::commit() {
 }
 
 SqliteStore::ReadTxn::ReadTxn(SqliteStore& store) : store_(store), lock_(store.mutex_) {
+  if (sqlite3_get_autocommit(store_.db_) == 0) return;  // already inside a transaction
   store_.exec("BEGIN");
+  began_ = true;
 }
 
 SqliteStore::ReadTxn::~ReadTxn() {
-  sqlite3_exec(store_.db_, "COMMIT", nullptr, nullptr, nullptr);
+  if (began_) sqlite3_exec(store_.db_, "COMMIT", nullptr, nullptr, nullptr);
 }
 
 int64_t SqliteStore::insert_row(const std::string& id, const float* vector, size_t dims,
                                 const std::string& metadata, uint64_t seq) {
-  Stmt& s = stmt("INSERT INTO items(id, vector, metadata, seq) VALUES(?, ?, ?, ?)");
+  // The label is chosen here (not by SQLite) because the row's checksum covers it. It follows
+  // AUTOINCREMENT's rule: above every label ever used, so a label is never reused.
+  if (next_label_ == 0) {
+    Stmt& q = stmt("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'items'), 0), "
+                   "coalesce((SELECT max(label) FROM items), 0))");
+    Resetter rq{q.get()};
+    q.step("read the last label");
+    next_label_ = sqlite3_column_int64(q.get(), 0) + 1;
+  }
+  const int64_t label = next_label_;
+  const size_t bytes = dims * sizeof(float);
+  Stmt& s = stmt("INSERT INTO items(label, id, vector, metadata, seq, checksum) VALUES(?, ?, ?, ?, ?, ?)");
   Resetter r{s.get()};
-  sqlite3_bind_text(s.get(), 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
-  sqlite3_bind_blob(s.get(), 2, vector, static_cast<int>(dims * sizeof(float)), SQLITE_STATIC);
-  sqlite3_bind_text(s.get(), 3, metadata.data(), static_cast<int>(metadata.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(s.get(), 4, static_cast<int64_t>(seq));
+  sqlite3_bind_int64(s.get(), 1, label);
+  sqlite3_bind_text(s.get(), 2, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(s.get(), 3, vector, static_cast<int>(bytes), SQLITE_STATIC);
+  sqlite3_bind_text(s.get(), 4, metadata.data(), static_cast<int>(metadata.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(s.get(), 5, static_cast<int64_t>(seq));
+  sqlite3_bind_int64(s.get(), 6, static_cast<int64_t>(util::row_checksum(label, id, vector, bytes, metadata)));
   s.step("insert item");
-  return sqlite3_last_insert_rowid(db_);
+  ++next_label_;
+  return label;
 }
 
-void SqliteStore::update_row(int64_t label, const float* vector, size_t dims,
+void SqliteStore::update_row(int64_t label, const std::string& id, const float* vector, size_t dims,
                              const std::string& metadata, uint64_t seq) {
-  Stmt& s = stmt("UPDATE items SET vector = ?, metadata = ?, seq = ? WHERE label = ?");
+  const size_t bytes = dims * sizeof(float);
+  Stmt& s = stmt("UPDATE items SET vector = ?, metadata = ?, seq = ?, checksum = ? WHERE label = ?");
   Resetter r{s.get()};
-  sqlite3_bind_blob(s.get(), 1, vector, static_cast<int>(dims * sizeof(float)), SQLITE_STATIC);
+  sqlite3_bind_blob(s.get(), 1, vector, static_cast<int>(bytes), SQLITE_STATIC);
   sqlite3_bind_text(s.get(), 2, metadata.data(), static_cast<int>(metadata.size()), SQLITE_STATIC);
   sqlite3_bind_int64(s.get(), 3, static_cast<int64_t>(seq));
-  sqlite3_bind_int64(s.get(), 4, label);
+  sqlite3_bind_int64(s.get(), 4, static_cast<int64_t>(util::row_checksum(label, id, vector, bytes, metadata)));
+  sqlite3_bind_int64(s.get(), 5, label);
   s.step("update item");
 }
 
@@ -392,11 +513,22 @@ void SqliteStore::set_dimensions(uint32_t dims) {
 }
 
 void SqliteStore::trim_deletions(uint64_t up_to_seq) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
-  Stmt& s = stmt("DELETE FROM deletions WHERE seq <= ?");
-  Resetter r{s.get()};
-  sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(up_to_seq));
-  s.step("trim deletions");
+  WriteTxn txn(*this);
+  if (deletions_trimmed_through() >= up_to_seq) return;  // rolls back: nothing to do
+  {
+    Stmt& s = stmt("DELETE FROM deletions WHERE seq <= ?");
+    Resetter r{s.get()};
+    sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(up_to_seq));
+    s.step("trim deletions");
+  }
+  {
+    Stmt& s = stmt("INSERT OR REPLACE INTO quiver_settings(key, value) VALUES('deletions_trimmed', ?)");
+    Resetter r{s.get()};
+    const std::string v = std::to_string(up_to_seq);
+    sqlite3_bind_text(s.get(), 1, v.c_str(), -1, SQLITE_TRANSIENT);
+    s.step("record trimmed deletions");
+  }
+  txn.commit_without_new_sequence();
 }
 
 }  // namespace quiver::store

@@ -29,7 +29,6 @@ struct Row {
 class SqliteStore {
  public:
   static constexpr const char* kFileName = "quiver.db";
-  static constexpr int kSchemaVersion = 1;
 
   static bool exists(const std::string& folder);
   // Creates the database with its schema; throws AlreadyExists when one is there.
@@ -59,6 +58,9 @@ class SqliteStore {
   void scan(const std::function<void(Row&&)>& fn, bool with_vectors = true);
   void scan_since(uint64_t seq, const std::function<void(Row&&)>& fn);
   std::vector<int64_t> deletions_since(uint64_t seq);
+  // Deletions logged at or before this write have been trimmed (a saved graph file reflects
+  // them): a cache older than this cannot catch up from the log and must reload.
+  uint64_t deletions_trimmed_through();
 
   // A write transaction (BEGIN IMMEDIATE: one writer at a time, across processes too). The
   // destructor rolls back unless commit() succeeded.
@@ -68,6 +70,8 @@ class SqliteStore {
     ~WriteTxn();
     uint64_t seq() const { return seq_; }  // the sequence number this write will commit as
     void commit();
+    // Housekeeping that changes no item (trimming the deletion log): the sequence stays.
+    void commit_without_new_sequence();
 
    private:
     SqliteStore& store_;
@@ -76,7 +80,8 @@ class SqliteStore {
     bool done_ = false;
   };
 
-  // A consistent read snapshot across several calls (deferred read transaction).
+  // A consistent read snapshot across several calls (deferred read transaction). Inside another
+  // transaction of this connection it does nothing: that one already gives a snapshot.
   class ReadTxn {
    public:
     explicit ReadTxn(SqliteStore& store);
@@ -85,16 +90,19 @@ class SqliteStore {
    private:
     SqliteStore& store_;
     std::unique_lock<std::recursive_mutex> lock_;
+    bool began_ = false;
   };
 
   // Only inside a WriteTxn:
   int64_t insert_row(const std::string& id, const float* vector, size_t dims,
                      const std::string& metadata, uint64_t seq);
-  void update_row(int64_t label, const float* vector, size_t dims, const std::string& metadata,
-                  uint64_t seq);
+  // `id` is the row's current id (the label was found by it); the checksum covers it.
+  void update_row(int64_t label, const std::string& id, const float* vector, size_t dims,
+                  const std::string& metadata, uint64_t seq);
   void delete_row(int64_t label, uint64_t seq);
   void set_dimensions(uint32_t dims);
-  // Outside transactions: forget deletions that a saved HNSW file already reflects.
+  // Outside transactions: forget deletions that a saved HNSW file already reflects, and record
+  // how far the log was trimmed (deletions_trimmed_through), in one transaction.
   void trim_deletions(uint64_t up_to_seq);
 
  private:
@@ -104,10 +112,14 @@ class SqliteStore {
   Stmt& stmt(const char* sql);
   Row read_row(sqlite3_stmt* s, bool with_vectors);
   void load_config();
+  uint64_t read_counter(const char* key, bool required);
+  void migrate();
 
   sqlite3* db_ = nullptr;
   std::string path_;
   IndexConfig config_;
+  int schema_version_ = 0;      // as stored; open() migrates older ones to kSchemaVersion
+  int64_t next_label_ = 0;      // inside a WriteTxn: the label of the next insert (0: not read yet)
   std::recursive_mutex mutex_;  // one connection shared by worker threads
   std::vector<std::pair<const char*, std::unique_ptr<Stmt>>> statements_;
 };

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include "quiver/error.h"
@@ -61,6 +62,21 @@ void fsync_dir(const std::string& folder) {
 
 void rename_file(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) io_error("cannot rename to", to);
+}
+
+std::vector<std::string> list_dir(const std::string& folder) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    out.push_back(it->path().filename().string());
+  }
+  return out;
+}
+
+double age_seconds(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return std::difftime(std::time(nullptr), st.st_mtime);
 }
 
 }  // namespace quiver::util

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace quiver::util {
 
@@ -15,5 +16,9 @@ std::string join_path(const std::string& folder, const std::string& name);
 void fsync_file(const std::string& path);
 void fsync_dir(const std::string& folder);
 void rename_file(const std::string& from, const std::string& to);
+// Names (not paths) of the entries of `folder`; empty when it cannot be read.
+std::vector<std::string> list_dir(const std::string& folder);
+// Seconds since `path` was last modified; negative when it does not exist.
+double age_seconds(const std::string& path);
 
 }  // namespace quiver::util
