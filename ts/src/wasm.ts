@@ -5,6 +5,7 @@ import type { Backend } from './backend.js';
 import { wasmNodeBackend } from './backends/wasm-node.js';
 import { memoryFolder } from './backends/memory-folder.js';
 import { LocalDocumentIndex as BaseLocalDocumentIndex } from './document/local-document-index.js';
+import { type ImportVectraIndex, makeImportVectraIndex } from './import/index.js';
 import { LocalIndex as BaseLocalIndex } from './local-index.js';
 import type { MetadataTypes, VectraStorageLike } from './types.js';
 
@@ -40,6 +41,14 @@ export class LocalDocumentIndex extends BaseLocalDocumentIndex {
 
 export { wasmNodeBackend } from './backends/wasm-node.js';
 export * from './document/index.js';
+
+/**
+ * Copies a Vectra index folder (index.json or index.pb, with its external metadata files) into a
+ * new Quiver index at `quiverFolder`: same ids, vectors, metadata, version and metadata_config.
+ * One transaction: on failure the new index is left empty. See README, "Migrating from Vectra".
+ */
+export const importVectraIndex: ImportVectraIndex = makeImportVectraIndex(LocalIndex);
+export type { ImportVectraIndex, ImportVectraIndexOptions, ImportVectraOptions, ImportVectraResult } from './import/index.js';
 export { QuiverError } from './errors.js';
 export type { QuiverErrorCode } from './errors.js';
 export type * from './types.js';
