@@ -100,6 +100,17 @@ IndexConfig parse_config_json(const std::string& text) {
         int_field(h, "efConstruction", c.hnsw.ef_construction, 1, Limits::kMaxEf, "hnsw.");
     c.hnsw.ef_search = int_field(h, "efSearch", c.hnsw.ef_search, 1, Limits::kMaxEf, "hnsw.");
   }
+  if (j.contains("text") && !j["text"].is_null()) {
+    const json& t = j["text"];
+    if (!t.is_object() || !t.contains("field") || !t["field"].is_string()) {
+      bad("text must be an object like {field: \"body\"}: the metadata field to index for keyword search");
+    }
+    const std::string field = t["field"].get<std::string>();
+    if (field.size() > 128 || !is_identifier_path(field)) {
+      bad("text.field: \"" + field + "\" is not a valid field name; use letters, digits and _ (dots for nested fields)");
+    }
+    c.text_field = field;
+  }
   if (j.contains("metadata_config") && !j["metadata_config"].is_null()) {
     const json& m = j["metadata_config"];
     if (!m.is_object()) bad("metadata_config must be an object like {indexed: [\"field\"]}");
@@ -126,6 +137,7 @@ std::string config_to_json(const IndexConfig& c) {
       {"metadata_config", json::object()},
   };
   if (c.indexed_given) j["metadata_config"]["indexed"] = c.indexed_fields;
+  if (!c.text_field.empty()) j["text"] = {{"field", c.text_field}};
   return j.dump();
 }
 

@@ -13,6 +13,7 @@
 #include "query/planner.h"
 #include "quiver/index.h"
 #include "store/sqlite_store.h"
+#include "store/text_index.h"
 
 namespace quiver {
 
@@ -43,6 +44,7 @@ struct Index::Impl {
   uint64_t db_inode = 0;
   bool database_still_in_folder() const;
   std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::TextIndex> text_index;  // on store's connection; destroyed before it
   IndexConfig config;
   std::unique_ptr<ann::HnswGraph> graph;  // null while the index has no dimensions
   query::MetadataStore metadata;
