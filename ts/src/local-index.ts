@@ -31,6 +31,8 @@ import type {
 } from './types.js';
 
 const DEFAULT_BATCH_SIZE = 1000;
+/** The core's topK limit (Limits::kMaxTopK); only used to size an internal request. */
+const MAX_TOP_K = 10000;
 const ignore = (): void => {};
 
 /**
@@ -143,9 +145,9 @@ export class LocalIndex<
    * ("Index already exists") unless `deleteIfExists` is set.
    */
   createIndex(config: CreateIndexConfig = { version: 1 }): Promise<void> {
-    const { version, deleteIfExists, metadata_config, dimensions, metric, hnsw } = config ?? {};
+    const { version, deleteIfExists, metadata_config, dimensions, metric, hnsw, text } = config ?? {};
     // Only known keys go to the core; undefined ones are dropped by JSON so its defaults apply.
-    const json = JSON.stringify({ version, dimensions, metric, hnsw, metadata_config });
+    const json = JSON.stringify({ version, dimensions, metric, hnsw, metadata_config, text });
     return this.control(async () => {
       await this.dropHandle();
       await this.backend.create(this.location, json, deleteIfExists === true);
@@ -372,21 +374,37 @@ export class LocalIndex<
     if (typeof queryOrTopK !== 'string') {
       return this.search(vector, queryOrTopK, topKOrFilter as MetadataFilter | undefined, 0);
     }
-    // isBm25: no text source is indexed yet (FTS5 comes with `text` in createIndex), so the
-    // keyword half finds nothing and the semantic hits are the whole answer.
-    void isBm25;
-    return this.search(vector, topKOrFilter as number, filter, 0);
+    if (isBm25 !== true) return this.search(vector, topKOrFilter as number, filter, 0);
+    return this.semanticThenKeyword(vector, queryOrTopK, topKOrFilter as number, filter);
   }
 
-  /** Quiver addition: `queryItems` with options, including a per-query `efSearch`. */
+  /**
+   * Quiver addition: `queryItems` with options: a per-query `efSearch`, and with `text`, hybrid
+   * search (vector + BM25, fused by reciprocal rank fusion: `score` is the fused score,
+   * `vectorScore` and `textScore` its parts) or, with a `null` vector, keyword search alone.
+   */
   async query<TItemMetadata extends TMetadata = TMetadata>(
-    vector: Vector,
+    vector: Vector | null,
     options: QueryOptions,
   ): Promise<QueryResult<TItemMetadata>[]> {
     if (typeof options !== 'object' || options === null) {
-      throw invalidArgument('options must be an object like { topK, filter?, efSearch? }');
+      throw invalidArgument('options must be an object like { topK, filter?, efSearch?, text?, hybrid? }');
     }
-    return this.search(vector, options.topK, options.filter, options.efSearch ?? 0);
+    if (options.text === undefined) {
+      return this.search(vector as Vector, options.topK, options.filter, options.efSearch ?? 0);
+    }
+    const keywordOnly = vector === null || vector === undefined;
+    const json = searchOptionsJson({
+      topK: options.topK,
+      text: options.text,
+      filter: options.filter,
+      efSearch: options.efSearch,
+      mode: keywordOnly ? 'keyword' : 'hybrid',
+      hybrid: options.hybrid,
+    });
+    return this.read(async (index) =>
+      (await index.search(keywordOnly ? undefined : (vector as VectorLike), json)).map(fromBackendHit<TItemMetadata>),
+    );
   }
 
   // ---- Internals ------------------------------------------------------------------------------
@@ -402,6 +420,38 @@ export class LocalIndex<
     return this.read(async (index) =>
       (await index.query(vector as VectorLike, topK, json, efSearch)).map(fromBackendHit<T>),
     );
+  }
+
+  /**
+   * Vectra's isBm25: the `topK` semantic hits, then up to `topK` keyword (BM25) hits that are not
+   * among them, marked `metadata.isBm25 = true`, with their BM25 score.
+   */
+  private semanticThenKeyword<T>(
+    vector: Vector,
+    text: string,
+    topK: number,
+    filter: MetadataFilter | undefined,
+  ): Promise<QueryResult<T>[]> {
+    const filterText = filterJson(filter);
+    return this.read(async (index) => {
+      const semantic = (await index.query(vector as VectorLike, topK, filterText, 0)).map(fromBackendHit<T>);
+      const seen = new Set(semantic.map((hit) => hit.item.id));
+      const json = searchOptionsJson({
+        topK: Math.min(topK + semantic.length, MAX_TOP_K),
+        text,
+        filter: filterText === '' ? undefined : (JSON.parse(filterText) as MetadataFilter),
+        mode: 'keyword',
+      });
+      const appended: QueryResult<T>[] = [];
+      for (const hit of await index.search(undefined, json)) {
+        if (appended.length >= topK) break;
+        if (seen.has(hit.id)) continue;
+        const result = fromBackendHit<T>(hit);
+        result.item.metadata = { ...result.item.metadata, isBm25: true } as T;
+        appended.push(result);
+      }
+      return semantic.concat(appended);
+    });
   }
 
   private writeOne<T>(item: IndexItemInput<T>, op: 'insert' | 'upsert'): Promise<IndexItem<T>> {
@@ -480,7 +530,22 @@ async function readInfo(index: BackendIndex): Promise<IndexInfo> {
     dimensions: config.dimensions,
     metric: config.metric,
     hnsw: config.hnsw,
+    ...(config.text ? { text: config.text } : {}),
   };
+}
+
+/** The core's search options as JSON; the filter goes through the same JSON check as elsewhere. */
+function searchOptionsJson(o: {
+  topK: number;
+  text: string;
+  filter?: MetadataFilter;
+  efSearch?: number;
+  mode: 'keyword' | 'hybrid';
+  hybrid?: QueryOptions['hybrid'];
+}): string {
+  const filter = filterJson(o.filter);
+  const rest = JSON.stringify({ topK: o.topK, text: o.text, efSearch: o.efSearch, mode: o.mode, hybrid: o.hybrid });
+  return filter === '' ? rest : `${rest.slice(0, -1)},"filter":${filter}}`;
 }
 
 function isLocalIndexOptions(value: unknown): value is LocalIndexOptions {

@@ -5,6 +5,7 @@
 import { QuiverError, invalidArgument } from '../errors.js';
 import { LocalIndex } from '../local-index.js';
 import type {
+  CreateIndexConfig,
   IndexItem,
   LocalIndexOptions,
   MetadataFilter,
@@ -106,6 +107,14 @@ export class LocalDocumentIndex extends LocalIndex<DocumentChunkMetadata> {
 
   get tokenizer(): Tokenizer {
     return this._tokenizer;
+  }
+
+  /**
+   * Creates the index, with the chunks' text indexed for keyword search (so `queryDocuments(q,
+   * { isBm25: true })` finds chunks by their words too).
+   */
+  override createIndex(config: CreateIndexConfig = { version: 1 }): Promise<void> {
+    return super.createIndex({ ...config, text: config?.text ?? { field: `${DOC_KEY}.text` } });
   }
 
   /** Whether the index (and so its document catalog) exists. */
