@@ -7,9 +7,11 @@
 #include <emscripten/val.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "api/request.h"
 #include "quiver/config.h"
 #include "quiver/index.h"
 
@@ -18,10 +20,6 @@ namespace {
 using emscripten::val;
 using quiver::Error;
 using quiver::ErrorCode;
-
-struct TypeError {
-  std::string message;  // wrong JS type: INVALID_ARGUMENT, as in the Node binding
-};
 
 val ok(val value) {
   val r = val::object();
@@ -38,24 +36,24 @@ val failure(ErrorCode code, const std::string& message) {
   return r;
 }
 
+// Every failure, including a wrong JS type, becomes {ok:false, code, message} through the core's
+// one mapping (api::current_failure), exactly as in the Node binding.
 template <typename Fn>
 val guarded(Fn&& fn) {
   try {
     return ok(fn());
-  } catch (const TypeError& e) {
-    return failure(ErrorCode::InvalidArgument, e.message);
-  } catch (const Error& e) {
-    return failure(e.code(), e.what());
-  } catch (const std::bad_alloc&) {
-    return failure(ErrorCode::Limit, "out of memory; insert in smaller batches");
-  } catch (const std::exception& e) {
-    return failure(ErrorCode::Internal, std::string("internal error (please report): ") + e.what());
+  } catch (...) {
+    quiver::api::Failure f = quiver::api::current_failure();
+    return failure(f.code, f.message);
   }
 }
 
-std::string to_string(const val& v, const char* what) {
-  if (!v.isString()) throw TypeError{std::string(what) + " must be a string"};
-  return v.as<std::string>();
+// Strings are read as UTF-16 so that the core sees lone surrogates (embind's std::string
+// conversion would encode them as invalid UTF-8 bytes instead).
+std::string to_string(const val& v, const std::string& what) {
+  if (!v.isString()) quiver::api::wrong_type(what, "a string");
+  const std::u16string units = v.as<std::u16string>();
+  return quiver::api::text_from_utf16(units.data(), units.size(), what);
 }
 
 bool is_float32_array(const val& v) {
@@ -69,14 +67,14 @@ std::vector<float> to_floats(const val& v, const std::string& what) {
     return emscripten::convertJSArrayToNumberVector<float>(v);
   }
   if (!val::global("Array").call<bool>("isArray", v)) {
-    throw TypeError{what + " must be a Float32Array or an array of numbers"};
+    quiver::api::wrong_type(what, "a Float32Array or an array of numbers");
   }
   const unsigned n = v["length"].as<unsigned>();
   std::vector<float> out(n);
   for (unsigned i = 0; i < n; ++i) {
     val e = v[i];
-    if (!e.isNumber()) throw TypeError{what + "[" + std::to_string(i) + "] is not a number"};
-    out[i] = static_cast<float>(e.as<double>());
+    if (!e.isNumber()) quiver::api::wrong_type(what + "[" + std::to_string(i) + "]", "a number");
+    out[i] = quiver::api::to_float32(e.as<double>());
   }
   return out;
 }
@@ -88,14 +86,16 @@ struct Items {
 };
 
 Items to_items(const val& arr) {
-  if (!val::global("Array").call<bool>("isArray", arr)) throw TypeError{"items must be an array"};
+  if (!val::global("Array").call<bool>("isArray", arr)) quiver::api::wrong_type("items", "an array");
   const unsigned n = arr["length"].as<unsigned>();
   Items items;
   items.inputs.resize(n);
   items.vectors.resize(n);
   for (unsigned i = 0; i < n; ++i) {
     val e = arr[i];
-    if (e.typeOf().as<std::string>() != "object" || e.isNull()) throw TypeError{"items[" + std::to_string(i) + "] must be an object"};
+    if (e.typeOf().as<std::string>() != "object" || e.isNull()) {
+      quiver::api::wrong_type("items[" + std::to_string(i) + "]", "an object");
+    }
     val id = e["id"];
     if (!id.isUndefined() && !id.isNull()) items.inputs[i].id = to_string(id, "item id");
     val vector = e["vector"];
@@ -154,7 +154,7 @@ class WasmIndex {
   }
   val remove(val ids) {
     return guarded([&] {
-      if (!val::global("Array").call<bool>("isArray", ids)) throw TypeError{"ids must be an array of strings"};
+      if (!val::global("Array").call<bool>("isArray", ids)) quiver::api::wrong_type("ids", "an array of strings");
       std::vector<std::string> list;
       const unsigned n = ids["length"].as<unsigned>();
       for (unsigned i = 0; i < n; ++i) list.push_back(to_string(ids[i], "id"));
@@ -184,15 +184,15 @@ class WasmIndex {
         v = to_floats(vector, "vector");
         view = {v.data(), v.size(), true};
       }
-      if (!top_k.isNumber()) throw TypeError{"topK must be a number"};
-      quiver::QueryOptions options;
-      options.top_k = quiver::validate_top_k(top_k.as<double>());
-      options.filter_json = filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)");
+      if (!top_k.isNumber()) quiver::api::wrong_type("topK", "a number");
+      std::string filter_json = filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)");
+      std::optional<double> ef;
       if (!ef_search.isUndefined()) {
-        if (!ef_search.isNumber()) throw TypeError{"efSearch must be a number"};
-        const double ef = ef_search.as<double>();
-        options.ef_search = ef >= 0 && ef <= quiver::Limits::kMaxEf ? static_cast<int>(ef) : -1;
+        if (!ef_search.isNumber()) quiver::api::wrong_type("efSearch", "a number");
+        ef = ef_search.as<double>();
       }
+      const quiver::QueryOptions options =
+          quiver::api::query_options(top_k.as<double>(), std::move(filter_json), ef);
       auto hits = index_->query(view, options);
       val arr = val::array();
       for (const auto& hit : hits) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "api/request.h"
 #include "async_promise.h"
 #include "convert.h"
 #include "quiver/config.h"
@@ -55,15 +56,15 @@ Napi::Value ids_to_js(Napi::Env env, std::vector<std::string>& ids) {
   return arr;
 }
 
-// Runs `body` and turns a conversion failure into a rejected promise.
+// Runs `body` (argument conversion, then queuing the work) and turns a failure into a rejected
+// promise: a call never throws synchronously.
 template <typename Body>
 Napi::Value guarded(Napi::Env env, Body&& body) {
   try {
     return body();
-  } catch (const ConvertError& e) {
-    return reject(env, ErrorCode::InvalidArgument, e.message);
-  } catch (const Error& e) {
-    return reject(env, e.code(), e.what());
+  } catch (...) {
+    api::Failure failure = api::current_failure();
+    return reject(env, failure.code, failure.message);
   }
 }
 
@@ -165,15 +166,15 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
     return guarded(info.Env(), [&]() -> Napi::Value {
       auto keep = std::make_shared<KeepAlive>();
       VectorView vector = to_vector(info[0], *keep, "vector");
-      if (!info[1].IsNumber()) throw ConvertError{"topK must be a number"};
-      QueryOptions options;
-      options.top_k = validate_top_k(info[1].As<Napi::Number>().DoubleValue());
-      options.filter_json = info[2].IsUndefined() ? "" : to_string(info[2], "filter (JSON text)");
+      if (!info[1].IsNumber()) api::wrong_type("topK", "a number");
+      std::string filter = info[2].IsUndefined() ? "" : to_string(info[2], "filter (JSON text)");
+      std::optional<double> ef;
       if (!info[3].IsUndefined()) {
-        if (!info[3].IsNumber()) throw ConvertError{"efSearch must be a number"};
-        const double ef = info[3].As<Napi::Number>().DoubleValue();
-        options.ef_search = ef >= 0 && ef <= Limits::kMaxEf ? static_cast<int>(ef) : -1;
+        if (!info[3].IsNumber()) api::wrong_type("efSearch", "a number");
+        ef = info[3].As<Napi::Number>().DoubleValue();
       }
+      const QueryOptions options =
+          api::query_options(info[1].As<Napi::Number>().DoubleValue(), std::move(filter), ef);
       IndexPtr index = index_;
       return run_async<std::vector<QueryHit>>(
           info.Env(), [index, vector, options] { return index->query(vector, options); },

@@ -1,5 +1,6 @@
-// Runs core work on the libuv thread pool and settles a Promise with the result. Core errors
-// become JS Errors whose `code` is the core's stable code name; nothing here decides policy.
+// Runs core work on the libuv thread pool and settles a Promise with the result. Failures are
+// mapped by the core (api::current_failure) to JS Errors whose `code` is the core's stable code
+// name; nothing here decides policy.
 #pragma once
 
 #include <napi.h>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "api/request.h"
 #include "quiver/error.h"
 
 namespace quiver::node {
@@ -44,18 +46,9 @@ class PromiseWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       result_ = work_();
-    } catch (const Error& e) {
+    } catch (...) {
+      failure_ = api::current_failure();
       failed_ = true;
-      code_ = e.code();
-      message_ = e.what();
-    } catch (const std::bad_alloc&) {
-      failed_ = true;
-      code_ = ErrorCode::Limit;
-      message_ = "out of memory; insert in smaller batches";
-    } catch (const std::exception& e) {
-      failed_ = true;
-      code_ = ErrorCode::Internal;
-      message_ = std::string("internal error (please report): ") + e.what();
     }
   }
 
@@ -63,7 +56,7 @@ class PromiseWorker : public Napi::AsyncWorker {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     if (failed_) {
-      deferred_.Reject(make_error(env, code_, message_).Value());
+      deferred_.Reject(make_error(env, failure_.code, failure_.message).Value());
       return;
     }
     try {
@@ -82,8 +75,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   std::shared_ptr<KeepAlive> keep_;
   Result result_{};
   bool failed_ = false;
-  ErrorCode code_ = ErrorCode::Internal;
-  std::string message_;
+  api::Failure failure_{ErrorCode::Internal, ""};
 };
 
 struct Unit {};  // result of work that returns nothing

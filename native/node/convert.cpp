@@ -2,11 +2,14 @@
 
 #include <cstring>
 
+#include "api/request.h"
+
 namespace quiver::node {
 
 std::string to_string(const Napi::Value& v, const char* what) {
-  if (!v.IsString()) throw ConvertError{std::string(what) + " must be a string"};
-  return v.As<Napi::String>().Utf8Value();
+  if (!v.IsString()) api::wrong_type(what, "a string");
+  const std::u16string units = v.As<Napi::String>().Utf16Value();
+  return api::text_from_utf16(units.data(), units.size(), what);
 }
 
 VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& what) {
@@ -27,15 +30,16 @@ VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& w
     for (uint32_t i = 0; i < arr.Length(); ++i) {
       Napi::Value e = arr.Get(i);
       if (!e.IsNumber()) {
-        throw ConvertError{what + "[" + std::to_string(i) + "] is not a number"};
+        api::wrong_type(what + "[" + std::to_string(i) + "]", "a number");
       }
-      owned[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
+      owned[i] = api::to_float32(e.As<Napi::Number>().DoubleValue());
     }
   } else if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
     auto arr = v.As<Napi::Float64Array>();
-    owned.assign(arr.Data(), arr.Data() + arr.ElementLength());
+    owned.resize(arr.ElementLength());
+    for (size_t i = 0; i < owned.size(); ++i) owned[i] = api::to_float32(arr.Data()[i]);
   } else {
-    throw ConvertError{what + " must be a Float32Array or an array of numbers"};
+    api::wrong_type(what, "a Float32Array or an array of numbers");
   }
   keep.owned_vectors.push_back(std::move(owned));
   view.data = keep.owned_vectors.back().data();
@@ -44,14 +48,14 @@ VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& w
 }
 
 std::vector<ItemInput> to_items(const Napi::Value& v, KeepAlive& keep) {
-  if (!v.IsArray()) throw ConvertError{"items must be an array"};
+  if (!v.IsArray()) api::wrong_type("items", "an array");
   auto arr = v.As<Napi::Array>();
   std::vector<ItemInput> items(arr.Length());
   // owned_vectors must not reallocate while views point into it.
   keep.owned_vectors.reserve(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); ++i) {
     Napi::Value e = arr.Get(i);
-    if (!e.IsObject()) throw ConvertError{"items[" + std::to_string(i) + "] must be an object"};
+    if (!e.IsObject()) api::wrong_type("items[" + std::to_string(i) + "]", "an object");
     auto obj = e.As<Napi::Object>();
     Napi::Value id = obj.Get("id");
     if (!id.IsUndefined() && !id.IsNull()) {
@@ -66,7 +70,7 @@ std::vector<ItemInput> to_items(const Napi::Value& v, KeepAlive& keep) {
 }
 
 std::vector<std::string> to_ids(const Napi::Value& v) {
-  if (!v.IsArray()) throw ConvertError{"ids must be an array of strings"};
+  if (!v.IsArray()) api::wrong_type("ids", "an array of strings");
   auto arr = v.As<Napi::Array>();
   std::vector<std::string> ids(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); ++i) ids[i] = to_string(arr.Get(i), "id");

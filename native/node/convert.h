@@ -1,5 +1,7 @@
 // Conversions between JS values and core types. Only type adaptation lives here: a value of
-// the wrong JS type is an INVALID_ARGUMENT; every rule about values is the core's.
+// the wrong JS type is an INVALID_ARGUMENT (api::wrong_type); every rule about values is the
+// core's. Strings are read as UTF-16 and converted by the core (api::text_from_utf16), so a lone
+// surrogate is reported instead of being replaced by U+FFFD.
 #pragma once
 
 #include <napi.h>
@@ -11,11 +13,6 @@
 #include "quiver/item.h"
 
 namespace quiver::node {
-
-// Thrown by converters; turned into a rejected promise by the caller.
-struct ConvertError {
-  std::string message;
-};
 
 std::string to_string(const Napi::Value& v, const char* what);
 // Float32Array: borrowed (kept alive in `keep`); number[] or other typed arrays: converted.

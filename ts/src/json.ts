@@ -14,6 +14,10 @@ const ALLOWED =
  * path of the first value that JSON cannot represent faithfully. `undefined` object properties are
  * dropped and `undefined` array slots become null, as with JSON.stringify.
  *
+ * Neither the check nor the serialization recurses per nesting level: a value nested 100,000 deep
+ * is turned into text like any other (the core then rejects it with LIMIT, its depth rule), instead
+ * of overflowing the JS stack with a RangeError.
+ *
  * @param value the object (metadata or filter)
  * @param path how to name `value` in messages, e.g. `'metadata'` or `'items[3].metadata'`
  */
@@ -21,62 +25,132 @@ export function toJsonObject(value: unknown, path: string): string {
   if (!isPlainObject(value)) {
     throw invalidArgument(`${path} must be a plain object (got ${describe(value)})`);
   }
-  check(value, path, []);
-  return JSON.stringify(value);
+  check(value, path);
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    // V8's JSON.stringify recurses and throws RangeError past a few thousand levels.
+    if (err instanceof RangeError) return stringifyWithoutRecursion(value);
+    throw err;
+  }
 }
 
-function check(value: unknown, path: string, ancestors: object[]): void {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-    case 'undefined':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) {
+/** A container being walked: an array (keys null) or a plain object, and the next child. */
+interface Frame {
+  node: object;
+  path: string;
+  keys: string[] | null;
+  next: number;
+}
+
+/** Walks `root` depth-first with an explicit stack; throws on the first value JSON cannot carry. */
+function check(root: object, rootPath: string): void {
+  const onPath = new Set<object>(); // the containers from the root to the current one
+  const stack: Frame[] = [];
+  const visit = (value: unknown, path: string): void => {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+      case 'undefined':
+        return;
+      case 'number':
+        if (!Number.isFinite(value)) {
+          throw invalidArgument(
+            `${path} is ${String(value)}: JSON has no NaN or Infinity; use a finite number ` +
+              `(or, in metadata, null or a string)`,
+          );
+        }
+        return;
+      case 'bigint':
         throw invalidArgument(
-          `${path} is ${String(value)}: JSON has no NaN or Infinity; store a finite number, ` +
-            `null, or a string instead`,
+          `${path} is a BigInt: JSON has no BigInt; convert it with Number(x) or String(x)`,
+        );
+      case 'function':
+        throw invalidArgument(`${path} is a function: ${ALLOWED}`);
+      case 'symbol':
+        throw invalidArgument(`${path} is a symbol: ${ALLOWED}`);
+    }
+    if (value === null) return;
+    const node = value as object;
+    if (onPath.has(node)) {
+      throw invalidArgument(
+        `${path} is a circular reference (the value refers back to one of its parents): ` +
+          `remove the cycle`,
+      );
+    }
+    let keys: string[] | null = null;
+    if (!Array.isArray(node)) {
+      if (!isPlainObject(node)) throw invalidArgument(`${path} is ${describe(node)}: ${ALLOWED}${hint(node)}`);
+      const symbols = Object.getOwnPropertySymbols(node).filter((s) =>
+        Object.prototype.propertyIsEnumerable.call(node, s),
+      );
+      if (symbols.length > 0) {
+        throw invalidArgument(
+          `${path} has a symbol key (${String(symbols[0])}): JSON would drop it; use a string key`,
         );
       }
-      return;
-    case 'bigint':
-      throw invalidArgument(
-        `${path} is a BigInt: JSON has no BigInt; convert it with Number(x) or String(x)`,
-      );
-    case 'function':
-      throw invalidArgument(`${path} is a function: ${ALLOWED}`);
-    case 'symbol':
-      throw invalidArgument(`${path} is a symbol: ${ALLOWED}`);
-  }
-  if (value === null) return;
-  const obj = value as object;
-  const cycleAt = ancestors.indexOf(obj);
-  if (cycleAt !== -1) {
-    throw invalidArgument(
-      `${path} is a circular reference (the value refers back to one of its parents): ` +
-        `remove the cycle`,
-    );
-  }
-  ancestors.push(obj);
-  if (Array.isArray(obj)) {
-    // Index loop, not forEach: holes must be visited too (they serialize as null).
-    for (let i = 0; i < obj.length; i++) check(obj[i], `${path}[${i}]`, ancestors);
-  } else if (isPlainObject(obj)) {
-    const symbols = Object.getOwnPropertySymbols(obj).filter((s) =>
-      Object.prototype.propertyIsEnumerable.call(obj, s),
-    );
-    if (symbols.length > 0) {
-      throw invalidArgument(
-        `${path} has a symbol key (${String(symbols[0])}): JSON would drop it; use a string key`,
-      );
+      keys = Object.keys(node);
     }
-    for (const key of Object.keys(obj)) {
-      check((obj as Record<string, unknown>)[key], childPath(path, key), ancestors);
+    onPath.add(node);
+    stack.push({ node, path, keys, next: 0 });
+  };
+
+  visit(root, rootPath);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const size = frame.keys ? frame.keys.length : (frame.node as unknown[]).length;
+    if (frame.next >= size) {
+      onPath.delete(frame.node);
+      stack.pop();
+      continue;
     }
-  } else {
-    throw invalidArgument(`${path} is ${describe(obj)}: ${ALLOWED}${hint(obj)}`);
+    const i = frame.next++;
+    if (frame.keys) {
+      const key = frame.keys[i];
+      visit((frame.node as Record<string, unknown>)[key], childPath(frame.path, key));
+    } else {
+      // Index loop: holes are visited too (they serialize as null).
+      visit((frame.node as unknown[])[i], `${frame.path}[${i}]`);
+    }
   }
-  ancestors.pop();
+}
+
+/**
+ * JSON.stringify's output for a value that check() accepted, built with an explicit stack. Only
+ * used when JSON.stringify itself runs out of stack (exported for its test).
+ */
+export function stringifyWithoutRecursion(root: object): string {
+  const out: string[] = [];
+  const stack: { node: object; keys: string[] | null; next: number; wrote: boolean }[] = [];
+  const open = (node: object): void => {
+    const keys = Array.isArray(node) ? null : Object.keys(node);
+    out.push(keys ? '{' : '[');
+    stack.push({ node, keys, next: 0, wrote: false });
+  };
+  open(root);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    const size = frame.keys ? frame.keys.length : (frame.node as unknown[]).length;
+    if (frame.next >= size) {
+      out.push(frame.keys ? '}' : ']');
+      stack.pop();
+      continue;
+    }
+    const i = frame.next++;
+    let value: unknown;
+    if (frame.keys) {
+      value = (frame.node as Record<string, unknown>)[frame.keys[i]];
+      if (value === undefined) continue; // dropped, as by JSON.stringify
+      out.push(`${frame.wrote ? ',' : ''}${JSON.stringify(frame.keys[i])}:`);
+    } else {
+      value = (frame.node as unknown[])[i];
+      if (frame.wrote) out.push(',');
+    }
+    frame.wrote = true;
+    if (typeof value === 'object' && value !== null) open(value);
+    else out.push(value === undefined ? 'null' : JSON.stringify(value));
+  }
+  return out.join('');
 }
 
 /** True for `{...}` literals and `Object.create(null)`; false for Date, Map, class instances. */

@@ -4,7 +4,7 @@
 // filters, sizes): those errors come from the core, with its codes and messages.
 
 import type { Backend, BackendIndex, BackendItemInput, VectorLike } from './backend.js';
-import { QuiverError, invalidArgument, rewrap } from './errors.js';
+import { QuiverError, invalidArgument, rewrap, toQuiverError } from './errors.js';
 import {
   checkId,
   fromBackendHit,
@@ -12,7 +12,7 @@ import {
   insertedItem,
   toBackendInput,
 } from './items.js';
-import { toJsonObject } from './json.js';
+import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
 import type {
   CreateIndexConfig,
@@ -145,12 +145,18 @@ export class LocalIndex<
    * ("Index already exists") unless `deleteIfExists` is set.
    */
   createIndex(config: CreateIndexConfig = { version: 1 }): Promise<void> {
-    const { version, deleteIfExists, metadata_config, dimensions, metric, hnsw, text } = config ?? {};
-    // Only known keys go to the core; undefined ones are dropped by JSON so its defaults apply.
-    const json = JSON.stringify({ version, dimensions, metric, hnsw, metadata_config, text });
+    // Converted up front (a cycle, BigInt or NaN rejects here, as a Promise, before anything is
+    // touched); which keys and values are valid is the core's config parser's decision.
+    let settings: { json: string; deleteIfExists: boolean };
+    try {
+      settings = configToJson(config);
+    } catch (err) {
+      return Promise.reject(toQuiverError(err));
+    }
+    const { json, deleteIfExists } = settings;
     return this.control(async () => {
       await this.dropHandle();
-      await this.backend.create(this.location, json, deleteIfExists === true);
+      await this.backend.create(this.location, json, deleteIfExists);
       await this.ensureOpen();
     });
   }
@@ -283,17 +289,16 @@ export class LocalIndex<
     items: IndexItemInput<TMetadata>[],
     options: InsertItemsOptions = {},
   ): Promise<string[]> {
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw invalidArgument(`batchSize must be a positive integer (got ${String(batchSize)})`);
-    }
+    // Every option is checked before the first batch is written (these options exist only in
+    // this layer: the core sees one batch at a time).
+    const { batchSize, onProgress } = insertItemsOptions(options);
     const inputs = prepareItems(items);
     return this.write(async (index) => {
       const ids: string[] = [];
       for (let start = 0; start < inputs.length; start += batchSize) {
         // A loop, not push(...ids): a large batch would overflow the argument limit.
         for (const id of await index.insert(inputs.slice(start, start + batchSize))) ids.push(id);
-        options.onProgress?.(ids.length, inputs.length);
+        onProgress?.(ids.length, inputs.length);
       }
       return ids;
     });
@@ -558,6 +563,53 @@ function isInMemory(folderPath: string, storage: VectraStorageLike | undefined):
     (typeof folderPath === 'string' && folderPath.startsWith('mem://')) ||
     storage?.constructor?.name === 'VirtualFileStorage'
   );
+}
+
+/**
+ * The config as JSON text for the core, and Vectra's `deleteIfExists` (an argument of the create
+ * call, not a setting). Every other key goes to the core, which rejects unknown ones by name.
+ */
+function configToJson(config: unknown): { json: string; deleteIfExists: boolean } {
+  if (config === undefined || config === null) return { json: '{}', deleteIfExists: false };
+  if (!isPlainObject(config)) {
+    throw invalidArgument('config must be an object like { version: 1, dimensions?, metric? }');
+  }
+  const { deleteIfExists, ...settings } = config;
+  if (deleteIfExists !== undefined && typeof deleteIfExists !== 'boolean') {
+    throw invalidArgument(`config.deleteIfExists must be a boolean (got ${typeof deleteIfExists})`);
+  }
+  return { json: toJsonObject(settings, 'config'), deleteIfExists: deleteIfExists === true };
+}
+
+const INSERT_ITEMS_OPTIONS = ['batchSize', 'onProgress'];
+
+function insertItemsOptions(options: unknown): {
+  batchSize: number;
+  onProgress: ((done: number, total: number) => void) | undefined;
+} {
+  if (options === undefined || options === null) {
+    return { batchSize: DEFAULT_BATCH_SIZE, onProgress: undefined };
+  }
+  if (!isPlainObject(options)) {
+    throw invalidArgument('options must be an object like { batchSize?, onProgress? }');
+  }
+  const unknown = Object.keys(options).find((key) => !INSERT_ITEMS_OPTIONS.includes(key));
+  if (unknown !== undefined) {
+    throw invalidArgument(
+      `options has an unknown option ${JSON.stringify(unknown)}; the options are: ${INSERT_ITEMS_OPTIONS.join(', ')}`,
+    );
+  }
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
+    throw invalidArgument(`batchSize must be a positive integer (got ${String(batchSize)})`);
+  }
+  const onProgress = options.onProgress ?? undefined;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw invalidArgument(
+      `onProgress must be a function (done, total) => void (got ${typeof onProgress})`,
+    );
+  }
+  return { batchSize, onProgress: onProgress as ((done: number, total: number) => void) | undefined };
 }
 
 /** Converts items up front so that a bad one rejects the call before anything is written. */

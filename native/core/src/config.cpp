@@ -2,10 +2,12 @@
 #include "quiver/config.h"
 
 #include <cmath>
+#include <initializer_list>
 
 #include <nlohmann/json.hpp>
 
 #include "quiver/error.h"
+#include "util/json_text.h"
 
 namespace quiver {
 namespace {
@@ -19,16 +21,26 @@ using nlohmann::json;
 int int_field(const json& obj, const char* key, int fallback, int min, int max, const char* where) {
   if (!obj.contains(key) || obj[key].is_null()) return fallback;
   const json& v = obj[key];
-  if (!v.is_number() || std::floor(v.get<double>()) != v.get<double>()) {
-    bad(std::string(where) + key + " must be an integer between " + std::to_string(min) + " and " +
-        std::to_string(max));
+  const std::string name = std::string(where) + key;
+  if (!v.is_number()) {
+    bad(name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+        ", got " + std::string(v.type_name()) + " " + v.dump());
   }
-  double d = v.get<double>();
-  if (d < min || d > max) {
-    bad(std::string(where) + key + " must be between " + std::to_string(min) + " and " +
-        std::to_string(max) + ", got " + v.dump());
+  return validate_integer(v.get<double>(), name, min, max);
+}
+
+// Rejects any key of `obj` that is not in `known`, naming it and listing the accepted ones: an
+// option that is misspelt or not supported must not be silently ignored.
+void check_keys(const json& obj, std::initializer_list<const char*> known, const char* where) {
+  for (const auto& kv : obj.items()) {
+    bool found = false;
+    for (const char* k : known) found = found || kv.key() == k;
+    if (found) continue;
+    std::string list;
+    for (const char* k : known) list += std::string(list.empty() ? "" : ", ") + k;
+    bad(std::string(where) + " has an unknown option " + json(kv.key()).dump(-1, ' ', false, json::error_handler_t::replace) +
+        "; the options are: " + list);
   }
-  return static_cast<int>(d);
 }
 
 // Field names become SQLite expression indexes on json_extract(metadata, '$.<name>'), so they
@@ -77,12 +89,10 @@ Metric parse_metric(const std::string& name) {
 
 IndexConfig parse_config_json(const std::string& text) {
   json j;
-  if (!text.empty()) {
-    j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) bad("index config is not valid JSON");
-  }
+  if (!text.empty()) j = util::parse_caller_json(text, Limits::kMaxJsonDepth, "index config");
   if (j.is_null()) j = json::object();
   if (!j.is_object()) bad("index config must be an object");
+  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text"}, "index config");
 
   IndexConfig c;
   c.version = int_field(j, "version", 1, 0, 1 << 30, "");
@@ -95,6 +105,7 @@ IndexConfig parse_config_json(const std::string& text) {
   if (j.contains("hnsw") && !j["hnsw"].is_null()) {
     const json& h = j["hnsw"];
     if (!h.is_object()) bad("hnsw must be an object like {M, efConstruction, efSearch}");
+    check_keys(h, {"M", "efConstruction", "efSearch"}, "hnsw");
     c.hnsw.M = int_field(h, "M", c.hnsw.M, 2, Limits::kMaxM, "hnsw.");
     c.hnsw.ef_construction =
         int_field(h, "efConstruction", c.hnsw.ef_construction, 1, Limits::kMaxEf, "hnsw.");
@@ -105,6 +116,7 @@ IndexConfig parse_config_json(const std::string& text) {
     if (!t.is_object() || !t.contains("field") || !t["field"].is_string()) {
       bad("text must be an object like {field: \"body\"}: the metadata field to index for keyword search");
     }
+    check_keys(t, {"field"}, "text");
     const std::string field = t["field"].get<std::string>();
     if (field.size() > 128 || !is_identifier_path(field)) {
       bad("text.field: \"" + field + "\" is not a valid field name; use letters, digits and _ (dots for nested fields)");
@@ -114,6 +126,7 @@ IndexConfig parse_config_json(const std::string& text) {
   if (j.contains("metadata_config") && !j["metadata_config"].is_null()) {
     const json& m = j["metadata_config"];
     if (!m.is_object()) bad("metadata_config must be an object like {indexed: [\"field\"]}");
+    check_keys(m, {"indexed"}, "metadata_config");
     if (m.contains("indexed") && !m["indexed"].is_null()) {
       if (!m["indexed"].is_array()) bad("metadata_config.indexed must be an array of field names");
       c.indexed_given = true;
@@ -141,16 +154,23 @@ std::string config_to_json(const IndexConfig& c) {
   return j.dump();
 }
 
-int validate_top_k(double top_k) {
-  if (!std::isfinite(top_k) || std::floor(top_k) != top_k || top_k < 1) {
-    bad("topK must be a positive integer, got " + (std::isfinite(top_k) ? json(top_k).dump()
-                                                                       : std::string("NaN/Infinity")));
+int validate_integer(double value, const std::string& name, int min, int max) {
+  const bool whole = std::isfinite(value) && std::floor(value) == value;
+  if (!whole || value < min || value > max) {
+    std::string got = std::isnan(value) ? "NaN" : std::isinf(value) ? (value > 0 ? "Infinity" : "-Infinity") : json(value).dump();
+    bad(name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+        ", got " + got);
   }
-  if (top_k > Limits::kMaxTopK) {
+  return static_cast<int>(value);
+}
+
+int validate_top_k(double top_k) {
+  if (std::isfinite(top_k) && std::floor(top_k) == top_k && top_k > Limits::kMaxTopK) {
     throw Error(ErrorCode::Limit, "topK must be at most " + std::to_string(Limits::kMaxTopK) +
+                                      ", got " + json(top_k).dump() +
                                       "; page through results with a filter instead");
   }
-  return static_cast<int>(top_k);
+  return validate_integer(top_k, "topK", 1, Limits::kMaxTopK);
 }
 
 }  // namespace quiver

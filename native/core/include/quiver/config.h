@@ -39,18 +39,26 @@ struct Limits {
   static constexpr size_t kMaxMetadataBytes = 64 * 1024;  // serialized JSON per item
   static constexpr int kMaxTopK = 10000;
   static constexpr int kMaxFilterDepth = 32;
+  static constexpr size_t kMaxJsonDepth = 64;  // nesting of metadata/filter/config JSON text
   static constexpr int kMaxM = 128;
   static constexpr int kMaxEf = 100000;
 };
 
 // Parses/serializes the JSON form that the bindings pass in:
 // {"version":1,"dimensions":128,"metric":"cosine","hnsw":{"M":16,"efConstruction":200,
-//  "efSearch":64},"metadata_config":{"indexed":["a"]}}. Every field is optional.
-IndexConfig parse_config_json(const std::string& json);  // throws InvalidArgument
+//  "efSearch":64},"metadata_config":{"indexed":["a"]}}. Every field is optional; a key that is
+// not one of these (at any level) is rejected with InvalidArgument naming it, so a misspelt
+// option never silently does nothing.
+IndexConfig parse_config_json(const std::string& json);  // throws InvalidArgument, Limit
 std::string config_to_json(const IndexConfig& config);
 
-// Checks a caller-supplied topK (a JS number arrives as double) and returns it as an int.
-// Throws InvalidArgument unless it is an integer in [1, Limits::kMaxTopK].
+// The one rule for integer options given as numbers (JS numbers arrive as double, JSON numbers
+// are read as double): `value` must be finite, whole and in [min, max]. Throws InvalidArgument
+// naming `name` otherwise ("efSearch must be an integer from 1 to 100000, got 1.5").
+int validate_integer(double value, const std::string& name, int min, int max);
+
+// Checks a caller-supplied topK and returns it as an int: an integer >= 1 (validate_integer),
+// and Limit above Limits::kMaxTopK.
 int validate_top_k(double top_k);
 
 }  // namespace quiver

@@ -21,14 +21,32 @@ namespace quiver {
 
 // ---- folder-level operations ----
 
-bool Index::exists(const std::string& folder) { return store::SqliteStore::exists(folder); }
+namespace {
+
+// Every OS call would cut a path short at a NUL: the index would silently land somewhere else.
+void check_folder(const std::string& folder) {
+  if (folder.empty()) throw Error(ErrorCode::InvalidArgument, "the folder path must not be empty");
+  if (folder.find('\0') != std::string::npos) {
+    throw Error(ErrorCode::InvalidArgument,
+                "the folder path contains a NUL character (\\u0000); no file system allows one");
+  }
+}
+
+}  // namespace
+
+bool Index::exists(const std::string& folder) {
+  check_folder(folder);
+  return store::SqliteStore::exists(folder);
+}
 
 void Index::create(const std::string& folder, const IndexConfig& config, bool delete_if_exists) {
+  check_folder(folder);
   if (delete_if_exists) destroy(folder);
   store::SqliteStore::create(folder, config);
 }
 
 void Index::destroy(const std::string& folder) {
+  check_folder(folder);
   store::SqliteStore::destroy(folder);
   const std::string graph_prefix = std::string(Impl::kGraphFile) + ".";
   for (const auto& name : util::list_dir(folder)) {
@@ -41,6 +59,7 @@ void Index::destroy(const std::string& folder) {
 }
 
 std::unique_ptr<Index> Index::open(const std::string& folder) {
+  check_folder(folder);
   auto impl = std::make_unique<Impl>();
   impl->folder = folder;
   impl->graph_path = util::join_path(folder, Impl::kGraphFile);
@@ -326,6 +345,7 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
 // ---- reads ----
 
 std::optional<Item> Index::get(const std::string& id) const {
+  index::check_id(id);  // the same rule as writes: an id that cannot be stored is an error
   auto lock = lock_for_read(*impl_);
   auto row = impl_->store->find(id);
   if (!row) return std::nullopt;

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "quiver/error.h"
+#include "util/json_text.h"
+#include "util/utf8.h"
 #include "util/uuid.h"
 
 namespace quiver::index {
@@ -15,6 +17,20 @@ void check_id(const std::string& id) {
     throw Error(ErrorCode::Limit, "item id is " + std::to_string(id.size()) +
                                       " bytes; ids are limited to " +
                                       std::to_string(Limits::kMaxIdBytes) + " bytes");
+  }
+  // NUL would be cut off by every C string on the way (SQLite's text functions, C callers), so
+  // two ids differing after it would collide; invalid UTF-8 would not read back as written.
+  const size_t nul = id.find('\0');
+  if (nul != std::string::npos) {
+    throw Error(ErrorCode::InvalidArgument, "item id contains a NUL character (\\u0000) at byte " +
+                                                std::to_string(nul) +
+                                                "; ids must be text without NUL characters");
+  }
+  const size_t bad = util::first_invalid_utf8(id);
+  if (bad != std::string::npos) {
+    throw Error(ErrorCode::InvalidArgument, "item id is not valid UTF-8 (at byte " +
+                                                std::to_string(bad) +
+                                                "); ids must be valid Unicode text");
   }
 }
 
@@ -67,10 +83,8 @@ PreparedItem prepare_item(const ItemInput& input, uint32_t& dims, Metric metric)
                                       std::to_string(Limits::kMaxMetadataBytes) +
                                       " bytes (store large documents elsewhere and keep a key)");
   }
-  out.metadata = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (out.metadata.is_discarded()) {
-    throw Error(ErrorCode::InvalidArgument, "metadata of item \"" + out.id + "\" is not valid JSON");
-  }
+  out.metadata = util::parse_caller_json(text, Limits::kMaxJsonDepth,
+                                         "metadata of item \"" + out.id + "\"");
   if (!out.metadata.is_object()) {
     throw Error(ErrorCode::InvalidArgument,
                 "metadata of item \"" + out.id + "\" must be an object like {\"key\": value}");

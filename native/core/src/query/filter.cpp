@@ -17,6 +17,7 @@
 
 #include "quiver/config.h"
 #include "quiver/error.h"
+#include "util/json_text.h"
 
 namespace quiver::query {
 
@@ -699,6 +700,14 @@ Filter Filter::parse(const std::string& json_text) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   });
   if (blank) return Filter();
+  // Nesting is bounded on the text, before parsing: see util/json_text.h.
+  const size_t depth = util::json_nesting_depth(json_text);
+  if (depth > Limits::kMaxJsonDepth) {
+    throw Error(ErrorCode::Limit, "filter: nesting is " + std::to_string(depth) +
+                                      " levels deep, deeper than " + std::to_string(kMaxDepth) +
+                                      " levels ($and/$or/$nor branches, $not, objects and "
+                                      "arrays each add one); flatten the filter");
+  }
   json doc;
   try {
     doc = json::parse(json_text);

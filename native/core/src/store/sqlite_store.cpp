@@ -80,10 +80,47 @@ bool SqliteStore::exists(const std::string& folder) {
   return util::file_exists(util::join_path(folder, kFileName));
 }
 
+namespace {
+
+// Whether `path` holds a committed Quiver database (its settings say so).
+bool holds_an_index(const std::string& path) {
+  sqlite3* db = nullptr;
+  bool found = false;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM quiver_settings WHERE key = 'format'", -1, &s,
+                           nullptr) == SQLITE_OK) {
+      found = sqlite3_step(s) == SQLITE_ROW;
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return found;
+}
+
+}  // namespace
+
 void SqliteStore::create(const std::string& folder, const IndexConfig& config) {
   if (exists(folder)) throw Error(ErrorCode::AlreadyExists, "Index already exists");
   util::make_dirs(folder);
   const std::string path = util::join_path(folder, kFileName);
+  try {
+    create_database(path, config);
+  } catch (...) {
+    // A half-created database (e.g. the disk filled up) would make the folder look like a
+    // damaged index: "already exists" to create, CORRUPT to open. Remove it, unless another
+    // process's create committed in between (then it is theirs).
+    if (!holds_an_index(path)) {
+      try {
+        destroy(folder);
+      } catch (...) {
+      }
+    }
+    throw;
+  }
+}
+
+void SqliteStore::create_database(const std::string& path, const IndexConfig& config) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -111,6 +111,7 @@ class SqliteStore {
  private:
   class Stmt;
   explicit SqliteStore(sqlite3* db, std::string path);
+  static void create_database(const std::string& path, const IndexConfig& config);
   void exec(const char* sql);
   Stmt& stmt(const char* sql);
   Row read_row(sqlite3_stmt* s, bool with_vectors);

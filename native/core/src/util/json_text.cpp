@@ -1,0 +1,44 @@
+#include "util/json_text.h"
+
+#include "quiver/error.h"
+
+namespace quiver::util {
+
+size_t json_nesting_depth(std::string_view text) noexcept {
+  size_t depth = 0;
+  size_t deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // skip the escaped character (an escaped quote does not end the string)
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest) deepest = depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+nlohmann::json parse_caller_json(std::string_view text, size_t max_depth, const std::string& what) {
+  const size_t depth = json_nesting_depth(text);
+  if (depth > max_depth) {
+    throw Error(ErrorCode::Limit, what + " is nested " + std::to_string(depth) +
+                                      " levels deep; at most " + std::to_string(max_depth) +
+                                      " levels of objects and arrays are supported (flatten it)");
+  }
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(ErrorCode::InvalidArgument, what + " is not valid JSON (" + e.what() + ")");
+  }
+}
+
+}  // namespace quiver::util
