@@ -31,7 +31,7 @@ const cxxFlags = [...common, '-std=c++17', '-DNO_MANUAL_VECTORIZATION', '-DNDEBU
   `-I${join(root, 'third_party/hnswlib')}`, `-I${join(root, 'third_party/sqlite')}`, `-I${include}`];
 const cFlags = [...common, '-DNDEBUG', '-DSQLITE_THREADSAFE=0', '-DSQLITE_DQS=0',
   '-DSQLITE_DEFAULT_MEMSTATUS=0', '-DSQLITE_OMIT_LOAD_EXTENSION', '-DSQLITE_OMIT_DEPRECATED',
-  '-DSQLITE_LIKE_DOESNT_MATCH_BLOBS', '-w'];
+  '-DSQLITE_LIKE_DOESNT_MATCH_BLOBS', '-DSQLITE_ENABLE_FTS5', '-w'];
 
 const sources = [
   ...walk(join(root, 'native/core/src')).filter((f) => f.endsWith('.cpp')),

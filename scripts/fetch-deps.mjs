@@ -3,6 +3,7 @@
 // Each tarball comes from the npm registry through `npm pack` (no install scripts run),
 // is checked against its pinned sha256, and only the listed files are extracted and checked
 // again. Files already present with the right hash are left alone, so this is cheap to rerun.
+// Packages marked `testOnly` (Vectra's specs) are fetched only with `--test`.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, copyFileSync } from 'node:fs';
@@ -55,6 +56,8 @@ function fetchPackage(pkg) {
   }
 }
 
+const withTestDeps = process.argv.includes('--test');
 for (const pkg of manifest.packages) {
+  if (pkg.testOnly && !withTestDeps) continue;
   if (!upToDate(pkg)) fetchPackage(pkg);
 }

@@ -7,11 +7,12 @@
 //   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI
 //   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
-//   7. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
-//   8. the API reference (TypeDoc, zero warnings)
-//   9. export to LanceDB and Parquet (test/export)
-//  10. the packed tarball installed on a PATH without a compiler (test/pkg)
-// --only=cpp|asan|ts|fuzz|docs|export|pkg runs one part (with the builds it needs);
+//   7. Vectra 0.15.0's own LocalIndex spec (mocha) against the native and the WASM build
+//   8. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
+//   9. the API reference (TypeDoc, zero warnings)
+//  10. export to LanceDB and Parquet (test/export)
+//  11. the packed tarball installed on a PATH without a compiler (test/pkg)
+// --only=cpp|asan|ts|vectra|fuzz|docs|export|pkg runs one part (with the builds it needs);
 // --only=reliability runs step 6 alone (without building: `npm run test:reliability` builds first).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -41,7 +42,8 @@ try {
     run('cmake', ['-S', '.', '-B', 'build', '-DQUIVER_BUILD_TESTS=ON']);
     run('cmake', ['--build', 'build', '--parallel', jobs]);
   }
-  if (want('ts')) {
+  if (want('ts') || only === 'vectra') {
+    if (only === 'vectra') run(process.execPath, ['scripts/build-native.mjs']);
     run(process.execPath, ['scripts/build-wasm.mjs']);
     run(process.execPath, ['scripts/build-ts.mjs']);
   }
@@ -61,17 +63,19 @@ try {
   // processes on one index) as its own step: its child processes then do not compete with the
   // other suites for the CPU. Long mode: `npm run test:reliability -- --long`.
   if (want('ts') || only === 'reliability') run(process.execPath, [vitest, 'run', 'test/reliability']);
-  // 7. the libFuzzer targets, a bounded time each
+  // 7. Vectra's own LocalIndex spec against both builds
+  if (want('vectra')) run(process.execPath, ['test/vectra/run.mjs']);
+  // 8. the libFuzzer targets, a bounded time each
   if (want('fuzz')) run(process.execPath, ['scripts/fuzz.mjs']);
-  // 8. the API reference (TypeDoc, warnings are errors)
+  // 9. the API reference (TypeDoc, warnings are errors)
   if (want('docs')) run(process.execPath, ['scripts/docs.mjs']);
-  // 9. export to LanceDB/Parquet (LanceDB lives in test/export, installed by its setup script)
+  // 10. export to LanceDB/Parquet (LanceDB lives in test/export, installed by its setup script)
   if (want('export')) {
     if (only === 'export') run(process.execPath, ['scripts/build-ts.mjs']);
     run('npm', ['run', 'setup'], { cwd: join(root, 'test', 'export') });
     run(process.execPath, [vitest, 'run', '--config', 'vitest.pkg.config.ts', 'test/export']);
   }
-  // 10. the packed tarball installed without a compiler (npm pack rebuilds dist/: runs last)
+  // 11. the packed tarball installed without a compiler (npm pack rebuilds dist/: runs last)
   if (want('pkg')) {
     run(process.execPath, [vitest, 'run', '--config', 'vitest.pkg.config.ts', 'test/pkg']);
   }

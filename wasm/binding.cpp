@@ -2,6 +2,7 @@
 // values to core types and back. C++ exceptions never cross into JS: every call returns
 // {ok: true, value} or {ok: false, code, message}, and the TS backend turns the latter into the
 // same Error with `.code` that the Node addon produces.
+#include <cmath>
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -203,6 +204,28 @@ class WasmIndex {
       return arr;
     });
   }
+  // search(vector | undefined, optionsJson): keyword or hybrid search (Index::search).
+  val search(val vector, val options) {
+    return guarded([&] {
+      std::vector<float> v;
+      quiver::VectorView view;
+      if (!vector.isUndefined() && !vector.isNull()) {
+        v = to_floats(vector, "vector");
+        view = {v.data(), v.size(), true};
+      }
+      auto hits = index_->search(view, to_string(options, "search options (JSON text)"));
+      val arr = val::array();
+      for (const auto& hit : hits) {
+        val obj = item_to_js(hit.item);
+        obj.set("score", hit.score);
+        obj.set("distance", hit.distance);
+        if (!std::isnan(hit.vector_score)) obj.set("vectorScore", hit.vector_score);
+        if (!std::isnan(hit.text_score)) obj.set("textScore", hit.text_score);
+        arr.call<void>("push", obj);
+      }
+      return arr;
+    });
+  }
   val verify() { return guarded([&] { return val(index_->verify()); }); }
   val close() { return guarded([&] { index_->close(); return val::undefined(); }); }
 
@@ -252,6 +275,7 @@ EMSCRIPTEN_BINDINGS(quiver) {
       .function("get", &WasmIndex::get)
       .function("list", &WasmIndex::list)
       .function("query", &WasmIndex::query)
+      .function("search", &WasmIndex::search)
       .function("verify", &WasmIndex::verify)
       .function("close", &WasmIndex::close);
   emscripten::function("exists", &exists);

@@ -1,6 +1,7 @@
 // The Node binding of the Quiver core: module functions (exists/create/destroy/open) and the
 // NativeIndex class. Pure glue: every call converts its arguments, runs the core off the JS
 // thread and settles a Promise. See ts/src/backend.ts for the contract it implements.
+#include <cmath>
 #include <napi.h>
 
 #include <memory>
@@ -35,6 +36,9 @@ Napi::Value hits_to_js(Napi::Env env, std::vector<QueryHit>& hits) {
     auto obj = item_to_js(env, hits[i].item);
     obj.Set("score", Napi::Number::New(env, hits[i].score));
     obj.Set("distance", Napi::Number::New(env, hits[i].distance));
+    // Index::search's parts of a hybrid score (NaN: not found that way).
+    if (!std::isnan(hits[i].vector_score)) obj.Set("vectorScore", Napi::Number::New(env, hits[i].vector_score));
+    if (!std::isnan(hits[i].text_score)) obj.Set("textScore", Napi::Number::New(env, hits[i].text_score));
     arr.Set(static_cast<uint32_t>(i), obj);
   }
   return arr;
@@ -79,6 +83,7 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
                            InstanceMethod<&NativeIndex::Get>("get"),
                            InstanceMethod<&NativeIndex::List>("list"),
                            InstanceMethod<&NativeIndex::Query>("query"),
+                           InstanceMethod<&NativeIndex::Search>("search"),
                            InstanceMethod<&NativeIndex::Verify>("verify"),
                            InstanceMethod<&NativeIndex::Close>("close"),
                        });
@@ -174,6 +179,19 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
       return run_async<std::vector<QueryHit>>(
           info.Env(), [index, vector, options] { return index->query(vector, options); },
           hits_to_js, keep);
+    });
+  }
+
+  // search(vector | undefined, optionsJson): keyword or hybrid search (Index::search).
+  Napi::Value Search(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      auto keep = std::make_shared<KeepAlive>();
+      VectorView vector;
+      if (!info[0].IsUndefined() && !info[0].IsNull()) vector = to_vector(info[0], *keep, "vector");
+      const std::string options = to_string(info[1], "search options (JSON text)");
+      IndexPtr index = index_;
+      return run_async<std::vector<QueryHit>>(
+          info.Env(), [index, vector, options] { return index->search(vector, options); }, hits_to_js, keep);
     });
   }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "quiver/index.h"
+#include "store/schema.h"
 #include "test_support.h"
 #include "util/row_checksum.h"
 
@@ -252,7 +253,9 @@ CREATE TABLE deletions(label INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
     EXPECT_EQ(index->stats().items, 4u);
   }
   db = connect();
-  EXPECT_EQ(query_text(db, "SELECT value FROM quiver_settings WHERE key = 'schema_version'"), "2");
+  // Migrated all the way to the current version (2: checksums, 3: keyword index).
+  EXPECT_EQ(query_text(db, "SELECT value FROM quiver_settings WHERE key = 'schema_version'"),
+            std::to_string(store::kSchemaVersion));
   EXPECT_EQ(query_text(db, "SELECT count(*) FROM items WHERE checksum IS NULL"), "0");
   EXPECT_EQ(query_text(db, "SELECT label FROM items WHERE id = 'new'"), "4");
   // The checksums were computed over the real rows: damage is now caught.

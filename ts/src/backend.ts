@@ -29,6 +29,10 @@ export interface BackendHit extends BackendItem {
   score: number;
   /** The engine's distance: 1 - cosine, 1 - dot, or squared L2. */
   distance: number;
+  /** search(): the vector similarity behind a hybrid score, when the item was found that way. */
+  vectorScore?: number;
+  /** search(): the BM25 score, when the item was found by its text. */
+  textScore?: number;
 }
 
 /** Counters and configuration of an open index. */
@@ -61,6 +65,12 @@ export interface BackendIndex {
   list(filter: string): Promise<BackendItem[]>;
   /** filter: JSON text or ""; efSearch 0 means the index's configured value. */
   query(vector: VectorLike, topK: number, filter: string, efSearch: number): Promise<BackendHit[]>;
+  /**
+   * Keyword or hybrid search. options: JSON text {topK, text, filter?, efSearch?, mode:
+   * 'keyword' | 'hybrid', hybrid?: {method: 'rrf', k?, weights?: {vector?, text?}}}; the vector
+   * is only used (and required) in hybrid mode.
+   */
+  search(vector: VectorLike | undefined, options: string): Promise<BackendHit[]>;
   /** Checks the HNSW graph against the database, rebuilding it if they disagree; a JSON report. */
   verify(): Promise<string>;
   /** Closes the index. */

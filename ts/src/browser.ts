@@ -6,6 +6,7 @@
 import type { Backend } from './backend.js';
 import { browserBackend } from './browser/in-thread.js';
 import { createWorkerBackend } from './browser/worker-backend.js';
+import { LocalDocumentIndex as BaseLocalDocumentIndex } from './document/local-document-index.js';
 import { LocalIndex as BaseLocalIndex } from './local-index.js';
 import type { MetadataTypes } from './types.js';
 
@@ -37,11 +38,19 @@ export class LocalIndex<
   }
 }
 
+/** {@inheritDoc BaseLocalDocumentIndex} On the same backend as this entry's LocalIndex. */
+export class LocalDocumentIndex extends BaseLocalDocumentIndex {
+  protected static override defaultBackend(): Backend {
+    return browserDefaultBackend();
+  }
+}
+
 export { browserBackend, createBrowserBackend } from './browser/in-thread.js';
 export type { BrowserBackendOptions } from './browser/in-thread.js';
 export type { IdbDurability } from './browser/idb-storage.js';
 export { createWorkerBackend } from './browser/worker-backend.js';
 export type { WorkerBackend, WorkerBackendOptions } from './browser/worker-backend.js';
+export * from './document/index.js';
 export { QuiverError } from './errors.js';
 export type { QuiverErrorCode } from './errors.js';
 export type * from './types.js';

@@ -13,19 +13,26 @@ export type QuiverErrorCode =
   | 'BUSY'
   | 'LIMIT'
   | 'CLOSED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** LocalDocumentIndex: the embeddings model failed or answered with something unusable. */
+  | 'EMBEDDINGS';
 
 /**
  * An error raised by Quiver. `code` is stable and meant for programs; `message` is for people and
  * matches Vectra's wording where Vectra has one (e.g. "Index already exists").
+ *
+ * `name` is `'Error'`, as on the plain `Error`s Vectra throws: code written against Vectra checks
+ * errors with `assert.rejects(p, new Error('Index already exists'))`, which compares `name` and
+ * `message` (and only the keys of the expected object, so `code` does not get in the way). Tell a
+ * Quiver error apart with `err instanceof QuiverError` or `err.code`.
  */
 export class QuiverError extends Error {
   /** Machine-readable reason, e.g. `'DIMENSION_MISMATCH'`. */
   readonly code: QuiverErrorCode;
 
   constructor(code: QuiverErrorCode, message: string) {
+    // `name` is inherited from Error.prototype ('Error'), deliberately not set here.
     super(message);
-    this.name = 'QuiverError';
     this.code = code;
   }
 }

@@ -3,8 +3,11 @@
 
 import type { Backend } from './backend.js';
 import { nodeDefaultBackend } from './backends/node-default.js';
+import { memoryFolder } from './backends/memory-folder.js';
+import { LocalDocumentIndex as BaseLocalDocumentIndex } from './document/local-document-index.js';
+import { type ImportVectraIndex, makeImportVectraIndex } from './import/index.js';
 import { LocalIndex as BaseLocalIndex } from './local-index.js';
-import type { MetadataTypes } from './types.js';
+import type { MetadataTypes, VectraStorageLike } from './types.js';
 
 /**
  * A local vector index stored in a folder: a drop-in replacement for Vectra's `LocalIndex`.
@@ -26,10 +29,40 @@ export class LocalIndex<
   protected static override defaultBackend(): Backend {
     return nodeDefaultBackend;
   }
+
+  protected static override memoryLocation(
+    folderPath: string,
+    storage: VectraStorageLike | undefined,
+  ): string {
+    return memoryFolder(folderPath, storage);
+  }
+}
+
+/** {@inheritDoc BaseLocalDocumentIndex} On the same backend as this entry's LocalIndex. */
+export class LocalDocumentIndex extends BaseLocalDocumentIndex {
+  protected static override defaultBackend(): Backend {
+    return nodeDefaultBackend;
+  }
+
+  protected static override memoryLocation(
+    folderPath: string,
+    storage: VectraStorageLike | undefined,
+  ): string {
+    return memoryFolder(folderPath, storage);
+  }
 }
 
 export { nodeBackend } from './backends/node.js';
 export { wasmNodeBackend } from './backends/wasm-node.js';
+export * from './document/index.js';
+
+/**
+ * Copies a Vectra index folder (index.json or index.pb, with its external metadata files) into a
+ * new Quiver index at `quiverFolder`: same ids, vectors, metadata, version and metadata_config.
+ * One transaction: on failure the new index is left empty. See README, "Migrating from Vectra".
+ */
+export const importVectraIndex: ImportVectraIndex = makeImportVectraIndex(LocalIndex);
+export type { ImportVectraIndex, ImportVectraIndexOptions, ImportVectraOptions, ImportVectraResult } from './import/index.js';
 export { QuiverError } from './errors.js';
 export type { QuiverErrorCode } from './errors.js';
 export type * from './types.js';

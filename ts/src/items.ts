@@ -58,7 +58,10 @@ export function fromBackendItem<T>(item: BackendItem): IndexItem<T> {
 }
 
 export function fromBackendHit<T>(hit: BackendHit): QueryResult<T> {
-  return { item: fromBackendItem<T>(hit), score: hit.score, distance: hit.distance };
+  const result: QueryResult<T> = { item: fromBackendItem<T>(hit), score: hit.score, distance: hit.distance };
+  if (hit.vectorScore !== undefined) result.vectorScore = hit.vectorScore;
+  if (hit.textScore !== undefined) result.textScore = hit.textScore;
+  return result;
 }
 
 /** Euclidean norm, accumulated in double precision. */

@@ -16,6 +16,7 @@ import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
 import type {
   CreateIndexConfig,
+  IndexInfo,
   IndexItem,
   IndexItemInput,
   IndexStats,
@@ -26,9 +27,12 @@ import type {
   QueryOptions,
   QueryResult,
   Vector,
+  VectraStorageLike,
 } from './types.js';
 
 const DEFAULT_BATCH_SIZE = 1000;
+/** The core's topK limit (Limits::kMaxTopK); only used to size an internal request. */
+const MAX_TOP_K = 10000;
 const ignore = (): void => {};
 
 /**
@@ -47,6 +51,9 @@ export class LocalIndex<
   // (before any await), which is what keeps un-awaited calls in call order.
   private readonly _folderPath: string;
   private readonly _indexName: string;
+  private readonly _storage: VectraStorageLike | undefined;
+  /** Where the backend keeps the index: the folder, or a private one for in-memory storage. */
+  private readonly location: string;
   private readonly backend: Backend;
   private readonly queue = new OpQueue();
   private handle: BackendIndex | undefined;
@@ -54,15 +61,40 @@ export class LocalIndex<
   private closing: Promise<void> | undefined;
 
   /**
+   * Vectra 0.15's positional signature. Also accepted: `(folderPath, indexName?, options?)`.
+   *
    * @param folderPath the folder holding the index (created by {@link LocalIndex.createIndex})
    * @param indexName accepted for compatibility with Vectra and unused: a Quiver index is the
    *   whole folder
-   * @param options Quiver addition: e.g. the backend to use (default: the native addon)
+   * @param storage Vectra's storage object. A `VirtualFileStorage` (or a `mem://` folder path)
+   *   gives an in-memory index: private to this process and gone when the process exits. Any
+   *   other storage (`LocalFileStorage`) means the folder on disk, as without one.
+   * @param codec accepted for compatibility with Vectra and unused (Quiver stores in SQLite; to
+   *   bring a protobuf-coded Vectra index over, use `importVectraIndex`)
+   * @param options Quiver addition: e.g. the backend to use (default: the native addon). Vectra's
+   *   `bm25Factory` and `docReader` are accepted and unused: BM25 runs in the core's FTS5 table.
    */
-  constructor(folderPath: string, indexName?: string, options?: LocalIndexOptions) {
+  constructor(
+    folderPath: string,
+    indexName?: string,
+    storage?: VectraStorageLike | LocalIndexOptions,
+    codec?: unknown,
+    options?: LocalIndexOptions,
+  ) {
+    void codec;
+    // Quiver's earlier (folderPath, indexName, options) form: an options object in third place.
+    if (options === undefined && isLocalIndexOptions(storage)) {
+      options = storage;
+      storage = undefined;
+    }
     this._folderPath = folderPath;
     this._indexName = indexName ?? 'index.json';
-    this.backend = options?.backend ?? (this.constructor as typeof LocalIndex).defaultBackend();
+    this._storage = storage as VectraStorageLike | undefined;
+    const statics = this.constructor as typeof LocalIndex;
+    this.backend = options?.backend ?? statics.defaultBackend();
+    this.location = isInMemory(folderPath, this._storage)
+      ? statics.memoryLocation(folderPath, this._storage)
+      : folderPath;
   }
 
   /**
@@ -77,9 +109,28 @@ export class LocalIndex<
     );
   }
 
+  /**
+   * Where an in-memory index lives (see the constructor's `storage`). Each entry point decides:
+   * in Node, a private temporary folder removed when the process exits. Called once per
+   * LocalIndex; instances given the same storage object and folder path share one index.
+   */
+  protected static memoryLocation(folderPath: string, storage: VectraStorageLike | undefined): string {
+    void folderPath;
+    void storage;
+    throw new QuiverError('INVALID_ARGUMENT', 'in-memory indexes are not available in this build');
+  }
+
   /** The folder holding the index. */
   get folderPath(): string {
     return this._folderPath;
+  }
+
+  /**
+   * Vectra's storage getter: the storage given to the constructor, else the backend that stores
+   * the index (Quiver keeps an index in SQLite, not in files written through a storage object).
+   */
+  get storage(): VectraStorageLike | Backend {
+    return this._storage ?? this.backend;
   }
 
   /** The name given to the constructor (Vectra compatibility; unused by Quiver). */
@@ -110,14 +161,14 @@ export class LocalIndex<
     const { json, deleteIfExists } = settings;
     return this.control(async () => {
       await this.dropHandle();
-      await this.backend.create(this._folderPath, json, deleteIfExists);
+      await this.backend.create(this.location, json, deleteIfExists);
       await this.ensureOpen();
     });
   }
 
   /** Whether an index exists in the folder. */
   isIndexCreated(): Promise<boolean> {
-    const folder = this._folderPath;
+    const folder = this.location;
     return this.guard() ?? this.queue.read(() => rewrap(() => this.backend.exists(folder)));
   }
 
@@ -125,7 +176,7 @@ export class LocalIndex<
   deleteIndex(): Promise<void> {
     return this.control(async () => {
       await this.dropHandle();
-      await this.backend.destroy(this._folderPath);
+      await this.backend.destroy(this.location);
     });
   }
 
@@ -137,20 +188,24 @@ export class LocalIndex<
     return this.read(async () => undefined);
   }
 
-  /** Vectra's stats (`version`, `metadata_config`, `items`) plus the index's configuration. */
+  /**
+   * Exactly Vectra's stats: `version`, `metadata_config` (as given at creation, `{}` when none
+   * was) and the number of `items`. The rest of the configuration is in
+   * {@link LocalIndex.getIndexInfo}.
+   */
   getIndexStats(): Promise<IndexStats> {
     return this.read(async (index) => {
-      const stats = await index.stats();
-      const config = JSON.parse(stats.config) as Omit<IndexStats, 'items'>;
-      return {
-        version: config.version,
-        metadata_config: config.metadata_config ?? {},
-        items: stats.items,
-        dimensions: config.dimensions,
-        metric: config.metric,
-        hnsw: config.hnsw,
-      };
+      const info = await readInfo(index);
+      return { version: info.version, metadata_config: info.metadata_config, items: info.items };
     });
+  }
+
+  /**
+   * Quiver addition: Vectra's stats plus the index's configuration (`dimensions`, `metric`,
+   * `hnsw`).
+   */
+  getIndexInfo(): Promise<IndexInfo> {
+    return this.read(readInfo);
   }
 
   /**
@@ -184,7 +239,7 @@ export class LocalIndex<
 
   /** Commits the staged update in one transaction; INVALID_STATE ("No update in progress"). */
   endUpdate(): Promise<void> {
-    return this.write((index) => index.endUpdate());
+    return this.stagedUpdate((index) => index.endUpdate(), 'reject');
   }
 
   /**
@@ -192,7 +247,7 @@ export class LocalIndex<
    * with later calls, so `index.cancelUpdate(); await index.beginUpdate();` works un-awaited.
    */
   cancelUpdate(): Promise<void> {
-    return this.write((index) => index.cancelUpdate());
+    return this.stagedUpdate((index) => index.cancelUpdate(), 'resolve');
   }
 
   // ---- Writes ---------------------------------------------------------------------------------
@@ -268,10 +323,15 @@ export class LocalIndex<
     return this.write((index) => index.remove(checked));
   }
 
-  /** Quiver addition: deletes items in one transaction; unknown ids are ignored. */
-  async deleteItems(ids: string[]): Promise<void> {
-    if (!Array.isArray(ids)) throw invalidArgument('ids must be an array of strings');
-    const checked = ids.map((id, i) => checkId(id, `ids[${i}]`));
+  /**
+   * Deletes items in one transaction (staged, inside an update); unknown ids are ignored, and an
+   * empty list does nothing. Takes any iterable of ids: an array, a Set...
+   */
+  async deleteItems(ids: Iterable<string>): Promise<void> {
+    if (typeof ids === 'string' || typeof (ids as Iterable<string>)?.[Symbol.iterator] !== 'function') {
+      throw invalidArgument('ids must be an iterable of strings, e.g. an array or a Set');
+    }
+    const checked = Array.from(ids, (id, i) => checkId(id, `ids[${i}]`));
     return this.write((index) => index.remove(checked));
   }
 
@@ -317,8 +377,9 @@ export class LocalIndex<
     filter?: MetadataFilter,
   ): Promise<QueryResult<TItemMetadata>[]>;
   /**
-   * Vectra 0.10+ signature. `query` (the text for hybrid search) is ignored: hybrid BM25 ranking
-   * is not supported yet, and `isBm25 = true` rejects with INVALID_ARGUMENT.
+   * Vectra 0.10+ signature. `query` is the text for the keyword half of hybrid search, used when
+   * `isBm25` is true (see the README: BM25 hits not already among the `topK` semantic hits are
+   * appended, marked `metadata.isBm25 = true`).
    */
   queryItems<TItemMetadata extends TMetadata = TMetadata>(
     vector: Vector,
@@ -337,24 +398,37 @@ export class LocalIndex<
     if (typeof queryOrTopK !== 'string') {
       return this.search(vector, queryOrTopK, topKOrFilter as MetadataFilter | undefined, 0);
     }
-    if (isBm25 === true) {
-      throw invalidArgument(
-        'hybrid BM25 search (isBm25 = true) is not supported by quiverdb yet; ' +
-          'pass isBm25 = false to rank by vector similarity only',
-      );
-    }
-    return this.search(vector, topKOrFilter as number, filter, 0);
+    if (isBm25 !== true) return this.search(vector, topKOrFilter as number, filter, 0);
+    return this.semanticThenKeyword(vector, queryOrTopK, topKOrFilter as number, filter);
   }
 
-  /** Quiver addition: `queryItems` with options, including a per-query `efSearch`. */
+  /**
+   * Quiver addition: `queryItems` with options: a per-query `efSearch`, and with `text`, hybrid
+   * search (vector + BM25, fused by reciprocal rank fusion: `score` is the fused score,
+   * `vectorScore` and `textScore` its parts) or, with a `null` vector, keyword search alone.
+   */
   async query<TItemMetadata extends TMetadata = TMetadata>(
-    vector: Vector,
+    vector: Vector | null,
     options: QueryOptions,
   ): Promise<QueryResult<TItemMetadata>[]> {
     if (typeof options !== 'object' || options === null) {
-      throw invalidArgument('options must be an object like { topK, filter?, efSearch? }');
+      throw invalidArgument('options must be an object like { topK, filter?, efSearch?, text?, hybrid? }');
     }
-    return this.search(vector, options.topK, options.filter, options.efSearch ?? 0);
+    if (options.text === undefined) {
+      return this.search(vector as Vector, options.topK, options.filter, options.efSearch ?? 0);
+    }
+    const keywordOnly = vector === null || vector === undefined;
+    const json = searchOptionsJson({
+      topK: options.topK,
+      text: options.text,
+      filter: options.filter,
+      efSearch: options.efSearch,
+      mode: keywordOnly ? 'keyword' : 'hybrid',
+      hybrid: options.hybrid,
+    });
+    return this.read(async (index) =>
+      (await index.search(keywordOnly ? undefined : (vector as VectorLike), json)).map(fromBackendHit<TItemMetadata>),
+    );
   }
 
   // ---- Internals ------------------------------------------------------------------------------
@@ -370,6 +444,38 @@ export class LocalIndex<
     return this.read(async (index) =>
       (await index.query(vector as VectorLike, topK, json, efSearch)).map(fromBackendHit<T>),
     );
+  }
+
+  /**
+   * Vectra's isBm25: the `topK` semantic hits, then up to `topK` keyword (BM25) hits that are not
+   * among them, marked `metadata.isBm25 = true`, with their BM25 score.
+   */
+  private semanticThenKeyword<T>(
+    vector: Vector,
+    text: string,
+    topK: number,
+    filter: MetadataFilter | undefined,
+  ): Promise<QueryResult<T>[]> {
+    const filterText = filterJson(filter);
+    return this.read(async (index) => {
+      const semantic = (await index.query(vector as VectorLike, topK, filterText, 0)).map(fromBackendHit<T>);
+      const seen = new Set(semantic.map((hit) => hit.item.id));
+      const json = searchOptionsJson({
+        topK: Math.min(topK + semantic.length, MAX_TOP_K),
+        text,
+        filter: filterText === '' ? undefined : (JSON.parse(filterText) as MetadataFilter),
+        mode: 'keyword',
+      });
+      const appended: QueryResult<T>[] = [];
+      for (const hit of await index.search(undefined, json)) {
+        if (appended.length >= topK) break;
+        if (seen.has(hit.id)) continue;
+        const result = fromBackendHit<T>(hit);
+        result.item.metadata = { ...result.item.metadata, isBm25: true } as T;
+        appended.push(result);
+      }
+      return semantic.concat(appended);
+    });
   }
 
   private writeOne<T>(item: IndexItemInput<T>, op: 'insert' | 'upsert'): Promise<IndexItem<T>> {
@@ -395,6 +501,19 @@ export class LocalIndex<
     return this.guard() ?? this.queue.write(() => rewrap(async () => fn(await this.ensureOpen())));
   }
 
+  /**
+   * endUpdate/cancelUpdate. A staged update lives on an open handle, so with none (this instance
+   * never began one, maybe the index does not even exist) there is no update in progress: Vectra
+   * then rejects endUpdate with "No update in progress" and ignores cancelUpdate.
+   */
+  private stagedUpdate(fn: (index: BackendIndex) => Promise<void>, noHandle: 'reject' | 'resolve'): Promise<void> {
+    return this.guard() ?? this.queue.write(() => rewrap(async () => {
+      if (this.handle) return fn(this.handle);
+      if (noHandle === 'resolve') return;
+      throw new QuiverError('INVALID_STATE', 'No update in progress');
+    }));
+  }
+
   /** A state-changing call that manages the handle itself (create, delete). */
   private control(fn: () => Promise<void>): Promise<void> {
     return this.guard() ?? this.queue.write(() => rewrap(fn));
@@ -404,7 +523,7 @@ export class LocalIndex<
     if (this.handle) return Promise.resolve(this.handle);
     // Concurrent reads share one open; a failed open is forgotten so that a later call (e.g.
     // after createIndex by another instance) tries again.
-    this.opening ??= this.backend.open(this._folderPath).then(
+    this.opening ??= this.backend.open(this.location).then(
       (handle) => {
         this.handle = handle;
         this.opening = undefined;
@@ -423,6 +542,46 @@ export class LocalIndex<
     this.handle = undefined;
     if (handle) await handle.close();
   }
+}
+
+async function readInfo(index: BackendIndex): Promise<IndexInfo> {
+  const stats = await index.stats();
+  const config = JSON.parse(stats.config) as Omit<IndexInfo, 'items'>;
+  return {
+    version: config.version,
+    metadata_config: config.metadata_config ?? {},
+    items: stats.items,
+    dimensions: config.dimensions,
+    metric: config.metric,
+    hnsw: config.hnsw,
+    ...(config.text ? { text: config.text } : {}),
+  };
+}
+
+/** The core's search options as JSON; the filter goes through the same JSON check as elsewhere. */
+function searchOptionsJson(o: {
+  topK: number;
+  text: string;
+  filter?: MetadataFilter;
+  efSearch?: number;
+  mode: 'keyword' | 'hybrid';
+  hybrid?: QueryOptions['hybrid'];
+}): string {
+  const filter = filterJson(o.filter);
+  const rest = JSON.stringify({ topK: o.topK, text: o.text, efSearch: o.efSearch, mode: o.mode, hybrid: o.hybrid });
+  return filter === '' ? rest : `${rest.slice(0, -1)},"filter":${filter}}`;
+}
+
+function isLocalIndexOptions(value: unknown): value is LocalIndexOptions {
+  return typeof value === 'object' && value !== null && 'backend' in value;
+}
+
+/** Vectra's in-memory storage, recognised by its class name (we do not import Vectra). */
+function isInMemory(folderPath: string, storage: VectraStorageLike | undefined): boolean {
+  return (
+    (typeof folderPath === 'string' && folderPath.startsWith('mem://')) ||
+    storage?.constructor?.name === 'VirtualFileStorage'
+  );
 }
 
 /**

@@ -67,8 +67,15 @@ export interface QueryResult<TMetadata = Record<string, MetadataTypes>> {
   item: IndexItem<TMetadata>;
   /** Higher is better: cosine similarity, dot product (`ip`), or minus the squared L2 distance. */
   score: number;
-  /** Quiver addition: the engine's distance (1 - cosine, 1 - dot, or squared L2). */
+  /**
+   * Quiver addition: the engine's distance (1 - cosine, 1 - dot, or squared L2); NaN for a hit
+   * found only by its text.
+   */
   distance: number;
+  /** Quiver addition, hybrid `query`: the vector similarity behind the fused score. */
+  vectorScore?: number;
+  /** Quiver addition, keyword and hybrid search: the BM25 score (higher is better). */
+  textScore?: number;
 }
 
 /** HNSW graph parameters (Quiver addition). */
@@ -98,20 +105,31 @@ export interface CreateIndexConfig {
   metric?: Metric;
   /** Quiver addition: HNSW parameters. */
   hnsw?: HnswConfig;
+  /**
+   * Quiver addition: the metadata field (dotted path) whose string value is indexed for keyword
+   * (BM25) search: `queryItems(..., isBm25 = true)` and `query(vector, { text })`.
+   */
+  text?: { field: string };
 }
 
-/** Result of `LocalIndex.getIndexStats`. */
+/** Result of `LocalIndex.getIndexStats`: exactly Vectra's. */
 export interface IndexStats {
   version: number;
+  /** As given to createIndex; `{}` when none was given. */
   metadata_config: { indexed?: string[] };
   /** Number of committed items. */
   items: number;
-  /** Quiver addition: vector length (0 until the first vector is written). */
+}
+
+/** Result of `LocalIndex.getIndexInfo` (Quiver addition): the stats plus the configuration. */
+export interface IndexInfo extends IndexStats {
+  /** Vector length (0 until the first vector is written). */
   dimensions: number;
-  /** Quiver addition. */
   metric: Metric;
-  /** Quiver addition: the HNSW parameters in effect. */
+  /** The HNSW parameters in effect. */
   hnsw: Required<HnswConfig>;
+  /** The keyword-indexed field, if any. */
+  text?: { field: string };
 }
 
 /** Options of `LocalIndex.query` (Quiver addition). */
@@ -121,6 +139,14 @@ export interface QueryOptions {
   filter?: MetadataFilter;
   /** Search-time candidate list size for this query; default: the index's `hnsw.efSearch`. */
   efSearch?: number;
+  /**
+   * Words to search for in the index's text field (createIndex `text`). With a vector: hybrid
+   * search, the vector ranking and the BM25 ranking fused by `hybrid`. Without one (`null`):
+   * keyword search alone, by BM25.
+   */
+  text?: string;
+  /** How to fuse the two rankings: reciprocal rank fusion, `weight / (k + rank)` summed. */
+  hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
 }
 
 /** Options of `LocalIndex.insertItems` (Quiver addition). */
@@ -138,4 +164,16 @@ export interface LocalIndexOptions {
    * suite against every backend (e.g. WASM).
    */
   backend?: Backend;
+  /** Vectra's BM25 engine injection: accepted and unused (Quiver's BM25 is SQLite FTS5). */
+  bm25Factory?: unknown;
+  /** Vectra's document reader injection: accepted and unused. */
+  docReader?: unknown;
+}
+
+/**
+ * A Vectra storage object (`LocalFileStorage`, `VirtualFileStorage`, `IndexedDBStorage`), as
+ * passed to Vectra's LocalIndex constructor. Quiver only looks at which kind it is.
+ */
+export interface VectraStorageLike {
+  readonly constructor?: { readonly name?: string };
 }

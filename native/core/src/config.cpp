@@ -92,7 +92,7 @@ IndexConfig parse_config_json(const std::string& text) {
   if (!text.empty()) j = util::parse_caller_json(text, Limits::kMaxJsonDepth, "index config");
   if (j.is_null()) j = json::object();
   if (!j.is_object()) bad("index config must be an object");
-  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config"}, "index config");
+  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text"}, "index config");
 
   IndexConfig c;
   c.version = int_field(j, "version", 1, 0, 1 << 30, "");
@@ -111,12 +111,25 @@ IndexConfig parse_config_json(const std::string& text) {
         int_field(h, "efConstruction", c.hnsw.ef_construction, 1, Limits::kMaxEf, "hnsw.");
     c.hnsw.ef_search = int_field(h, "efSearch", c.hnsw.ef_search, 1, Limits::kMaxEf, "hnsw.");
   }
+  if (j.contains("text") && !j["text"].is_null()) {
+    const json& t = j["text"];
+    if (!t.is_object() || !t.contains("field") || !t["field"].is_string()) {
+      bad("text must be an object like {field: \"body\"}: the metadata field to index for keyword search");
+    }
+    check_keys(t, {"field"}, "text");
+    const std::string field = t["field"].get<std::string>();
+    if (field.size() > 128 || !is_identifier_path(field)) {
+      bad("text.field: \"" + field + "\" is not a valid field name; use letters, digits and _ (dots for nested fields)");
+    }
+    c.text_field = field;
+  }
   if (j.contains("metadata_config") && !j["metadata_config"].is_null()) {
     const json& m = j["metadata_config"];
     if (!m.is_object()) bad("metadata_config must be an object like {indexed: [\"field\"]}");
     check_keys(m, {"indexed"}, "metadata_config");
     if (m.contains("indexed") && !m["indexed"].is_null()) {
       if (!m["indexed"].is_array()) bad("metadata_config.indexed must be an array of field names");
+      c.indexed_given = true;
       for (const json& f : m["indexed"]) {
         if (!f.is_string()) bad("metadata_config.indexed must contain only strings");
         check_indexed_field(f.get<std::string>());
@@ -134,8 +147,10 @@ std::string config_to_json(const IndexConfig& c) {
       {"metric", metric_name(c.metric)},
       {"hnsw", {{"M", c.hnsw.M}, {"efConstruction", c.hnsw.ef_construction},
                 {"efSearch", c.hnsw.ef_search}}},
-      {"metadata_config", {{"indexed", c.indexed_fields}}},
+      {"metadata_config", json::object()},
   };
+  if (c.indexed_given) j["metadata_config"]["indexed"] = c.indexed_fields;
+  if (!c.text_field.empty()) j["text"] = {{"field", c.text_field}};
   return j.dump();
 }
 

@@ -83,6 +83,9 @@ class WasmIndex implements BackendIndex {
   async query(vector: VectorLike, topK: number, filter: string, efSearch: number) {
     return unwrap(this.handle.query(vector, topK, filter, efSearch));
   }
+  async search(vector: VectorLike | undefined, options: string) {
+    return unwrap(this.handle.search(vector, options));
+  }
   verify() { return this.write(() => this.handle.verify()); }
 
   async close(): Promise<void> {

@@ -163,6 +163,9 @@ class RemoteIndex implements BackendIndex {
   query(vector: VectorLike, topK: number, filter: string, efSearch: number) {
     return this.call<BackendHit[]>('query', vector, topK, filter, efSearch);
   }
+  search(vector: VectorLike | undefined, options: string) {
+    return this.call<BackendHit[]>('search', vector, options);
+  }
   verify() {
     return this.call<string>('verify');
   }

@@ -36,6 +36,7 @@ const INDEX_OPS = new Set<IndexOp>([
   'get',
   'list',
   'query',
+  'search',
   'verify',
   'close',
 ]);

@@ -24,6 +24,12 @@ struct IndexConfig {
   Metric metric = Metric::Cosine;
   HnswParams hnsw;
   std::vector<std::string> indexed_fields;  // Vectra's metadata_config.indexed
+  // Whether `metadata_config.indexed` was given at all: Vectra reports `metadata_config` back
+  // exactly as given ({} when omitted, {indexed: []} when given empty), and so do we.
+  bool indexed_given = false;
+  // Quiver addition: the metadata field (dotted path) whose string value is indexed for keyword
+  // (BM25) search in the FTS5 table `items_text`; empty: no keyword index.
+  std::string text_field;
 };
 
 // Limits that inputs are checked against; documented in the README.

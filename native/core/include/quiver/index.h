@@ -54,6 +54,12 @@ class Index {
   std::optional<Item> get(const std::string& id) const;
   std::vector<Item> list(const std::string& filter_json = "") const;  // insertion order
   std::vector<QueryHit> query(VectorView vector, const QueryOptions& options) const;
+  // Keyword (BM25) or hybrid search; options as JSON (query/hybrid.h):
+  //   {"topK":10, "text":"...", "filter":{...}, "efSearch":0,
+  //    "mode":"keyword"|"hybrid", "hybrid":{"k":60, "weights":{"vector":1, "text":1}}}
+  // keyword: the items whose text field matches, by BM25 (the vector is not used);
+  // hybrid: reciprocal rank fusion of the vector ranking and the BM25 ranking.
+  std::vector<QueryHit> search(VectorView vector, const std::string& options_json) const;
 
   // Verifies the HNSW cache against SQLite and rebuilds it if they disagree; returns a report.
   std::string verify();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,7 +33,12 @@ struct Item {
 struct QueryHit {
   Item item;
   float score;     // higher is better: cosine similarity, dot product, or -squared L2
-  float distance;  // the engine's distance: 1-cos, 1-dot, or squared L2
+                   // (Index::search: the BM25 score, or the fused RRF score in hybrid mode)
+  float distance;  // the engine's distance: 1-cos, 1-dot, or squared L2 (NaN: none)
+  // Index::search only (NaN when the item was not found that way): the vector similarity and
+  // the BM25 score that went into a hybrid score.
+  float vector_score = std::numeric_limits<float>::quiet_NaN();
+  float text_score = std::numeric_limits<float>::quiet_NaN();
 };
 
 struct IndexStats {

@@ -198,6 +198,7 @@ Index::Impl::CatchUp Index::Impl::read_catch_up() {
 // later one, writes nothing. See ARCHITECTURE.md, "Several processes".
 void Index::Impl::save_graph(bool replace_unusable_file) {
   if (!graph || saved_seq == applied_seq) return;
+  if (!database_still_in_folder()) return;  // deleted or replaced: nothing to cache for
   uint64_t saved;
   {
     auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);

@@ -2,10 +2,18 @@
 // query planner. Staged updates (begin/end/cancel) live here so every binding shares them.
 #include "quiver/index.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <limits>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "index/index_impl.h"
+#include "query/hybrid.h"
 #include "util/files.h"
 #include "util/parallel_for.h"
 
@@ -56,7 +64,23 @@ std::unique_ptr<Index> Index::open(const std::string& folder) {
   impl->folder = folder;
   impl->graph_path = util::join_path(folder, Impl::kGraphFile);
   impl->store = store::SqliteStore::open(folder);
-  impl->load_cache();
+  impl->text_index = std::make_unique<store::TextIndex>(impl->store->handle());
+  impl->folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st {};
+  if (impl->folder_fd >= 0 && ::fstat(impl->folder_fd, &st) == 0) {
+    impl->folder_device = static_cast<uint64_t>(st.st_dev);
+    impl->folder_inode = static_cast<uint64_t>(st.st_ino);
+  }
+  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) == 0) {
+    impl->db_device = static_cast<uint64_t>(st.st_dev);
+    impl->db_inode = static_cast<uint64_t>(st.st_ino);
+  }
+  try {
+    impl->load_cache();
+  } catch (...) {
+    if (impl->folder_fd >= 0) ::close(impl->folder_fd);
+    throw;
+  }
   return std::unique_ptr<Index>(new Index(std::move(impl)));
 }
 
@@ -68,6 +92,19 @@ Index::~Index() {
   } catch (...) {
     // The graph file is only a cache; the next open rebuilds it.
   }
+}
+
+bool Index::Impl::database_still_in_folder() const {
+  struct stat held {};
+  struct stat dir {};
+  struct stat db {};
+  if (folder_fd < 0 || ::fstat(folder_fd, &held) != 0 || held.st_nlink == 0) return false;  // removed
+  if (::stat(folder.c_str(), &dir) != 0 || static_cast<uint64_t>(dir.st_dev) != folder_device ||
+      static_cast<uint64_t>(dir.st_ino) != folder_inode) {
+    return false;  // a new folder under the same name
+  }
+  return ::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &db) == 0 &&
+         static_cast<uint64_t>(db.st_dev) == db_device && static_cast<uint64_t>(db.st_ino) == db_inode;
 }
 
 void Index::Impl::check_open() const {
@@ -246,6 +283,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
       if (op.kind == Op::Kind::Delete) {
         if (label) {
           store->delete_row(*label, seq);
+          text_index->remove(*label);
           removed.push_back(static_cast<uint64_t>(*label));
         }
         continue;
@@ -259,6 +297,14 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
       } else {
         label = store->insert_row(item.id, item.vector.data(), item.vector.size(),
                                   item.metadata_text, seq);
+      }
+      // The keyword index, in the same transaction: text and vectors never disagree.
+      const std::string* text =
+          config.text_field.empty() ? nullptr : store::TextIndex::text_of(item.metadata, config.text_field);
+      if (text) {
+        text_index->put(*label, *text);
+      } else {
+        text_index->remove(*label);
       }
       upserts.emplace_back(static_cast<uint64_t>(*label), &item);
     }
@@ -359,6 +405,89 @@ std::vector<QueryHit> Index::query(VectorView vector, const QueryOptions& option
   return hits;
 }
 
+namespace {
+
+// The `k` best keyword matches that pass the filter, best first. FTS5 ranks without knowing the
+// filter, so candidates are fetched in growing rounds until k pass or the matches run out.
+std::vector<std::pair<int64_t, double>> keyword_ranking(Index::Impl& impl, const std::string& text,
+                                                        const query::Filter& filter, size_t k) {
+  std::vector<std::pair<int64_t, double>> out;
+  if (impl.config.text_field.empty() || k == 0) return out;
+  store::SqliteStore::ReadTxn snapshot(*impl.store);  // holds the connection's mutex
+  size_t limit = filter.empty() ? k : k * 4 + 16;
+  while (true) {
+    auto candidates = impl.text_index->search(text, static_cast<int>(std::min<size_t>(limit, INT32_MAX)));
+    out.clear();
+    for (const auto& [label, score] : candidates) {
+      const auto* doc = impl.metadata.find(static_cast<uint64_t>(label));
+      if (!doc || !filter.matches(*doc)) continue;
+      out.emplace_back(label, score);
+      if (out.size() == k) return out;
+    }
+    if (candidates.size() < limit) return out;  // every match was seen
+    limit *= 4;
+  }
+}
+
+}  // namespace
+
+std::vector<QueryHit> Index::search(VectorView vector, const std::string& options_json) const {
+  const auto options = query::parse_search_options(options_json);
+  const auto filter = query::Filter::parse(options.filter_json);
+  auto lock = lock_for_read(*impl_);
+  const auto& config = impl_->config;
+  const size_t top_k = static_cast<size_t>(options.top_k);
+  std::vector<QueryHit> hits;
+  auto row_of = [&](int64_t label) { return impl_->store->find_by_label(label); };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+
+  if (options.mode == query::SearchOptions::Mode::Keyword) {
+    for (const auto& [label, score] : keyword_ranking(*impl_, options.text, filter, top_k)) {
+      auto row = row_of(label);
+      if (!row) continue;
+      hits.push_back(QueryHit{Item{std::move(row->id), std::move(row->vector), std::move(row->metadata)},
+                              static_cast<float>(score), nan, nan, static_cast<float>(score)});
+    }
+    return hits;
+  }
+
+  // Hybrid: both rankings over more candidates than asked for, then fused.
+  index::check_vector(vector, config.dimensions, config.metric);
+  const size_t candidates = std::min<size_t>(std::max<size_t>(top_k * 3, 50), Limits::kMaxTopK);
+  std::vector<uint64_t> by_vector;
+  std::unordered_map<uint64_t, ann::Neighbor> neighbours;
+  if (impl_->graph && impl_->graph->size() > 0) {
+    std::vector<float> prepared(config.dimensions);
+    impl_->graph->prepare(vector.data, prepared.data());
+    const size_t ef = options.ef_search > 0 ? options.ef_search : config.hnsw.ef_search;
+    auto result = query::plan_and_search(*impl_->graph, impl_->metadata, filter, prepared.data(), candidates,
+                                         std::max(ef, candidates));
+    for (const auto& n : result.neighbors) {
+      by_vector.push_back(n.label);
+      neighbours.emplace(n.label, n);
+    }
+  }
+  std::vector<uint64_t> by_text;
+  std::unordered_map<uint64_t, double> bm25;
+  for (const auto& [label, score] : keyword_ranking(*impl_, options.text, filter, candidates)) {
+    by_text.push_back(static_cast<uint64_t>(label));
+    bm25.emplace(static_cast<uint64_t>(label), score);
+  }
+  for (const auto& f : query::reciprocal_rank_fusion(by_vector, by_text, options, top_k)) {
+    auto row = row_of(static_cast<int64_t>(f.label));
+    if (!row) continue;
+    QueryHit hit{Item{std::move(row->id), std::move(row->vector), std::move(row->metadata)},
+                 static_cast<float>(f.score), nan};
+    if (auto n = neighbours.find(f.label); n != neighbours.end()) {
+      hit.distance = n->second.distance;
+      hit.vector_score = ann::score_from_distance(config.metric, n->second.distance);
+    }
+    if (auto b = bm25.find(f.label); b != bm25.end()) hit.text_score = static_cast<float>(b->second);
+    hits.push_back(std::move(hit));
+  }
+  return hits;
+}
+
 std::string Index::verify() {
   auto lock = lock_for_write(*impl_);
   return impl_->verify_cache();
@@ -375,7 +504,10 @@ void Index::close() {
   }
   impl_->graph.reset();
   impl_->metadata.clear();
+  impl_->text_index.reset();  // its statements go before the connection
   impl_->store.reset();
+  if (impl_->folder_fd >= 0) ::close(impl_->folder_fd);
+  impl_->folder_fd = -1;
 }
 
 }  // namespace quiver

@@ -14,6 +14,7 @@
 #include "query/planner.h"
 #include "quiver/index.h"
 #include "store/sqlite_store.h"
+#include "store/text_index.h"
 
 namespace quiver {
 
@@ -30,7 +31,21 @@ struct Index::Impl {
 
   std::string folder;
   std::string graph_path;
+  // The folder opened, held by a descriptor of our own (so its inode number cannot be reused
+  // while we compare against it), and the (device, inode) of the folder and of its database file.
+  // The graph file is only saved while they are still what we opened: an index deleted or
+  // re-created under an open handle (Vectra users never close, so a handle may be closed much
+  // later by the garbage collector) must not get a stale graph file written into its folder.
+  // (A descriptor of the folder, never of quiver.db: closing any descriptor of a file drops the
+  // process's POSIX locks on it, which SQLite's other connections rely on.)
+  int folder_fd = -1;
+  uint64_t folder_device = 0;
+  uint64_t folder_inode = 0;
+  uint64_t db_device = 0;
+  uint64_t db_inode = 0;
+  bool database_still_in_folder() const;
   std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::TextIndex> text_index;  // on store's connection; destroyed before it
   IndexConfig config;
   std::unique_ptr<ann::HnswGraph> graph;  // null while the index has no dimensions
   query::MetadataStore metadata;

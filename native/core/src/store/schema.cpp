@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "quiver/error.h"
+#include "store/text_index.h"
 #include "util/row_checksum.h"
 
 namespace quiver::store {
@@ -41,6 +42,12 @@ void add_row_checksums(sqlite3* db) {
        "compute row checksums");
 }
 
+// Version 2 -> 3: the FTS5 table of keyword search (store/text_index.h). Empty: databases from
+// before it have no text field configured, so there is nothing to index.
+void add_text_index(sqlite3* db) {
+  exec(db, kCreateTextIndexSql, "add the keyword index");
+}
+
 struct Migration {
   int from;  // schema_version before the step
   void (*apply)(sqlite3* db);
@@ -48,6 +55,7 @@ struct Migration {
 
 constexpr Migration kMigrations[] = {
     {1, add_row_checksums},
+    {2, add_text_index},
 };
 
 void checksum_function(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -81,6 +89,7 @@ CREATE INDEX items_by_seq ON items(seq);
 CREATE TABLE deletions(label INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 )sql",
        "create schema");
+  exec(db, kCreateTextIndexSql, "create the keyword index");
 }
 
 void migrate_schema(sqlite3* db, int from_version) {

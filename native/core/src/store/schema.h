@@ -8,7 +8,7 @@ struct sqlite3;
 
 namespace quiver::store {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Creates every table of the current version in an empty database (inside a transaction).
 void create_schema(sqlite3* db);

@@ -43,6 +43,9 @@ class SqliteStore {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   const IndexConfig& config() const { return config_; }
+  // The connection, for tables managed elsewhere (store/text_index.h). Use it only inside a
+  // WriteTxn or ReadTxn of this store, which hold its mutex.
+  sqlite3* handle() const { return db_; }
   uint64_t sequence();
   size_t count();
   // SQLite's PRAGMA data_version: changes when another connection (another process) commits,

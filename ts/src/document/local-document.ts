@@ -1,0 +1,53 @@
+// A document of a LocalDocumentIndex: its id and uri, and lazy access to its text and metadata
+// (both stored with its chunks in the index's SQLite database; see document-store.ts).
+
+import type { MetadataTypes } from '../types.js';
+import type { DocumentStore } from './document-store.js';
+
+export class LocalDocument {
+  private text: string | undefined;
+  private metadata: Record<string, MetadataTypes> | null | undefined;
+
+  /** @internal Created by LocalDocumentIndex. */
+  constructor(
+    protected readonly store: DocumentStore,
+    private readonly _id: string,
+    private readonly _uri: string,
+  ) {}
+
+  /** The folder of the index holding the document. */
+  get folderPath(): string {
+    return this.store.folderPath;
+  }
+
+  get id(): string {
+    return this._id;
+  }
+
+  get uri(): string {
+    return this._uri;
+  }
+
+  /** Length in tokens (estimated as characters / 4 above 40,000 characters, like Vectra). */
+  async getLength(): Promise<number> {
+    const text = await this.loadText();
+    return text.length <= 40_000 ? this.store.tokenizer.encode(text).length : Math.ceil(text.length / 4);
+  }
+
+  /** Whether metadata was given when the document was upserted. */
+  async hasMetadata(): Promise<boolean> {
+    return (await this.loadMetadata()) !== undefined;
+  }
+
+  /** The metadata given when the document was upserted (undefined when none was). */
+  async loadMetadata(): Promise<Record<string, MetadataTypes> | undefined> {
+    if (this.metadata === undefined) this.metadata = (await this.store.header(this._id))?.metadata ?? null;
+    return this.metadata ?? undefined;
+  }
+
+  /** The document's full text, exactly as upserted. */
+  async loadText(): Promise<string> {
+    this.text ??= await this.store.text(this._id);
+    return this.text;
+  }
+}
