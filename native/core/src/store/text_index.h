@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>  // the pinned single header (no json_fwd.hpp in third_party)
 
 struct sqlite3;
 struct sqlite3_stmt;
