@@ -38,7 +38,11 @@ export class LocalIndex<
   }
 }
 
-/** {@inheritDoc BaseLocalDocumentIndex} On the same backend as this entry's LocalIndex. */
+/**
+ * Vectra 0.15's `LocalDocumentIndex` (documents split into chunks, embedded through an injected
+ * `EmbeddingsModel`, queried with `queryDocuments`, optionally with BM25), on the same backend as
+ * this entry's `LocalIndex`.
+ */
 export class LocalDocumentIndex extends BaseLocalDocumentIndex {
   protected static override defaultBackend(): Backend {
     return browserDefaultBackend();

@@ -31,7 +31,7 @@ export async function createCommand(folder: string, options: CreateOptions): Pro
   const index = new LocalIndex(folder);
   try {
     await index.createIndex(createConfig(options, {}));
-    const stats = await index.getIndexStats();
+    const stats = await index.getIndexInfo();
     out(
       `created ${folder}: metric ${stats.metric}, ` +
         `${stats.dimensions === 0 ? 'dimensions fixed by the first vector' : `${stats.dimensions} dimensions`}, ` +
@@ -214,7 +214,7 @@ function parseFilter(text: string): MetadataFilter {
 export async function statsCommand(folder: string, options: { json?: boolean }): Promise<number> {
   const index = new LocalIndex(folder);
   try {
-    const stats = await index.getIndexStats();
+    const stats = await index.getIndexInfo();
     const bytes = await folderBytes(folder);
     if (options.json) {
       out(JSON.stringify({ ...stats, bytesOnDisk: bytes }));

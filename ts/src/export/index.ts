@@ -76,7 +76,7 @@ export async function exportIndex(folder: string, dest: string, options: ExportO
   }
   const index = new LocalIndex(folder);
   try {
-    const stats = await index.getIndexStats();
+    const stats = await index.getIndexInfo();
     const items = (await index.listItems()) as IndexItem<Record<string, unknown>>[];
     const progress = (done: number): void => options.onProgress?.(done, items.length);
     progress(0);
