@@ -23,12 +23,17 @@ import { GPT3Tokenizer, type Tokenizer } from './tokenizer.js';
 export interface EmbeddingsModel {
   /** The most tokens one createEmbeddings call may be given (chunks are batched under it). */
   readonly maxTokens: number;
+  /** Embeds one input or a batch of inputs; `output` holds one vector per input, in order. */
   createEmbeddings(inputs: string | string[]): Promise<EmbeddingsResponse>;
 }
 
+/** The result of a createEmbeddings call: anything but status 'success' with an `output` is an error. */
 export interface EmbeddingsResponse {
+  /** 'success', or why the call failed ('error', 'rate_limited'...). */
   status: 'success' | 'error' | 'rate_limited' | (string & {});
+  /** One embedding per input, in input order (on success). */
   output?: number[][];
+  /** What went wrong (on failure). */
   message?: string;
 }
 
@@ -40,8 +45,11 @@ export interface DocumentChunkMetadata {
   [key: string]: MetadataTypes;
 }
 
+/** Options of `new LocalDocumentIndex(config)`. */
 export interface LocalDocumentIndexConfig {
+  /** The folder of the index. */
   folderPath: string;
+  /** Accepted for compatibility with Vectra and unused (a Quiver index is the whole folder). */
   indexName?: string;
   /** Required to upsert and query documents (listing and deleting work without). */
   embeddings?: EmbeddingsModel;
@@ -57,25 +65,37 @@ export interface LocalDocumentIndexConfig {
   backend?: LocalIndexOptions['backend'];
 }
 
+/** Options of LocalDocumentIndex.queryDocuments. */
 export interface DocumentQueryOptions {
   /** Documents returned (default 10). */
   maxDocuments?: number;
   /** Chunks retrieved before grouping them by document (default 50). */
   maxChunks?: number;
+  /** Only chunks whose metadata matches this filter are considered. */
   filter?: MetadataFilter;
   /** Also append keyword (BM25) matches, marked `metadata.isBm25 = true`. */
   isBm25?: boolean;
 }
 
+/** What LocalDocumentIndex.getCatalogStats returns (Vectra's catalog stats). */
 export interface DocumentCatalogStats {
+  /** The catalog version (always 1). */
   version: number;
+  /** Number of documents. */
   documents: number;
+  /** Number of chunks (the index's items). */
   chunks: number;
+  /** The index's metadata_config (which metadata fields are indexed). */
   metadata_config: { indexed?: string[] };
 }
 
 type ChunkResult = QueryResult<DocumentChunkMetadata>;
 
+/**
+ * Vectra's document index: documents are split into chunks, embedded with the configured
+ * EmbeddingsModel, and stored as items of a LocalIndex; queries return documents ranked by their
+ * best chunks (semantic, optionally plus keyword/BM25 matches).
+ */
 export class LocalDocumentIndex extends LocalIndex<DocumentChunkMetadata> {
   private readonly _embeddings: EmbeddingsModel | undefined;
   private readonly _tokenizer: Tokenizer;
@@ -101,10 +121,12 @@ export class LocalDocumentIndex extends LocalIndex<DocumentChunkMetadata> {
     this.documents = new DocumentStore(this, this._tokenizer);
   }
 
+  /** The embeddings model given in the config (undefined if none was). */
   get embeddings(): EmbeddingsModel | undefined {
     return this._embeddings;
   }
 
+  /** The tokenizer used for chunking documents and rendering sections. */
   get tokenizer(): Tokenizer {
     return this._tokenizer;
   }
@@ -122,14 +144,17 @@ export class LocalDocumentIndex extends LocalIndex<DocumentChunkMetadata> {
     return this.isIndexCreated();
   }
 
+  /** The id of the document with this uri, or undefined if there is none. */
   async getDocumentId(uri: string): Promise<string | undefined> {
     return this.documents.idForUri(checkString(uri, 'uri'));
   }
 
+  /** The uri of the document with this id, or undefined if there is none. */
   async getDocumentUri(documentId: string): Promise<string | undefined> {
     return this.documents.uriForId(checkString(documentId, 'documentId'));
   }
 
+  /** Counts of documents and chunks, with the index's metadata_config. */
   async getCatalogStats(): Promise<DocumentCatalogStats> {
     const stats = await this.getIndexStats();
     const documents = await this.documents.documents();

@@ -8,6 +8,7 @@ import { buildSections, type Chunk, type DocumentTextSection, isBm25Chunk, packA
 
 export type { DocumentTextSection } from './sections.js';
 
+/** A document returned by queryDocuments or listDocuments, with its matching chunks and their average score. */
 export class LocalDocumentResult<TMetadata = Record<string, unknown>> extends LocalDocument {
   private readonly _chunks: QueryResult<TMetadata>[];
   private readonly _score: number;

@@ -4,6 +4,7 @@
 import type { MetadataTypes } from '../types.js';
 import type { DocumentStore } from './document-store.js';
 
+/** A document of a LocalDocumentIndex: its id and uri, with its text and metadata loaded on demand. */
 export class LocalDocument {
   private text: string | undefined;
   private metadata: Record<string, MetadataTypes> | null | undefined;
@@ -20,10 +21,12 @@ export class LocalDocument {
     return this.store.folderPath;
   }
 
+  /** The document's id (assigned by the index). */
   get id(): string {
     return this._id;
   }
 
+  /** The uri the document was upserted under. */
   get uri(): string {
     return this._uri;
   }

@@ -11,10 +11,15 @@
 import type { QueryResult } from '../types.js';
 import type { Tokenizer } from './tokenizer.js';
 
+/** A piece of a document's text, rendered from its chunks, to put in a prompt. */
 export interface DocumentTextSection {
+  /** The section's text. */
   text: string;
+  /** Its length in tokens. */
   tokenCount: number;
+  /** The average score of the chunks it was made from. */
   score: number;
+  /** Whether it was made from keyword (BM25) matches rather than semantic ones. */
   isBm25: boolean;
 }
 

@@ -13,17 +13,27 @@ import { invalidArgument } from '../errors.js';
 import { separatorsFor } from './separators.js';
 import { GPT3Tokenizer, type Tokenizer } from './tokenizer.js';
 
+/** Options of TextSplitter (all optional in its constructor). */
 export interface TextSplitterConfig {
+  /** Separators to split at, strongest first (default: those of `docType`). */
   separators: string[];
+  /** Keep the separators in the chunks' text (default false). */
   keepSeparators: boolean;
+  /** Maximum tokens per chunk (default 400). */
   chunkSize: number;
+  /** Tokens of each neighbour recorded as a chunk's overlap (default 40). */
   chunkOverlap: number;
+  /** Counts tokens (default: GPT3Tokenizer). */
   tokenizer: Tokenizer;
+  /** The document type (e.g. a file extension) that picks the default separators. */
   docType?: string;
 }
 
+/** A chunk of a document produced by TextSplitter. */
 export interface TextChunk {
+  /** The chunk's text. */
   text: string;
+  /** The chunk's tokens. */
   tokens: number[];
   /** Offset of the chunk's first character in the document. */
   startPos: number;
@@ -41,6 +51,7 @@ const isPunctuation = (s: string): boolean => hasText(s) && !/[a-zA-Z0-9]/.test(
 
 let sharedTokenizer: Tokenizer | undefined;
 
+/** Splits text into chunks of at most `chunkSize` tokens, the way Vectra 0.15 does. */
 export class TextSplitter {
   private readonly separators: string[];
   private readonly keepSeparators: boolean;
@@ -60,6 +71,7 @@ export class TextSplitter {
     if (this.chunkOverlap > this.chunkSize) throw invalidArgument('chunkOverlap must be <= chunkSize');
   }
 
+  /** Splits `text` into chunks, in document order, each with its character span and overlaps. */
   split(text: string): TextChunk[] {
     const chunks = this.splitAt(text, this.separators, 0);
     if (this.chunkOverlap > 0) {

@@ -6,16 +6,20 @@ import { decode, encode } from 'gpt-tokenizer';
 
 /** Vectra's Tokenizer interface: any object with these two methods can be passed in. */
 export interface Tokenizer {
+  /** The tokens of `text`. */
   encode(text: string): number[];
+  /** The text of `tokens`. */
   decode(tokens: number[]): string;
 }
 
 /** gpt-tokenizer's default encoding (what Vectra calls GPT3Tokenizer). */
 export class GPT3Tokenizer implements Tokenizer {
+  /** The tokens of `text`. */
   encode(text: string): number[] {
     return encode(text);
   }
 
+  /** The text of `tokens`. */
   decode(tokens: number[]): string {
     return decode(tokens);
   }

@@ -7,6 +7,7 @@ import type { LocalIndex } from '../local-index.js';
 import type { IndexItemInput } from '../types.js';
 import { fullMetadata, readVectraIndex } from './vectra-format.js';
 
+/** Options of a Vectra import. */
 export interface ImportVectraOptions {
   /** Called after each batch is read and staged (done, total); the import commits once, at the end. */
   onProgress?: (done: number, total: number) => void;
@@ -18,7 +19,9 @@ export interface ImportVectraOptions {
   overwrite?: boolean;
 }
 
+/** What a Vectra import did. */
 export interface ImportVectraResult {
+  /** Number of items imported. */
   items: number;
   /** The Vectra index file read (index.json or index.pb). */
   source: string;

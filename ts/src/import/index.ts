@@ -7,11 +7,16 @@ import { type ImportVectraOptions, type ImportVectraResult, importVectraInto } f
 
 export type { ImportVectraOptions, ImportVectraResult } from './import-vectra.js';
 
+/** Options of importVectraIndex. */
 export interface ImportVectraIndexOptions extends ImportVectraOptions {
   /** The backend of the new index (default: the entry point's). */
   backend?: Backend;
 }
 
+/**
+ * importVectraIndex's signature: copies the Vectra index in `vectraFolder` into a new Quiver
+ * index in `quiverFolder`, resolving to the number of items imported and the file read.
+ */
 export type ImportVectraIndex = (
   vectraFolder: string,
   quiverFolder: string,
