@@ -155,5 +155,18 @@ TEST_F(StoreDamageTest, RenamedColumnInSchemaIsCorrupt) {
   }
 }
 
+
+// The keyword index's virtual table is described by schema text too: damage there is CORRUPT.
+TEST_F(StoreDamageTest, DamagedKeywordIndexSchemaIsCorrupt) {
+  const std::string path = folder_ + "/quiver.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  exec(db, "PRAGMA writable_schema=ON");
+  exec(db, "UPDATE sqlite_schema SET sql = replace(sql, 'tokenize', 'tokenizf') WHERE name = 'items_text'");
+  exec(db, "PRAGMA writable_schema=OFF");
+  sqlite3_close(db);
+  expect_corrupt([&] { Index::open(folder_)->list(); }, {"schema is damaged"}, "open");
+}
+
 }  // namespace
 }  // namespace quiver

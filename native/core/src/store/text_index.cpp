@@ -53,6 +53,15 @@ sqlite3_stmt* TextIndex::prepare(const char* sql) {
   if (rc != SQLITE_OK) {
     sqlite3_finalize(insert_);
     sqlite3_finalize(delete_);
+    // Fixed statements over the table we create: SQLITE_ERROR here ("vtable constructor failed",
+    // "no such module") means the stored schema text is not the one we wrote — damage, not a bug
+    // (the same rule as SqliteStore's statements).
+    if ((rc & 0xFF) == SQLITE_ERROR) {
+      throw Error(ErrorCode::Corrupt, std::string("the database schema is damaged (") +
+                                          sqlite3_errmsg(db_) +
+                                          "); restore the index folder from a backup or "
+                                          "recreate the index");
+    }
     fail(db_, rc, "prepare the keyword index");
   }
   return s;
