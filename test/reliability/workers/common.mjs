@@ -2,7 +2,7 @@
 // the built package in dist/). Vectors travel between processes as base64 of their float32
 // bytes, so that every comparison is bit-exact.
 
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 
 /** mulberry32: a small seeded generator, so that a failing run can be replayed from its seed. */
 export function makeRng(seed) {
@@ -64,6 +64,17 @@ export function itemDifference(item, id, expected) {
 /** An append-only file of JSON lines; `durable` lines are fsynced before the call returns. */
 export class JsonLog {
   constructor(path) {
+    // A writer killed in the middle of a line leaves it torn (no newline). Cut it off before
+    // appending, or the next record would be glued to it into one line that is not JSON.
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+    if (text.length > 0 && !text.endsWith('\n')) {
+      truncateSync(path, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1), 'utf8'));
+    }
     this.fd = openSync(path, 'a');
   }
   append(record, durable) {
