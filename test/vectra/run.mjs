@@ -3,8 +3,9 @@
 //
 // The spec files come from Vectra's npm tarball (scripts/fetch-deps.mjs --test, pinned by sha256)
 // and are copied to build/vectra-spec/<backend>/lib/ with one change: `require("./LocalIndex")`
-// points at Quiver's CommonJS entry ("quiverdb" for the native
-// addon, "quiverdb/wasm" for the WASM core). Nothing else in them is edited.
+// points at Quiver's CommonJS entry ("quiverdb" for the native addon, "quiverdb/wasm" for the
+// WASM core), and `require("./ItemSelector")` at test/vectra/item-selector.cjs, which answers
+// Vectra's filter/score helpers through that same entry. Nothing else in them is edited.
 //
 // Tests that only inspect Vectra's internals (its index.json, stubs of fs calls Quiver never
 // makes, its injected BM25 engine) are listed with a reason in test/vectra/internal-only.json;
@@ -31,12 +32,15 @@ const ENTRIES = {
   wasm: join(root, 'dist', 'cjs', 'wasm.js'),
 };
 /**
- * Spec file → the Vectra module it tests, which we redirect to Quiver. ItemSelector.spec.js is
- * fetched but not run yet: it calls Vectra's synchronous ItemSelector helpers directly (Quiver's
- * filters run in the core, behind async calls) and pins quirks such as `$in` matching substrings.
+ * Spec file → the Vectra module it requires, and what that require is pointed at instead.
+ * LocalIndex.spec.js gets Quiver's entry itself. ItemSelector.spec.js calls Vectra's static
+ * filter/score helpers, which Quiver has no counterpart of (its filter and scoring run in the
+ * core): test/vectra/item-selector.cjs answers each helper through the Quiver LocalIndex call a
+ * user would make (listItemsByMetadata, queryItems scores, item norms) on the same build.
  */
 const SPECS = {
-  'LocalIndex.spec.js': './LocalIndex',
+  'LocalIndex.spec.js': { module: './LocalIndex', target: (entry) => entry },
+  'ItemSelector.spec.js': { module: './ItemSelector', target: () => join(root, 'test', 'vectra', 'item-selector.cjs') },
 };
 
 const backend = flag('backend');
@@ -65,12 +69,13 @@ cpSync(source, join(work, 'lib'), { recursive: true });
 writeFileSync(join(work, 'package.json'), '{ "type": "commonjs" }\n');
 
 const files = [];
-for (const [spec, module] of Object.entries(SPECS)) {
+process.env.QUIVER_VECTRA_ENTRY = ENTRIES[backend]; // read by test/vectra/item-selector.cjs
+for (const [spec, { module, target }] of Object.entries(SPECS)) {
   const path = join(work, 'lib', spec);
   const text = readFileSync(path, 'utf8');
   const needle = `require("${module}")`;
   if (!text.includes(needle)) throw new Error(`${spec}: ${needle} not found; did the spec change?`);
-  writeFileSync(path, text.replaceAll(needle, `require(${JSON.stringify(ENTRIES[backend])})`));
+  writeFileSync(path, text.replaceAll(needle, `require(${JSON.stringify(target(ENTRIES[backend]))})`));
   files.push(path);
 }
 

@@ -13,8 +13,10 @@ export type MetadataTypes = number | string | boolean;
  * A MongoDB-style metadata filter (Pinecone's subset, as in Vectra): field conditions with `$eq`,
  * `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`, combined with `$and` / `$or`. A bare value is
  * shorthand for `$eq`; several fields in one object must all match. `$ne`, `$nin` and
- * `$exists: false` match items that lack the field. Quiver additions: `$exists`, `$not`, `$nor`,
- * dotted paths into nested objects (`'author.name'`), and string ranges (`$gt: 'b'`).
+ * `$exists: false` match items that lack the field. As in Vectra, `$gt` `$gte` `$lt` `$lte`
+ * compare numbers only, `$and: []` matches everything, `$or: []` nothing, and a field condition
+ * that is `undefined` matches nothing. Quiver additions: `$exists`, `$not`, `$nor`, and dotted
+ * paths into nested objects (`'author.name'`).
  */
 export interface MetadataFilter {
   $eq?: unknown;

@@ -391,6 +391,8 @@ Op parse_operator(const std::string& field, const std::string& name, const json&
     case OpKind::Gte:
     case OpKind::Lt:
     case OpKind::Lte:
+      // A string operand is accepted, as Vectra accepts it, but no value satisfies it
+      // (ordered_pred compares numbers only).
       if (!operand.is_number() && !operand.is_string()) {
         fail("filter: " + where + " needs a number or a string, got " + describe(operand));
       }
@@ -467,8 +469,9 @@ FilterNode parse_field(const std::string& field, const json& condition, int leve
 FilterNode parse_document(const json& doc, int level);
 
 FilterNode parse_logical(const std::string& name, const json& branches, int level) {
-  if (!branches.is_array() || branches.empty()) {
-    fail("filter: " + name + " needs a non-empty array of filter objects, e.g. {\"" + name +
+  // An empty list is allowed, as in Vectra: $and [] and $nor [] hold, $or [] does not.
+  if (!branches.is_array()) {
+    fail("filter: " + name + " needs an array of filter objects, e.g. {\"" + name +
          "\": [{\"a\": 1}, {\"b\": 2}]}, got " + describe(branches));
   }
   FilterNode node;
@@ -606,20 +609,15 @@ bool in_pred(const json* v, const InSet& set) noexcept {
   return self_or_element(*v, [&](const json& x) { return set.contains(x); });
 }
 
+// $gt $gte $lt $lte compare numbers only, as Vectra's do: a string field never satisfies them,
+// and neither does anything against a string operand.
 bool ordered_pred(const json* v, const Op& op) noexcept {
-  if (v == nullptr) return false;
+  if (v == nullptr || op.literal.type != Literal::Type::Number) return false;
   return self_or_element(*v, [&](const json& x) {
-    int c;
-    if (op.literal.type == Literal::Type::Number) {
-      Num n;
-      if (!to_num(x, &n)) return false;
-      c = cmp_num(n, op.literal.n);
-      if (c == kUnordered) return false;
-    } else {
-      if (!x.is_string()) return false;
-      const int raw = x.get_ptr<const std::string*>()->compare(op.literal.s);
-      c = raw < 0 ? -1 : (raw > 0 ? 1 : 0);
-    }
+    Num n;
+    if (!to_num(x, &n)) return false;
+    const int c = cmp_num(n, op.literal.n);
+    if (c == kUnordered) return false;
     switch (op.kind) {
       case OpKind::Gt:
         return c > 0;
