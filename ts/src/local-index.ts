@@ -12,6 +12,7 @@ import {
   insertedItem,
   toBackendInput,
 } from './items.js';
+import { toFilterJson } from './filter-json.js';
 import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
 import type {
@@ -638,7 +639,7 @@ function prepareItems(items: unknown): BackendItemInput[] {
 }
 
 function filterJson(filter: MetadataFilter | undefined): string {
-  return filter === undefined || filter === null ? '' : toJsonObject(filter, 'filter');
+  return filter === undefined || filter === null ? '' : toFilterJson(filter, 'filter');
 }
 
 function closedError(): QuiverError {
