@@ -12,7 +12,7 @@ import { makeTempDir } from './helpers.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
 import type { MetadataFilter } from '../../ts/src/types.js';
 
-const items = [
+const items: { id: string; vector: number[]; metadata: AnyMetadata }[] = [
   { id: 'a', vector: [1, 0], metadata: { owner: 'ann', n: 1, word: 'apple' } },
   { id: 'b', vector: [0, 1], metadata: { owner: 'bob', n: 5, word: 'kiwi' } },
   { id: 'c', vector: [1, 1], metadata: { n: 9 } },

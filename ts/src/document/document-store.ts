@@ -98,37 +98,8 @@ export class DocumentStore {
    * Replaces the document's chunks (if any) with `chunks`, in one staged update: committed as a
    * single transaction by endUpdate, or not at all.
    */
-  async write(doc: {
-    id: string;
-    uri: string;
-    text: string;
-    docType: string | null;
-    hash: string;
-    metadata: Record<string, MetadataTypes> | undefined;
-    chunks: TextChunk[];
-    vectors: number[][];
-    previousChunks: number;
-  }): Promise<void> {
-    const { id, uri, text, chunks, vectors } = doc;
-    const items = chunks.map((chunk, i) => {
-      // Slice boundaries: from this chunk's start (0 for the first) to the next chunk's start.
-      const from = i === 0 ? 0 : clamp(chunks[i].startPos, text.length);
-      const to = i + 1 < chunks.length ? clamp(chunks[i + 1].startPos, text.length) : text.length;
-      const record: ChunkRecord = { uri, chunk: i, text: text.slice(from, Math.max(from, to)) };
-      if (i === 0) {
-        Object.assign(record, { chunks: chunks.length, docType: doc.docType, hash: doc.hash, metadata: doc.metadata ?? null });
-      }
-      return {
-        id: chunkId(id, i),
-        vector: vectors[i],
-        metadata: { ...doc.metadata, documentId: id, startPos: chunk.startPos, endPos: chunk.endPos, [DOC_KEY]: record },
-      };
-    });
-    if (!sliceBoundariesMonotonic(chunks)) {
-      // Chunk positions only ever move forward; if they did not, slices would lose text.
-      throw new QuiverError('INTERNAL', `chunk positions of "${uri}" are not increasing`);
-    }
-    await this.replace(id, doc.previousChunks, items);
+  async write(doc: DocumentContent & { previousChunks: number }): Promise<void> {
+    await this.replace(doc.id, doc.previousChunks, documentItems(doc));
   }
 
   async remove(documentId: string, chunks: number): Promise<void> {
@@ -136,14 +107,14 @@ export class DocumentStore {
   }
 
   // Our bookkeeping key holds an object, which Vectra's flat metadata type does not describe.
-  private async replace(documentId: string, previous: number, items: IndexItemInput<object>[]): Promise<void> {
+  private async replace(documentId: string, previous: number, items: IndexItemInput<never>[]): Promise<void> {
     const index = this.index;
     await index.beginUpdate();
     try {
       const old: string[] = [];
       for (let i = 0; i < previous; i++) old.push(chunkId(documentId, i));
       if (old.length > 0) await index.deleteItems(old);
-      if (items.length > 0) await index.insertItems(items as IndexItemInput<never>[], { batchSize: Math.max(1, items.length) });
+      if (items.length > 0) await index.insertItems(items, { batchSize: Math.max(1, items.length) });
       await index.endUpdate();
     } catch (err) {
       await index.cancelUpdate();
@@ -152,9 +123,50 @@ export class DocumentStore {
   }
 }
 
+/** A document as the items that store it (chunk i is item `<id>#i`; see the top of this file). */
+export interface DocumentContent {
+  id: string;
+  uri: string;
+  text: string;
+  docType: string | null;
+  hash: string;
+  metadata: Record<string, MetadataTypes> | undefined;
+  /** Positions of the chunks in `text`, in order. */
+  chunks: Pick<TextChunk, 'startPos' | 'endPos'>[];
+  /** One vector per chunk. */
+  vectors: ArrayLike<number>[];
+}
+
+/**
+ * The chunk items of a document, ready to insert. `chunkMetadata[i]`, when given, is chunk i's
+ * metadata as another store kept it (an imported Vectra chunk); by default it is the document's.
+ */
+export function documentItems(doc: DocumentContent, chunkMetadata?: Record<string, unknown>[]): IndexItemInput<never>[] {
+  const { id, uri, text, chunks, vectors } = doc;
+  if (!sliceBoundariesMonotonic(chunks)) {
+    // Chunk positions only ever move forward; if they did not, slices would lose text.
+    throw new QuiverError('INTERNAL', `chunk positions of "${uri}" are not increasing`);
+  }
+  return chunks.map((chunk, i) => {
+    // Slice boundaries: from this chunk's start (0 for the first) to the next chunk's start.
+    const from = i === 0 ? 0 : clamp(chunks[i].startPos, text.length);
+    const to = i + 1 < chunks.length ? clamp(chunks[i + 1].startPos, text.length) : text.length;
+    const record: ChunkRecord = { uri, chunk: i, text: text.slice(from, Math.max(from, to)) };
+    if (i === 0) {
+      Object.assign(record, { chunks: chunks.length, docType: doc.docType, hash: doc.hash, metadata: doc.metadata ?? null });
+    }
+    const base = chunkMetadata?.[i] ?? { ...doc.metadata, documentId: id, startPos: chunk.startPos, endPos: chunk.endPos };
+    return {
+      id: chunkId(id, i),
+      vector: vectors[i] as number[],
+      metadata: { ...base, [DOC_KEY]: record } as never,
+    };
+  });
+}
+
 const clamp = (pos: number, length: number): number => Math.min(Math.max(0, pos), length);
 
-function sliceBoundariesMonotonic(chunks: TextChunk[]): boolean {
+function sliceBoundariesMonotonic(chunks: Pick<TextChunk, 'startPos'>[]): boolean {
   for (let i = 1; i < chunks.length; i++) if (chunks[i].startPos < chunks[i - 1].startPos) return false;
   return true;
 }

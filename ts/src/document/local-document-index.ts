@@ -322,10 +322,16 @@ function embeddingsError(what: string, detail: string): QuiverError {
   return new QuiverError('EMBEDDINGS', `Error generating embeddings${what ? ` ${what}` : ''}: ${detail}`);
 }
 
-/** Identifies a document version: text, docType and metadata (key order does not matter). */
-async function contentHash(text: string, docType: string | undefined, metadata: object | undefined): Promise<string> {
-  const sorted = metadata ? Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : null;
-  const bytes = new TextEncoder().encode(JSON.stringify([text, docType ?? null, sorted]));
+/**
+ * Identifies a document version: text, docType and metadata (key order does not matter). The
+ * same SHA-256 as Vectra 0.15's catalog `uriToHash` (text, NUL, docType or '', NUL, metadata as
+ * JSON with sorted keys), so the hashes of an imported Vectra document index stay valid: an
+ * unchanged document upserted again after the import is not embedded again.
+ */
+export async function contentHash(text: string, docType: string | undefined, metadata: object | undefined): Promise<string> {
+  const entries = Object.entries(metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const canonical = `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+  const bytes = new TextEncoder().encode(`${text}\0${docType ?? ''}\0${canonical}`);
   const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }

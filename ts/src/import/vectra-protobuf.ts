@@ -6,9 +6,12 @@
 //   IndexItem      { 1 string id; 2 map<string, MetadataValue> metadata; 3 repeated float vector
 //                    (packed); 4 double norm; 5 optional string metadata_file }
 //   MetadataValue  { oneof: 1 string, 2 double, 3 bool }
+// and the document catalog of a LocalDocumentIndex (catalog.pb):
+//   DocumentCatalog { 1 uint32 version; 2 uint32 count; 3 map<string, string> uri_to_id;
+//                     4 map<string, string> id_to_uri; 5 map<string, string> uri_to_hash }
 
 import { QuiverError } from '../errors.js';
-import type { VectraIndexData, VectraItem } from './vectra-format.js';
+import type { VectraCatalog, VectraIndexData, VectraItem } from './vectra-format.js';
 
 const VARINT = 0;
 const FIXED64 = 1;
@@ -153,4 +156,33 @@ export function decodeVectraProtobuf(buf: Uint8Array): VectraIndexData {
   // Vectra reads an absent metadata_config as { indexed: [] }.
   if (!data.metadata_config.indexed) data.metadata_config = { indexed: [] };
   return data;
+}
+
+/** A map<string, string> entry: { 1 key, 2 value }. */
+function stringEntry(r: Reader): [string, string] {
+  let key = '';
+  let value = '';
+  r.fields((n, w) => {
+    if (n === 1 && w === BYTES) key = r.string();
+    else if (n === 2 && w === BYTES) value = r.string();
+    else return false;
+    return true;
+  });
+  return [key, value];
+}
+
+export function decodeVectraCatalogProtobuf(buf: Uint8Array): VectraCatalog {
+  const catalog: VectraCatalog = { version: 0, count: 0, uriToId: {}, idToUri: {} };
+  const r = new Reader(buf);
+  r.fields((num, wt) => {
+    if (num === 1 && wt === VARINT) catalog.version = r.varint();
+    else if (num === 2 && wt === VARINT) catalog.count = r.varint();
+    else if (num >= 3 && num <= 5 && wt === BYTES) {
+      const [key, value] = stringEntry(r.bytes());
+      const map = num === 3 ? catalog.uriToId : num === 4 ? catalog.idToUri : (catalog.uriToHash ??= {});
+      map[key] = value;
+    } else return false;
+    return true;
+  });
+  return catalog;
 }
