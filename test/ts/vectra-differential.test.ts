@@ -10,15 +10,19 @@ import { nodeBackend } from '../../ts/src/backends/node.js';
 import { wasmNodeBackend } from '../../ts/src/backends/wasm-node.js';
 import { LocalDocumentIndex } from '../../ts/src/document/local-document-index.js';
 import { TextSplitter } from '../../ts/src/document/text-splitter.js';
+import { GPT3Tokenizer } from '../../ts/src/document/tokenizer.js';
 import { TestEmbeddings } from './fixtures/test-embeddings.js';
 import { makeTempDir } from './helpers.js';
 import { loadVectra, type Vectra } from './vectra-oracle.js';
 
 let vectra: Vectra;
 let tmp: ReturnType<typeof makeTempDir>;
-beforeAll(() => {
+beforeAll(async () => {
   vectra = loadVectra();
   tmp = makeTempDir();
+  // TextSplitter is used directly below: its default tokenizer must be loaded first (the Node
+  // entries do it at import; this file imports the modules themselves).
+  await GPT3Tokenizer.load();
 }, 300_000);
 afterAll(() => tmp.cleanup());
 

@@ -5,6 +5,7 @@ import type { Backend } from './backend.js';
 import { wasmNodeBackend } from './backends/wasm-node.js';
 import { memoryFolder } from './backends/memory-folder.js';
 import { LocalDocumentIndex as BaseLocalDocumentIndex } from './document/local-document-index.js';
+import './document/node-tokenizer.js'; // gpt-tokenizer loaded up front in Node (see tokenizer.ts)
 import { type ImportVectraIndex, makeImportVectraIndex } from './import/index.js';
 import { LocalIndex as BaseLocalIndex } from './local-index.js';
 import type { MetadataTypes, VectraStorageLike } from './types.js';

@@ -17,7 +17,7 @@ import { DOC_KEY, DocumentStore } from './document-store.js';
 import { LocalDocument } from './local-document.js';
 import { LocalDocumentResult } from './local-document-result.js';
 import { type TextChunk, TextSplitter, type TextSplitterConfig } from './text-splitter.js';
-import { GPT3Tokenizer, type Tokenizer } from './tokenizer.js';
+import { GPT3Tokenizer, type Tokenizer, tokenizerReady } from './tokenizer.js';
 
 /** Vectra's embeddings interface: its OpenAIEmbeddings / LocalEmbeddings objects fit as they are. */
 export interface EmbeddingsModel {
@@ -196,6 +196,7 @@ export class LocalDocumentIndex extends LocalIndex<DocumentChunkMetadata> {
         return new LocalDocument(this.documents, existing, uri);
       }
       const id = existing ?? globalThis.crypto.randomUUID();
+      await tokenizerReady(this._tokenizer);
       const chunks = new TextSplitter({ docType: docType ?? extensionOf(uri), ...this.chunking }).split(text);
       if (chunks.length === 0) {
         throw invalidArgument(`document "${uri}" has no text to index (it is empty or only whitespace)`);

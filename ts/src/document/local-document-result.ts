@@ -5,6 +5,7 @@ import type { QueryResult } from '../types.js';
 import type { DocumentStore } from './document-store.js';
 import { LocalDocument } from './local-document.js';
 import { buildSections, type Chunk, type DocumentTextSection, isBm25Chunk, packAllSections } from './sections.js';
+import { tokenizerReady } from './tokenizer.js';
 
 export type { DocumentTextSection } from './sections.js';
 
@@ -41,6 +42,7 @@ export class LocalDocumentResult<TMetadata = Record<string, unknown>> extends Lo
     if (length <= maxTokens) return [{ text, tokenCount: length, score: 1, isBm25: false }];
     const chunks = this._chunks as unknown as Chunk[];
     const tok = this.store.tokenizer;
+    await tokenizerReady(tok);
     const semantic = chunks.filter((c) => !isBm25Chunk(c));
     const keyword = chunks.filter(isBm25Chunk);
     return [
@@ -52,6 +54,7 @@ export class LocalDocumentResult<TMetadata = Record<string, unknown>> extends Lo
   /** Every chunk, in document order, packed into sections of at most `maxTokens` tokens. */
   async renderAllSections(maxTokens: number): Promise<DocumentTextSection[]> {
     const text = await this.loadText();
+    await tokenizerReady(this.store.tokenizer);
     return packAllSections(text, this._chunks as unknown as Chunk[], maxTokens, this.store.tokenizer);
   }
 }

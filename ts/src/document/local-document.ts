@@ -3,6 +3,7 @@
 
 import type { MetadataTypes } from '../types.js';
 import type { DocumentStore } from './document-store.js';
+import { tokenizerReady } from './tokenizer.js';
 
 /** A document of a LocalDocumentIndex: its id and uri, with its text and metadata loaded on demand. */
 export class LocalDocument {
@@ -34,7 +35,9 @@ export class LocalDocument {
   /** Length in tokens (estimated as characters / 4 above 40,000 characters, like Vectra). */
   async getLength(): Promise<number> {
     const text = await this.loadText();
-    return text.length <= 40_000 ? this.store.tokenizer.encode(text).length : Math.ceil(text.length / 4);
+    if (text.length > 40_000) return Math.ceil(text.length / 4);
+    await tokenizerReady(this.store.tokenizer);
+    return this.store.tokenizer.encode(text).length;
   }
 
   /** Whether metadata was given when the document was upserted. */
