@@ -7,7 +7,7 @@
 //   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI
 //   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
-//   7. Vectra 0.15.0's own LocalIndex spec (mocha) against the native and the WASM build
+//   7. Vectra 0.15.0's own LocalIndex and ItemSelector specs (mocha) against the native and the WASM build
 //   8. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
 //   9. the API reference (TypeDoc, zero warnings)
 //  10. export to LanceDB and Parquet (test/export)
@@ -63,7 +63,7 @@ try {
   // processes on one index) as its own step: its child processes then do not compete with the
   // other suites for the CPU. Long mode: `npm run test:reliability -- --long`.
   if (want('ts') || only === 'reliability') run(process.execPath, [vitest, 'run', 'test/reliability']);
-  // 7. Vectra's own LocalIndex spec against both builds
+  // 7. Vectra's own LocalIndex and ItemSelector specs against both builds
   if (want('vectra')) run(process.execPath, ['test/vectra/run.mjs']);
   // 8. the libFuzzer targets, a bounded time each
   if (want('fuzz')) run(process.execPath, ['scripts/fuzz.mjs']);
