@@ -12,7 +12,6 @@
 
 #include "index/index_impl.h"
 #include "query/hybrid.h"
-#include "util/json_text.h"
 
 namespace quiver {
 namespace {
@@ -53,16 +52,10 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, float score, float dist
                        float text_score) const {
   const uint32_t dims = config.dimensions;
   if (!items.contains(label)) return;  // cannot happen while the cache is in sync; never a ghost
-  if (out.count == 0) {
-    out.json = "[";
-  } else {
-    out.json.push_back(',');
-  }
-  out.json.push_back('[');
-  util::append_json_string(out.json, items.id(label));
-  out.json.push_back(',');
-  out.json.append(items.metadata(label));
-  out.json.push_back(']');
+  if (out.count > 0) out.text.push_back('\0');
+  out.text.append(items.id(label));
+  out.text.push_back('\0');
+  out.text.append(items.metadata(label));
   const size_t at = out.vectors.size();
   out.vectors.resize(at + dims);
   float* v = out.vectors.data() + at;
@@ -88,14 +81,7 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, float score, float dist
 
 namespace {
 
-void finish(PackedItems& out, uint32_t dims) {
-  out.dims = dims;
-  if (out.count == 0) {
-    out.json = "[]";
-  } else {
-    out.json.push_back(']');
-  }
-}
+void finish(PackedItems& out, uint32_t dims) { out.dims = dims; }
 
 // The `k` best keyword matches that pass the filter, best first. FTS5 ranks without knowing the
 // filter, so candidates are fetched in growing rounds until k pass or the matches run out.
@@ -148,7 +134,7 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
   index::check_vector(r.vector, config.dimensions, config.metric);
   if (r.mode == query::QueryRequest::Mode::Vector) {
     const auto neighbors = nearest(*this, r, top_k, 0);
-    out.json.reserve(neighbors.size() * 32);
+    out.text.reserve(neighbors.size() * 32);
     out.vectors.reserve(neighbors.size() * config.dimensions);
     out.numbers.reserve(neighbors.size() * PackedItems::kNumbersPerItem);
     for (const auto& n : neighbors) {
@@ -260,12 +246,18 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
 namespace {
 
 std::vector<QueryHit> unpack(const PackedItems& packed) {
-  const auto entries = nlohmann::json::parse(packed.json);
   std::vector<QueryHit> out(packed.count);
+  size_t at = 0;
+  const auto next_part = [&] {
+    const size_t end = std::min(packed.text.find('\0', at), packed.text.size());
+    std::string part = packed.text.substr(at, end - at);
+    at = end + 1;
+    return part;
+  };
   for (size_t i = 0; i < packed.count; ++i) {
     QueryHit& hit = out[i];
-    hit.item.id = entries[i][0].get<std::string>();
-    hit.item.metadata_json = entries[i][1].dump();
+    hit.item.id = next_part();
+    hit.item.metadata_json = next_part();
     hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
                            packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
     const double* n = packed.numbers.data() + i * PackedItems::kNumbersPerItem;
