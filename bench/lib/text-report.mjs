@@ -1,8 +1,11 @@
 // The terminal summary of a run: the same rows as the README tables, plain text.
 import { datasetTitle, formatKiB, formatNumber, formatRate } from './format.mjs';
+import { aimLines, detailTable, ratioTable } from './ratio-rows.mjs';
 import { summaryHeaders, summaryRows } from './summary-rows.mjs';
 import { formatTable } from './table.mjs';
 import { wasmComparison } from './wasm-compare.mjs';
+
+const indent = (text) => text.replace(/^/gm, '  ');
 
 export function textReport(output) {
   const labels = Object.fromEntries(output.engines.map((e) => [e.id, e.label]));
@@ -23,6 +26,19 @@ export function textReport(output) {
         ),
       );
     for (const r of rows.filter((row) => row.note)) lines.push(`  ${r.label}: ${r.note}`);
+    const detail = detailTable(dataset, output.engines);
+    if (detail.rows.length) {
+      lines.push('', `  8 in flight (at the same efSearch), getItem, bytes per item (raw vector ${dataset.dimensions * 4} B):`);
+      lines.push(indent(formatTable(detail.headers, detail.rows)));
+      for (const note of detail.notes) lines.push(`    ${note}`);
+    }
+    lines.push('');
+  }
+  const ratios = ratioTable(output);
+  if (ratios) {
+    lines.push('Quiver against its peers (ratios of figures from this run) and the aims of issue 8');
+    lines.push(formatTable(ratios.headers, ratios.rows), '');
+    for (const line of aimLines(output)) lines.push(`  ${line}`);
     lines.push('');
   }
   const { size, rows } = wasmComparison(output);
