@@ -56,6 +56,7 @@ async function sweep(engine, searcher, queries, dataset, { k, efSearch }) {
  */
 async function concurrentAndLookups(engine, searcher, queries, dataset, settings, points) {
   const { truth } = dataset;
+  const started = performance.now();
   const inFlight = [];
   if (engine.kind !== 'brute') {
     const rounds = roundsFor(queries, dataset);
@@ -87,7 +88,8 @@ async function concurrentAndLookups(engine, searcher, queries, dataset, settings
   for (const m of lookups ? ['sequential', 'inFlight'] : []) {
     if (lookups[m].wrong) problems.push(`getItem (${m}): ${lookups[m].wrong} calls returned another item`);
   }
-  return { inFlight, lookups, problems };
+  // Kept in the JSON: what these extra measurements add to a run's duration.
+  return { inFlight, lookups, problems, extraSeconds: seconds(started) };
 }
 
 export async function buildPhase(task, report) {
@@ -139,6 +141,7 @@ export async function buildPhase(task, report) {
     search,
     inFlight: extra.inFlight,
     lookups: extra.lookups,
+    extraSeconds: extra.extraSeconds ?? 0,
     problems: [...problems, ...extra.problems],
   };
 }
@@ -173,6 +176,7 @@ export async function servePhase(task) {
     search,
     inFlight: extra.inFlight,
     lookups: extra.lookups,
+    extraSeconds: extra.extraSeconds,
     problems: [...problems, ...extra.problems],
   };
 }

@@ -109,9 +109,16 @@ export function detailTable(dataset, engines) {
       bytes(s.perItem?.diskBytes),
     ];
   });
-  const notes = ran
-    .map((r) => engines.find((e) => e.id === r.engine))
-    .filter((e) => e?.concurrency)
+  const described = ran.map((r) => engines.find((e) => e.id === r.engine)).filter(Boolean);
+  const notes = described
+    .filter((e) => e.concurrency)
     .map((e) => `${e.label}: ${e.concurrency.how}`);
+  const scans = described.filter((e) => e.kind === 'brute').map((e) => e.label);
+  if (scans.length) {
+    notes.push(
+      `${scans.join(', ')}: exact scans, no 8-in-flight search run (a linear scan's cost does not ` +
+        'depend on how calls are issued); getItem as above',
+    );
+  }
   return { headers: DETAIL_HEADERS, rows, notes };
 }

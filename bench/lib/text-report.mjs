@@ -50,7 +50,7 @@ export function textReport(output) {
   }
   for (const r of rows) {
     const at = (f) =>
-      f?.qps ? `${formatRate(f.qps)} QPS (ef ${f.efSearch})` : 'target not reached';
+      f?.qps ? `${formatRate(f.qps)} QPS (ef ${f.efSearch})` : f ? 'target not reached' : 'not run';
     const x = (v) => (v ? `${v.toFixed(2)}×` : '—');
     lines.push(
       `  ${r.dataset}: native ${at(r.quiverdb)}, WASM ${at(r['quiverdb-wasm'])}, hnswlib-wasm ${at(r['hnswlib-wasm'])}; ` +
