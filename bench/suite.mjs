@@ -142,7 +142,9 @@ export async function runSuite(options) {
     options.datasets ? options.datasets.includes(d.id) : !options.quick || d.quick,
   );
   if (options.issue8) {
-    log(`--issue8: ${engines.map((e) => e.id).join(', ')} on ${entries.map((d) => d.id).join(', ')}`);
+    log(
+      `--issue8: ${engines.map((e) => e.id).join(', ')} on ${entries.map((d) => d.id).join(', ')}`,
+    );
   }
   const datasets = [];
   for (const entry of entries) {
@@ -202,7 +204,16 @@ export async function runSuite(options) {
 
 export async function cli(argv) {
   try {
-    const known = ['quick', 'issue8', 'repeats', 'engines', 'datasets', 'queries', 'readme', 'timeout'];
+    const known = [
+      'quick',
+      'issue8',
+      'repeats',
+      'engines',
+      'datasets',
+      'queries',
+      'readme',
+      'timeout',
+    ];
     const flags = parseFlags(argv, known);
     const repeats = flags.repeats ? Number(flags.repeats) : undefined;
     if (repeats !== undefined && !(Number.isInteger(repeats) && repeats > 0)) {
@@ -216,7 +227,10 @@ export async function cli(argv) {
         DATASETS.map((d) => d.id),
         'datasets',
       ) ?? (issue8 ? ISSUE8.datasets.filter((id) => !flags.quick || quickIds.includes(id)) : null);
-    const caps = [flags.quick ? QUICK_QUERIES : null, flags.queries ? parseCount(flags.queries, 'queries') : null];
+    const caps = [
+      flags.quick ? QUICK_QUERIES : null,
+      flags.queries ? parseCount(flags.queries, 'queries') : null,
+    ];
     const queryCap = caps.some(Boolean) ? Math.min(...caps.filter(Boolean)) : undefined;
     await runSuite({
       quick: Boolean(flags.quick),

@@ -37,7 +37,9 @@ function sweepMedians(runs) {
  * repeat measures the points around its own recall target, see in-flight.mjs).
  */
 function inFlightMedians(runs) {
-  const efs = [...new Set(runs.flatMap((r) => (servingOf(r).inFlight ?? []).map((p) => p.efSearch)))];
+  const efs = [
+    ...new Set(runs.flatMap((r) => (servingOf(r).inFlight ?? []).map((p) => p.efSearch))),
+  ];
   return efs.map((efSearch) => {
     const measured = runs
       .map((r) => (servingOf(r).inFlight ?? []).find((p) => p.efSearch === efSearch))
@@ -113,7 +115,9 @@ export function summarize(runs, count, recallTarget, dimensions) {
     atTarget,
     inFlight,
     // 8 in flight at the single-client operating point (same efSearch), when measured there.
-    inFlightAtTarget: atTarget ? (inFlight.find((p) => p.efSearch === atTarget.efSearch) ?? null) : null,
+    inFlightAtTarget: atTarget
+      ? (inFlight.find((p) => p.efSearch === atTarget.efSearch) ?? null)
+      : null,
     lookups: lookupMedians(runs),
     problems: [
       ...new Set(runs.flatMap((r) => [...r.build.problems, ...(r.serve?.problems ?? [])])),

@@ -73,7 +73,8 @@ function judge(aim, rows, machine) {
   const notes = [`worst ${show(worst.value, aim.unit)} on ${worst.id}`];
   if (failing.length > 1) notes.push(`below the aim on ${failing.join(', ')}`);
   if (missing.length) notes.push(`not measured on ${missing.join(', ')}`);
-  if (aim.cores && machine.cores !== aim.cores) notes.push(`this machine has ${machine.cores} cores`);
+  if (aim.cores && machine.cores !== aim.cores)
+    notes.push(`this machine has ${machine.cores} cores`);
   const status = failing.length ? 'not met' : missing.length ? 'met where measured' : 'met';
   return { aim, status, detail: notes.join('; ') };
 }

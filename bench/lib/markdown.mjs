@@ -73,7 +73,7 @@ function ratioSection(output) {
   const table = ratioTable(output);
   if (!table) return '';
   return [
-    '#### Quiver against its peers (ratios of figures from this run; the aims are issue 8\'s)',
+    "#### Quiver against its peers (ratios of figures from this run; the aims are issue 8's)",
     '',
     markdownTable(table.headers, table.rows),
     '',

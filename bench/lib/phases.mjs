@@ -86,7 +86,8 @@ async function concurrentAndLookups(engine, searcher, queries, dataset, settings
     }
   }
   for (const m of lookups ? ['sequential', 'inFlight'] : []) {
-    if (lookups[m].wrong) problems.push(`getItem (${m}): ${lookups[m].wrong} calls returned another item`);
+    if (lookups[m].wrong)
+      problems.push(`getItem (${m}): ${lookups[m].wrong} calls returned another item`);
   }
   // Kept in the JSON: what these extra measurements add to a run's duration.
   return { inFlight, lookups, problems, extraSeconds: seconds(started) };
@@ -167,7 +168,14 @@ export async function servePhase(task) {
   const openRssMiB = settledRssMiB() - baseline;
   const problems = checkResult(first, k, dataset.count);
   const search = await sweep(engine, searcher, queries, dataset, task.settings);
-  const extra = await concurrentAndLookups(engine, searcher, queries, dataset, task.settings, search);
+  const extra = await concurrentAndLookups(
+    engine,
+    searcher,
+    queries,
+    dataset,
+    task.settings,
+    search,
+  );
   await searcher.close();
   return {
     importMs,

@@ -105,7 +105,9 @@ export function detailTable(dataset, engines) {
       us(lookups?.sequential.p99Us),
       formatRate(lookups?.sequential.opsPerSecond),
       formatRate(lookups?.inFlight.opsPerSecond),
-      rss === null || rss === undefined ? '—' : `${bytes(rss)}${s.perItem.rssAfterBuild ? ' †' : ''}`,
+      rss === null || rss === undefined
+        ? '—'
+        : `${bytes(rss)}${s.perItem.rssAfterBuild ? ' †' : ''}`,
       bytes(s.perItem?.diskBytes),
     ];
   });

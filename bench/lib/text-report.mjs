@@ -28,7 +28,10 @@ export function textReport(output) {
     for (const r of rows.filter((row) => row.note)) lines.push(`  ${r.label}: ${r.note}`);
     const detail = detailTable(dataset, output.engines);
     if (detail.rows.length) {
-      lines.push('', `  8 in flight (at the same efSearch), getItem, bytes per item (raw vector ${dataset.dimensions * 4} B):`);
+      lines.push(
+        '',
+        `  8 in flight (at the same efSearch), getItem, bytes per item (raw vector ${dataset.dimensions * 4} B):`,
+      );
       lines.push(indent(formatTable(detail.headers, detail.rows)));
       for (const note of detail.notes) lines.push(`    ${note}`);
     }
@@ -36,7 +39,9 @@ export function textReport(output) {
   }
   const ratios = ratioTable(output);
   if (ratios) {
-    lines.push('Quiver against its peers (ratios of figures from this run) and the aims of issue 8');
+    lines.push(
+      'Quiver against its peers (ratios of figures from this run) and the aims of issue 8',
+    );
     lines.push(formatTable(ratios.headers, ratios.rows), '');
     for (const line of aimLines(output)) lines.push(`  ${line}`);
     lines.push('');

@@ -31,7 +31,8 @@ function matrixOf(vectors) {
   const adjacent = vectors.every(
     (v, i) => v.buffer === first.buffer && v.byteOffset === first.byteOffset + i * first.byteLength,
   );
-  if (adjacent) return new Float32Array(first.buffer, first.byteOffset, first.length * vectors.length);
+  if (adjacent)
+    return new Float32Array(first.buffer, first.byteOffset, first.length * vectors.length);
   const matrix = new Float32Array(first.length * vectors.length);
   vectors.forEach((v, i) => matrix.set(v, i * first.length));
   return matrix;
