@@ -21,6 +21,10 @@ function datasetSection(dataset, output, labels) {
     ...dataset.engines.filter((r) => r.queriesUsed).map((r) => r.queriesUsed),
   );
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.label}: ${r.note}`);
+  // Wrong answers or a reopen that rebuilt: the figures above need this next to them.
+  const warnings = dataset.engines.flatMap((r) =>
+    (r.summary?.problems ?? []).map((p) => `- ${labels[r.engine]}: **warning** ${p}`),
+  );
   const limited = dataset.engines
     .filter((r) => r.queriesUsed && r.queriesUsed < queries)
     .map(
@@ -61,6 +65,7 @@ function datasetSection(dataset, output, labels) {
     ),
     '',
     ...notes,
+    ...warnings,
     ...limited,
     ...footnote,
     '',

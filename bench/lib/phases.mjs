@@ -176,11 +176,16 @@ export async function servePhase(task) {
     task.settings,
     search,
   );
+  const openReport = (await searcher.openReport?.()) ?? null;
+  if (openReport && /rebuil/i.test(openReport)) {
+    problems.push(`the reopen rebuilt the graph instead of loading its file: ${openReport}`);
+  }
   await searcher.close();
   return {
     importMs,
     openMs,
     openRssMiB,
+    openReport,
     search,
     inFlight: extra.inFlight,
     lookups: extra.lookups,

@@ -26,6 +26,9 @@ export function textReport(output) {
         ),
       );
     for (const r of rows.filter((row) => row.note)) lines.push(`  ${r.label}: ${r.note}`);
+    for (const r of dataset.engines) {
+      for (const p of r.summary?.problems ?? []) lines.push(`  ${labels[r.engine]}: WARNING ${p}`);
+    }
     const detail = detailTable(dataset, output.engines);
     if (detail.rows.length) {
       lines.push(

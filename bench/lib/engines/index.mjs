@@ -15,6 +15,8 @@
 //   searchBatch(queries, k) -> ids[]               for concurrency mode 'batch'
 //   itemKey(row) -> key, getItem(key) -> row|-1    lookup by id (lib/lookups.mjs): resolves to the
 //                                                  row number the item found carries, -1 if none
+//   openReport() -> text                           what opening did (Quiver: graph file loaded or
+//                                                  rebuilt); a rebuild is reported as a problem
 // settings: { folder, dimensions, metric, count, hnsw: { M, efConstruction }, batchSize }.
 import { hnswlibNode } from './hnswlib-node.mjs';
 import { hnswlibWasm } from './hnswlib-wasm.mjs';

@@ -64,6 +64,9 @@ function quiverEngine({ id, label, specifier, threads, concurrency, pickBackend 
           const hits = await index.query(vector, { topK, efSearch });
           return hits.map((hit) => Number(hit.item.id));
         },
+        // What the open did with the graph file (loaded or rebuilt), from verify()'s report:
+        // a reopen time that includes a rebuild is not the reopen the figure claims to be.
+        openReport: async () => JSON.parse(await index.verify()).open,
         itemKey: (row) => String(row),
         getItem: async (id) => {
           const item = await index.getItem(id);
