@@ -3,9 +3,7 @@
 
 import 'fake-indexeddb/auto';
 
-import { join } from 'node:path';
-
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 
 import { browserBackend } from '../../ts/src/browser/in-thread.js';
 import * as browserEntry from '../../ts/src/browser.js';
@@ -13,22 +11,17 @@ import { nodeDefaultBackend } from '../../ts/src/backends/node-default.js';
 import { wasmNodeBackend } from '../../ts/src/backends/wasm-node.js';
 import * as nodeEntry from '../../ts/src/index.js';
 import * as wasmEntry from '../../ts/src/wasm.js';
-import { expectQuiverError, makeTempDir } from './helpers.js';
+import { expectQuiverError, useTempIndexes } from './helpers.js';
 
-const temps: ReturnType<typeof makeTempDir>[] = [];
-afterEach(() => {
-  for (const tmp of temps.splice(0)) tmp.cleanup();
-});
+const temp = useTempIndexes();
 
 describe.each([
   ['quiverdb', nodeEntry, nodeDefaultBackend],
   ['quiverdb/wasm', wasmEntry, wasmNodeBackend],
 ] as const)('%s', (_name, entry, backend) => {
   test('both classes default to the entry backend', () => {
-    const tmp = makeTempDir();
-    temps.push(tmp);
-    expect(new entry.LocalIndex(join(tmp.path, 'a')).storage).toBe(backend);
-    expect(new entry.LocalDocumentIndex({ folderPath: join(tmp.path, 'b') }).storage).toBe(backend);
+    expect(new entry.LocalIndex(temp.path('a')).storage).toBe(backend);
+    expect(new entry.LocalDocumentIndex({ folderPath: temp.path('b') }).storage).toBe(backend);
   });
 
   test('both classes keep mem:// indexes in a private folder', async () => {

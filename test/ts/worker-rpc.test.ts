@@ -5,7 +5,6 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 
 import ts from 'typescript';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -17,7 +16,7 @@ import { transferables } from '../../ts/src/browser/rpc.js';
 import { createWorkerBackend } from '../../ts/src/browser/worker-backend.js';
 import { type HostPort, serveBackend } from '../../ts/src/browser/worker-host.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
-import { expectQuiverError, makeTempDir, randomVector } from './helpers.js';
+import { expectQuiverError, randomVector, useTempIndexes } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -30,8 +29,8 @@ function loopback(backend: Backend): { worker: Worker; transfers: Transferable[]
   const transfers: Transferable[][] = [];
   const host = port2 as MessagePort & HostPort;
   const post = host.postMessage.bind(host);
-  host.postMessage = (message: Response, transfer?: Transferable[]) => {
-    transfers.push(transfer ?? []);
+  host.postMessage = (message: Response, transfer?: readonly Transferable[]) => {
+    transfers.push([...(transfer ?? [])]);
     post(message, transfer as never);
   };
   serveBackend(host, () => backend);
@@ -46,11 +45,9 @@ function loopback(backend: Backend): { worker: Worker; transfers: Transferable[]
   return { worker: worker as unknown as Worker, transfers };
 }
 
-function tempFolder(): string {
-  const tmp = makeTempDir();
-  cleanups.push(tmp.cleanup);
-  return join(tmp.path, 'index');
-}
+const temp = useTempIndexes();
+let folders = 0;
+const tempFolder = (): string => temp.path(`index-${++folders}`);
 
 describe('worker RPC over a MessageChannel', () => {
   test('every LocalIndex call answers as on the backend itself', async () => {
