@@ -6,7 +6,6 @@ import type { Backend, BackendIndex } from '../backend.js';
 import { QuiverError, type QuiverErrorCode } from '../errors.js';
 import type { BrowserBackendOptions } from './in-thread.js';
 import {
-  type ArgsOf,
   type BackendCall,
   type BackendOp,
   type Call,
