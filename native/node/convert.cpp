@@ -77,16 +77,4 @@ std::vector<std::string> to_ids(const Napi::Value& v) {
   return ids;
 }
 
-Napi::Object item_to_js(Napi::Env env, const Item& item) {
-  auto obj = Napi::Object::New(env);
-  obj.Set("id", item.id);
-  auto vec = Napi::Float32Array::New(env, item.vector.size());
-  if (!item.vector.empty()) {
-    std::memcpy(vec.Data(), item.vector.data(), item.vector.size() * sizeof(float));
-  }
-  obj.Set("vector", vec);
-  obj.Set("metadata", item.metadata_json);
-  return obj;
-}
-
 }  // namespace quiver::node

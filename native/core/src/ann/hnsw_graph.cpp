@@ -332,6 +332,16 @@ std::vector<Neighbor> HnswGraph::search(const float* query, size_t k, size_t ef,
   return out;
 }
 
+bool HnswGraph::vector_of(uint64_t label, float* out) const {
+  if (metric_ == Metric::Cosine) return false;
+  auto& h = *hnsw_;
+  std::lock_guard<std::mutex> lock(h.label_lookup_lock);
+  auto it = h.label_lookup_.find(label);
+  if (it == h.label_lookup_.end() || h.isMarkedDeleted(it->second)) return false;
+  std::memcpy(out, h.getDataByInternalId(it->second), dims_ * sizeof(float));
+  return true;
+}
+
 float HnswGraph::distance_to(const float* query, uint64_t label) const {
   auto& h = *hnsw_;
   hnswlib::tableint internal;

@@ -70,6 +70,10 @@ class HnswGraph {
   // `ef` is per call, so concurrent searches with different ef do not interfere.
   std::vector<Neighbor> search(const float* prepared_query, size_t k, size_t ef,
                                const std::function<bool(uint64_t)>* allow) const;
+  // Copies the vector of a live `label` as the user gave it into `out` (dims floats); false when
+  // the label is not live or the stored form is not the user's vector (cosine stores it
+  // normalized today: callers then read it from the store).
+  bool vector_of(uint64_t label, float* out) const;
   // Distance from a prepared query to a stored element (exact scans); label must be live.
   float distance_to(const float* prepared_query, uint64_t label) const;
 
