@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "db_damage.h"
 #include "quiver/index.h"
 #include "test_support.h"
 
@@ -15,30 +16,15 @@ namespace quiver {
 namespace {
 
 using test::TempDir;
+using test::expect_corrupt;
 
 constexpr size_t kDims = 8;
 
-void exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const std::string message = err ? err : "";
-  sqlite3_free(err);
-  ASSERT_EQ(rc, SQLITE_OK) << sql << ": " << message;
-}
-
-// Drops the NOT NULL constraints of `items` (writable_schema), then runs `damage` on a fresh
-// connection that sees the relaxed schema.
+// Drops the NOT NULL constraints of `items`, then runs `damage` on a fresh connection that sees
+// the relaxed schema.
 void damage_items(const std::string& folder, const std::string& damage) {
-  const std::string path = folder + "/quiver.db";
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  exec(db, "PRAGMA writable_schema=ON");
-  exec(db, "UPDATE sqlite_schema SET sql = replace(sql, 'NOT NULL', '') WHERE name = 'items'");
-  exec(db, "PRAGMA writable_schema=OFF");
-  sqlite3_close(db);
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  exec(db, damage);
-  sqlite3_close(db);
+  test::rewrite_schema(folder, "items", "NOT NULL", "");
+  test::exec_on_index(folder, damage);
 }
 
 class StoreDamageTest : public ::testing::Test {
@@ -59,21 +45,6 @@ class StoreDamageTest : public ::testing::Test {
     std::vector<float> v(kDims);
     for (size_t i = 0; i < kDims; ++i) v[i] = seed + static_cast<float>(i) * 0.25f;
     return v;
-  }
-
-  // Expects `fn` to throw CORRUPT whose message contains every string of `needles`.
-  template <typename Fn>
-  static void expect_corrupt(Fn&& fn, const std::vector<std::string>& needles, const char* what) {
-    try {
-      fn();
-      ADD_FAILURE() << what << ": no error";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::Corrupt) << what << ": " << e.what();
-      for (const auto& needle : needles) {
-        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-            << what << ": message lacks \"" << needle << "\": " << e.what();
-      }
-    }
   }
 
   TempDir dir_;
@@ -124,16 +95,8 @@ TEST_F(StoreDamageTest, EveryDamagedColumnIsCorruptOnReadAndOpen) {
 
 // The settings table can be damaged too: a NULL value must not crash the open.
 TEST_F(StoreDamageTest, NullSettingIsCorrupt) {
-  const std::string path = folder_ + "/quiver.db";
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  exec(db, "PRAGMA writable_schema=ON");
-  exec(db, "UPDATE sqlite_schema SET sql = replace(sql, 'NOT NULL', '') WHERE name = 'quiver_settings'");
-  exec(db, "PRAGMA writable_schema=OFF");
-  sqlite3_close(db);
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  exec(db, "UPDATE quiver_settings SET value = NULL WHERE key = 'config'");
-  sqlite3_close(db);
+  test::rewrite_schema(folder_, "quiver_settings", "NOT NULL", "");
+  test::exec_on_index(folder_, "UPDATE quiver_settings SET value = NULL WHERE key = 'config'");
   expect_corrupt([&] { Index::open(folder_); }, {"config"}, "open");
 }
 
@@ -143,14 +106,7 @@ TEST_F(StoreDamageTest, NullSettingIsCorrupt) {
 TEST_F(StoreDamageTest, RenamedColumnInSchemaIsCorrupt) {
   for (const char* column : {"label", "vector", "metadata", "checksum"}) {
     make_index(std::string("renamed-") + column);
-    const std::string path = folder_ + "/quiver.db";
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    exec(db, "PRAGMA writable_schema=ON");
-    exec(db, std::string("UPDATE sqlite_schema SET sql = replace(sql, '") + column + " ', 'x" +
-                 (column + 1) + " ') WHERE name = 'items'");
-    exec(db, "PRAGMA writable_schema=OFF");
-    sqlite3_close(db);
+    test::rewrite_schema(folder_, "items", std::string(column) + " ", std::string("x") + (column + 1) + " ");
     expect_corrupt([&] { Index::open(folder_)->list(); }, {"schema is damaged"}, column);
   }
 }
@@ -158,13 +114,7 @@ TEST_F(StoreDamageTest, RenamedColumnInSchemaIsCorrupt) {
 
 // The keyword index's virtual table is described by schema text too: damage there is CORRUPT.
 TEST_F(StoreDamageTest, DamagedKeywordIndexSchemaIsCorrupt) {
-  const std::string path = folder_ + "/quiver.db";
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  exec(db, "PRAGMA writable_schema=ON");
-  exec(db, "UPDATE sqlite_schema SET sql = replace(sql, 'tokenize', 'tokenizf') WHERE name = 'items_text'");
-  exec(db, "PRAGMA writable_schema=OFF");
-  sqlite3_close(db);
+  test::rewrite_schema(folder_, "items_text", "tokenize", "tokenizf");
   expect_corrupt([&] { Index::open(folder_)->list(); }, {"schema is damaged"}, "open");
 }
 
