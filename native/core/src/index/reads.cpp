@@ -119,6 +119,15 @@ std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRe
   return query::plan_and_search(*impl.graph, docs, r.filter, prepared.data(), k, ef).neighbors;
 }
 
+// The item with this id, packed (0 or 1 item); lock held.
+PackedItems item_by_id(const Index::Impl& impl, const std::string& id) {
+  PackedItems out;
+  uint64_t label;
+  if (impl.items.find(id, &label)) impl.pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  finish(out, impl.config.dimensions);
+  return out;
+}
+
 }  // namespace
 
 PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
@@ -175,11 +184,7 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
 PackedItems Index::get_packed(const std::string& id) const {
   index::check_id(id);  // the same rule as writes: an id that cannot be stored is an error
   auto lock = lock_for_read(*impl_);
-  PackedItems out;
-  uint64_t label;
-  if (impl_->items.find(id, &label)) impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
-  finish(out, impl_->config.dimensions);
-  return out;
+  return item_by_id(*impl_, id);
 }
 
 PackedItems Index::list_packed(const std::string& filter_json) const {
@@ -223,10 +228,7 @@ bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
   auto lock = try_lock_current(*impl_);
   if (!lock.owns_lock()) return false;
   index::check_id(id);
-  *out = PackedItems{};
-  uint64_t label;
-  if (impl_->items.find(id, &label)) impl_->pack(label, *out, kNaN, kNaN, kNaN, kNaN);
-  finish(*out, impl_->config.dimensions);
+  *out = item_by_id(*impl_, id);
   return true;
 }
 
