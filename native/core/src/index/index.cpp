@@ -329,7 +329,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
 
 void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
                                   const std::vector<uint64_t>& removed, uint32_t dims) {
-  if (!graph) graph = std::make_unique<ann::HnswGraph>(config.metric, dims, config.hnsw);
+  if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw);
   for (uint64_t label : removed) {
     graph->remove(label);
     metadata.erase(label);
@@ -345,9 +345,7 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
   }
   graph->reserve(final_upserts.size());
   util::parallel_for(final_upserts.size(), [&](size_t i) {
-    std::vector<float> prepared(dims);
-    graph->prepare(final_upserts[i].second->vector.data(), prepared.data());
-    graph->upsert(final_upserts[i].first, prepared.data());
+    graph->upsert(final_upserts[i].first, final_upserts[i].second->vector.data());
   });
   for (auto& [label, item] : final_upserts) metadata.set(label, std::move(item->metadata));
 }
@@ -390,10 +388,8 @@ std::vector<QueryHit> Index::query(VectorView vector, const QueryOptions& option
   std::vector<QueryHit> hits;
   if (!impl_->graph || impl_->graph->size() == 0) return hits;
 
-  std::vector<float> prepared(config.dimensions);
-  impl_->graph->prepare(vector.data, prepared.data());
   const size_t ef = options.ef_search > 0 ? options.ef_search : config.hnsw.ef_search;
-  auto result = query::plan_and_search(*impl_->graph, impl_->metadata, filter, prepared.data(),
+  auto result = query::plan_and_search(*impl_->graph, impl_->metadata, filter, vector.data,
                                        static_cast<size_t>(top_k), ef);
   hits.reserve(result.neighbors.size());
   for (const auto& n : result.neighbors) {
@@ -457,10 +453,8 @@ std::vector<QueryHit> Index::search(VectorView vector, const std::string& option
   std::vector<uint64_t> by_vector;
   std::unordered_map<uint64_t, ann::Neighbor> neighbours;
   if (impl_->graph && impl_->graph->size() > 0) {
-    std::vector<float> prepared(config.dimensions);
-    impl_->graph->prepare(vector.data, prepared.data());
     const size_t ef = options.ef_search > 0 ? options.ef_search : config.hnsw.ef_search;
-    auto result = query::plan_and_search(*impl_->graph, impl_->metadata, filter, prepared.data(), candidates,
+    auto result = query::plan_and_search(*impl_->graph, impl_->metadata, filter, vector.data, candidates,
                                          std::max(ef, candidates));
     for (const auto& n : result.neighbors) {
       by_vector.push_back(n.label);

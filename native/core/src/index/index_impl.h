@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ann/hnsw_graph.h"
+#include "ann/shard_set.h"
 #include "index/item_validation.h"
 #include "query/planner.h"
 #include "quiver/index.h"
@@ -47,7 +47,7 @@ struct Index::Impl {
   std::unique_ptr<store::SqliteStore> store;
   std::unique_ptr<store::TextIndex> text_index;  // on store's connection; destroyed before it
   IndexConfig config;
-  std::unique_ptr<ann::HnswGraph> graph;  // null while the index has no dimensions
+  std::unique_ptr<ann::VectorIndex> graph;  // null while the index has no dimensions
   query::MetadataStore metadata;
   uint64_t applied_seq = 0;  // the graph and metadata reflect the store up to this write
   uint64_t saved_seq = 0;    // the graph file on disk reflects this write

@@ -1,0 +1,369 @@
+#include "ann/hnsw_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "ann/codec_space.h"
+#include "ann/hnsw_body_check.h"
+#include "quiver/error.h"
+#include "util/checksum.h"
+#include "util/file_lock.h"
+#include "util/files.h"
+
+namespace quiver::ann {
+namespace {
+
+constexpr char kMagic[8] = {'Q', 'U', 'I', 'V', 'H', 'N', 'S', 'W'};
+
+struct FileHeader {
+  char magic[8];
+  uint32_t format_version;
+  uint32_t dims;
+  uint32_t metric;
+  uint32_t stored_form;  // VectorCodec::stored_form_id() (0 in format 1)
+  uint64_t seq;
+  uint64_t live_count;
+  uint64_t body_size;
+  uint32_t body_crc;  // CRC-32C of the body (format 1: CRC-32)
+  uint32_t reserved1;
+  uint32_t reserved2;
+  uint32_t header_crc;  // CRC-32 of the 60 bytes before it, in every format
+};
+static_assert(sizeof(FileHeader) == 64, "the header layout is part of the file format");
+
+uint32_t header_crc(const FileHeader& h) {
+  util::Crc32 crc;
+  crc.update(&h, offsetof(FileHeader, header_crc));
+  return crc.value();
+}
+
+// Closes a descriptor on every path out of a function.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+bool read_exact(int fd, void* buf, uint64_t size, uint64_t offset) {
+  auto* p = static_cast<char*>(buf);
+  while (size > 0) {
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(size, 1u << 30));
+    const ssize_t n = ::pread(fd, p, chunk, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    offset += static_cast<uint64_t>(n);
+    size -= static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+// Appends to a file, computing the body's CRC on the way; small pieces are gathered in a buffer,
+// large blocks (the level-0 block) go to the kernel straight from the graph's memory.
+class BodyWriter {
+ public:
+  BodyWriter(int fd, const std::string& path) : fd_(fd), path_(path) { buffer_.reserve(kBuffer); }
+
+  void append(const void* data, size_t size) {
+    crc_.update(data, size);
+    if (size >= kBuffer) {
+      flush();
+      write_all(data, size);
+      return;
+    }
+    if (buffer_.size() + size > kBuffer) flush();
+    const auto* p = static_cast<const char*>(data);
+    buffer_.insert(buffer_.end(), p, p + size);
+  }
+  void flush() {
+    write_all(buffer_.data(), buffer_.size());
+    buffer_.clear();
+  }
+  uint64_t written() const { return written_ + buffer_.size(); }
+  uint32_t crc() const { return crc_.value(); }
+
+ private:
+  static constexpr size_t kBuffer = 1 << 20;
+
+  void write_all(const void* data, size_t size) {
+    const auto* p = static_cast<const char*>(data);
+    while (size > 0) {
+      const ssize_t n = ::write(fd_, p, std::min<size_t>(size, 1u << 30));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        throw Error(ErrorCode::Io, "cannot write \"" + path_ + "\": " +
+                                       (n < 0 ? std::strerror(errno) : "no progress") +
+                                       " (disk full?)");
+      }
+      p += n;
+      size -= static_cast<size_t>(n);
+      written_ += static_cast<uint64_t>(n);
+    }
+  }
+
+  int fd_;
+  const std::string& path_;
+  std::vector<char> buffer_;
+  uint64_t written_ = 0;
+  util::Crc32c crc_;
+};
+
+FileHeader make_header(const vectors::VectorCodec& codec) {
+  FileHeader h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.format_version = kGraphFormatVersion;
+  h.dims = codec.dims();
+  h.metric = static_cast<uint32_t>(codec.metric());
+  h.stored_form = codec.stored_form_id();
+  return h;
+}
+
+// Why the header cannot be used for `codec` (empty when it can). `file_size`: 0 to skip the
+// size check (file_seq reads only the header).
+std::string header_problem(const FileHeader& h, const vectors::VectorCodec& codec,
+                           uint64_t file_size) {
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) return "is not a Quiver HNSW file";
+  if (header_crc(h) != h.header_crc) return "header checksum mismatch";
+  if (h.format_version != kGraphFormatVersion) {
+    return "was written in graph format " + std::to_string(h.format_version) +
+           (h.format_version < kGraphFormatVersion ? " by an older version of Quiver" : "") +
+           " (this version reads format " + std::to_string(kGraphFormatVersion) + ")";
+  }
+  if (h.dims != codec.dims() || h.metric != static_cast<uint32_t>(codec.metric())) {
+    return "dimensions or metric differ from the index settings";
+  }
+  if (h.stored_form != codec.stored_form_id()) return "stores vectors in another form";
+  if (file_size != 0 && h.body_size != file_size - sizeof h) return "truncated body";
+  return {};
+}
+
+}  // namespace
+
+void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::VectorCodec& codec,
+                     size_t live_count, uint64_t seq, const std::string& path) {
+  const std::string tmp_path = path + "." + util::unique_name_part() + ".tmp";
+  Fd file;
+  file.fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (file.fd < 0) {
+    throw Error(ErrorCode::Io, "cannot create \"" + tmp_path + "\": " + std::strerror(errno));
+  }
+  try {
+    FileHeader h = make_header(codec);
+    h.seq = seq;
+    h.live_count = live_count;
+    // The body goes after the header's place; the header is written last, once the body's
+    // size and checksum are known.
+    if (::lseek(file.fd, sizeof h, SEEK_SET) != static_cast<off_t>(sizeof h)) {
+      throw Error(ErrorCode::Io, "cannot seek in \"" + tmp_path + "\": " + std::strerror(errno));
+    }
+    BodyWriter out(file.fd, tmp_path);
+
+    // The body, byte for byte what hnswlib 0.8's saveIndex writes.
+    const size_t count = g.cur_element_count;
+    HnswBodyFields f{};
+    f.offset_level0 = g.offsetLevel0_;
+    f.max_elements = g.max_elements_;
+    f.count = count;
+    f.size_per_element = g.size_data_per_element_;
+    f.label_offset = g.label_offset_;
+    f.data_offset = g.offsetData_;
+    f.max_level = g.maxlevel_;
+    f.entry_point = g.enterpoint_node_;
+    f.max_m = g.maxM_;
+    f.max_m0 = g.maxM0_;
+    f.m = g.M_;
+    f.mult = g.mult_;
+    f.ef_construction = g.ef_construction_;
+    char fields[kHnswFieldsBytes];
+    write_hnsw_fields(f, fields);
+    out.append(fields, sizeof fields);
+    out.append(g.data_level0_memory_, count * g.size_data_per_element_);
+    for (size_t i = 0; i < count; ++i) {
+      const uint32_t size = g.element_levels_[i] > 0
+                                ? static_cast<uint32_t>(g.size_links_per_element_ * g.element_levels_[i])
+                                : 0;
+      out.append(&size, sizeof size);
+      if (size) out.append(g.linkLists_[i], size);
+    }
+    out.flush();
+    h.body_size = out.written();
+    h.body_crc = out.crc();
+    h.header_crc = header_crc(h);
+    if (::pwrite(file.fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
+      throw Error(ErrorCode::Io, "cannot write \"" + tmp_path + "\" (disk full?)");
+    }
+    if (::fsync(file.fd) != 0) {
+      throw Error(ErrorCode::Io, "cannot flush \"" + tmp_path + "\": " + std::strerror(errno));
+    }
+    ::close(file.fd);
+    file.fd = -1;
+    util::rename_file(tmp_path, path);
+    const auto slash = path.find_last_of('/');
+    util::fsync_dir(slash == std::string::npos ? "." : path.substr(0, slash));
+  } catch (...) {
+    std::remove(tmp_path.c_str());
+    throw;
+  }
+}
+
+std::optional<uint64_t> graph_file_seq(const std::string& path, const vectors::VectorCodec& codec) {
+  Fd file;
+  file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  FileHeader h{};
+  if (file.fd < 0 || !read_exact(file.fd, &h, sizeof h, 0)) return std::nullopt;
+  if (!header_problem(h, codec, 0).empty()) return std::nullopt;
+  return h.seq;
+}
+
+LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size_t m) {
+  LoadedGraphFile result;
+  const vectors::VectorCodec& codec = space.codec();
+  Fd file;
+  file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
+    result.problem = "is missing";
+    return result;
+  }
+  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  FileHeader h{};
+  if (file_size < sizeof h || !read_exact(file.fd, &h, sizeof h, 0)) {
+    result.problem = "has a truncated header";
+    return result;
+  }
+  if (std::string p = header_problem(h, codec, file_size); !p.empty()) {
+    result.problem = p;
+    return result;
+  }
+
+  // 1. The fixed fields: they say how much to allocate, so they are checked first.
+  const HnswBodyExpectation want{codec.stored_bytes(), m};
+  char field_bytes[kHnswFieldsBytes] = {};
+  if (h.body_size < kHnswFieldsBytes ||
+      !read_exact(file.fd, field_bytes, kHnswFieldsBytes, sizeof h)) {
+    result.problem = "body is not a graph hnswlib wrote (header fields truncated)";
+    return result;
+  }
+  const HnswBodyFields f = parse_hnsw_fields(field_bytes);
+  if (std::string p = check_hnsw_fields(f, h.body_size, want); !p.empty()) {
+    result.problem = "body is not a graph hnswlib wrote (" + p + ")";
+    return result;
+  }
+
+  // 2. One read of the level-0 block straight into the memory the graph will use, one of the
+  //    upper link lists (small: about one element in M has any) into a buffer.
+  auto g = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space);
+  const uint64_t level0_bytes = f.count * f.size_per_element;
+  g->data_level0_memory_ = static_cast<char*>(std::malloc(std::max<uint64_t>(1, f.max_elements * f.size_per_element)));
+  if (!g->data_level0_memory_) {
+    result.problem = "does not fit in memory";
+    return result;
+  }
+  const uint64_t upper_offset = sizeof h + kHnswFieldsBytes + level0_bytes;
+  std::vector<char> upper(file_size - upper_offset);
+  if (!read_exact(file.fd, g->data_level0_memory_, level0_bytes, sizeof h + kHnswFieldsBytes) ||
+      !read_exact(file.fd, upper.data(), upper.size(), upper_offset)) {
+    result.problem = "could not be read";
+    return result;
+  }
+  util::Crc32c crc;
+  crc.update(field_bytes, sizeof field_bytes);
+  crc.update(g->data_level0_memory_, level0_bytes);
+  crc.update(upper.data(), upper.size());
+  if (crc.value() != h.body_crc) {
+    result.problem = "body checksum mismatch";
+    return result;
+  }
+
+  // 3. Structure, on that memory.
+  std::vector<uint8_t> levels;
+  std::string problem = check_hnsw_level0(g->data_level0_memory_, f);
+  if (problem.empty()) problem = check_hnsw_upper(upper.data(), upper.size(), f, &levels);
+  if (!problem.empty()) {
+    result.problem = "body is not a graph hnswlib wrote (" + problem + ")";
+    return result;
+  }
+
+  // 4. hnswlib's members, as its loadIndex sets them. cur_element_count stays 0 until every
+  //    link list is in place, so that a failure here leaves a graph hnswlib can destroy.
+  g->max_elements_ = f.max_elements;
+  g->size_data_per_element_ = f.size_per_element;
+  g->label_offset_ = f.label_offset;
+  g->offsetData_ = f.data_offset;
+  g->offsetLevel0_ = f.offset_level0;
+  g->maxlevel_ = f.max_level;
+  g->enterpoint_node_ = f.entry_point;
+  g->maxM_ = f.max_m;
+  g->maxM0_ = f.max_m0;
+  g->M_ = f.m;
+  g->mult_ = f.mult;
+  g->revSize_ = 1.0 / f.mult;
+  g->ef_construction_ = f.ef_construction;
+  g->ef_ = 10;
+  g->data_size_ = space.get_data_size();
+  g->fstdistfunc_ = space.get_dist_func();
+  g->dist_func_param_ = space.get_dist_func_param();
+  g->size_links_per_element_ = f.max_m * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+  g->size_links_level0_ = f.max_m0 * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+  g->allow_replace_deleted_ = true;
+  std::vector<std::mutex>(f.max_elements).swap(g->link_list_locks_);
+  std::vector<std::mutex>(hnswlib::HierarchicalNSW<float>::MAX_LABEL_OPERATION_LOCKS).swap(g->label_op_locks_);
+  g->visited_list_pool_ = std::make_unique<hnswlib::VisitedListPool>(1, f.max_elements);
+  g->element_levels_.assign(f.max_elements, 0);
+  g->linkLists_ = static_cast<char**>(std::calloc(std::max<uint64_t>(1, f.max_elements), sizeof(char*)));
+  if (!g->linkLists_) {
+    result.problem = "does not fit in memory";
+    return result;
+  }
+  g->label_lookup_.reserve(f.count);
+  const uint64_t per_level = g->size_links_per_element_;
+  uint64_t consumed = 0;
+  size_t deleted = 0;
+  for (uint64_t i = 0; i < f.count; ++i) {
+    const auto id = static_cast<hnswlib::tableint>(i);
+    if (!g->label_lookup_.emplace(g->getExternalLabel(id), id).second) {
+      problem = "duplicate labels";
+    }
+    consumed += sizeof(uint32_t);
+    if (levels[i] > 0) {
+      const uint64_t size = levels[i] * per_level;
+      g->linkLists_[i] = static_cast<char*>(std::malloc(size));
+      if (!g->linkLists_[i]) {
+        problem = "does not fit in memory";
+      } else {
+        std::memcpy(g->linkLists_[i], upper.data() + consumed, size);
+        g->element_levels_[i] = levels[i];
+      }
+      consumed += size;
+    }
+    if (g->isMarkedDeleted(id)) {
+      ++deleted;
+      g->deleted_elements.insert(id);
+    }
+  }
+  g->cur_element_count = f.count;  // from here on, clear() frees the link lists
+  g->num_deleted_ = deleted;
+  if (!problem.empty()) {
+    result.problem = problem == "duplicate labels" ? "body is not a graph hnswlib wrote (duplicate labels)"
+                                                   : problem;
+    return result;
+  }
+  if (f.count - deleted != h.live_count) {
+    result.problem = "element count differs from the header";
+    return result;
+  }
+  result.graph = std::move(g);
+  result.seq = h.seq;
+  return result;
+}
+
+}  // namespace quiver::ann
