@@ -103,9 +103,9 @@ std::string check_hnsw_fields(const HnswBodyFields& f, uint64_t body_size,
   return {};
 }
 
-std::string check_hnsw_level0(const char* level0, const HnswBodyFields& f) {
-  for (uint64_t i = 0; i < f.count; ++i) {
-    if (std::string p = check_links(level0 + i * f.size_per_element, f.max_m0, f.count, nullptr);
+std::string check_hnsw_level0(const char* elements, uint64_t n, const HnswBodyFields& f) {
+  for (uint64_t i = 0; i < n; ++i) {
+    if (std::string p = check_links(elements + i * f.size_per_element, f.max_m0, f.count, nullptr);
         !p.empty()) {
       return "level 0: " + p;
     }

@@ -41,8 +41,9 @@ void write_hnsw_fields(const HnswBodyFields& f, char* out);
 // every link is in range; otherwise what is wrong. None throws for bad content.
 std::string check_hnsw_fields(const HnswBodyFields& f, uint64_t body_size,
                               const HnswBodyExpectation& want);
-// `level0`: f.count * f.size_per_element bytes (fields already checked).
-std::string check_hnsw_level0(const char* level0, const HnswBodyFields& f);
+// `elements`: `n` consecutive elements of the level-0 block, n * f.size_per_element bytes
+// (fields already checked). The loader checks the block chunk by chunk as it reads it.
+std::string check_hnsw_level0(const char* elements, uint64_t n, const HnswBodyFields& f);
 // `upper`: what follows level 0 (a size, then that many bytes of link lists, per element), to
 // the end of the body. Fills `levels` (one per element) on success.
 std::string check_hnsw_upper(const char* upper, uint64_t size, const HnswBodyFields& f,
