@@ -6,10 +6,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "ann/codec_space.h"
@@ -132,6 +135,92 @@ char* allocate_level0(uint64_t bytes) {
 #endif
   return static_cast<char*>(std::malloc(std::max<uint64_t>(1, bytes)));
 }
+
+// Builds hnswlib's label table (label -> internal id) and its set of deleted elements from the
+// level-0 block while the loader is still reading the block: on a second thread where there is
+// one (the table costs about as much as reading the file), inline otherwise (WASM). It touches
+// only elements the loader has published and only members the loader leaves alone until
+// finish().
+class LabelTableBuilder {
+ public:
+  explicit LabelTableBuilder(hnswlib::HierarchicalNSW<float>& g, uint64_t count) : g_(g), count_(count) {
+    g_.label_lookup_.reserve(count);
+#ifndef __EMSCRIPTEN__
+    // Not for small graphs, where starting a thread costs more than it saves.
+    if (count >= 2048 && std::thread::hardware_concurrency() > 1) {
+      worker_ = std::thread([this] { run(); });
+    }
+#endif
+  }
+  ~LabelTableBuilder() { stop(); }
+
+  // Elements [0, ready) are in memory.
+  void publish(uint64_t ready) {
+    if (!worker_.joinable()) {
+      index_up_to(ready);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ready_ = ready;
+    }
+    wake_.notify_one();
+  }
+  // Waits for the table; false when two elements carry the same label.
+  bool finish() {
+    publish(count_);
+    stop();
+    return !duplicate_;
+  }
+  size_t deleted() const { return deleted_; }
+
+ private:
+  void run() {
+    uint64_t target = 0;
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return ready_ > done_ || abandoned_; });
+        if (abandoned_ && ready_ <= done_) return;
+        target = ready_;
+      }
+      index_up_to(target);
+      if (target == count_) return;
+    }
+  }
+  void index_up_to(uint64_t end) {
+    for (uint64_t i = done_; i < end; ++i) {
+      const auto id = static_cast<hnswlib::tableint>(i);
+      if (!g_.label_lookup_.emplace(g_.getExternalLabel(id), id).second) duplicate_ = true;
+      if (g_.isMarkedDeleted(id)) {
+        ++deleted_;
+        g_.deleted_elements.insert(id);
+      }
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = std::max(done_, end);
+  }
+  void stop() {
+    if (!worker_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      abandoned_ = true;  // after finish(): everything was published, so this only ends the wait
+    }
+    wake_.notify_one();
+    worker_.join();
+  }
+
+  hnswlib::HierarchicalNSW<float>& g_;
+  const uint64_t count_;
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  uint64_t ready_ = 0;  // guarded by mutex_
+  uint64_t done_ = 0;   // written by the indexing side; read under mutex_
+  bool abandoned_ = false;
+  bool duplicate_ = false;
+  size_t deleted_ = 0;
+};
 
 FileHeader make_header(const vectors::VectorCodec& codec) {
   FileHeader h{};
@@ -279,6 +368,11 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   //    that are checksummed and checked while they are still in cache; then the upper link
   //    lists (small: about one element in M has any) into a buffer.
   auto g = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space);
+  // The element layout first: the label table builder reads labels and delete marks through it.
+  g->size_data_per_element_ = f.size_per_element;
+  g->label_offset_ = f.label_offset;
+  g->offsetData_ = f.data_offset;
+  g->offsetLevel0_ = f.offset_level0;
   g->data_level0_memory_ = allocate_level0(f.max_elements * f.size_per_element);
   if (!g->data_level0_memory_) {
     result.problem = "does not fit in memory";
@@ -287,6 +381,7 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   util::Crc32c crc;
   crc.update(field_bytes, sizeof field_bytes);
   std::string problem;
+  LabelTableBuilder labels(*g, f.count);  // declared after g: stops before g is destroyed
   const uint64_t chunk_elements = std::max<uint64_t>(1, (8u << 20) / f.size_per_element);
   uint64_t offset = sizeof h + kHnswFieldsBytes;
   for (uint64_t first = 0; first < f.count; first += chunk_elements) {
@@ -299,6 +394,7 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
     offset += n * f.size_per_element;
     crc.update(chunk, n * f.size_per_element);
     if (problem.empty()) problem = check_hnsw_level0(chunk, n, f);
+    labels.publish(first + n);
   }
   std::vector<char> upper(file_size - offset);
   if (!read_exact(file.fd, upper.data(), upper.size(), offset)) {
@@ -322,10 +418,6 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   // 4. hnswlib's members, as its loadIndex sets them. cur_element_count stays 0 until every
   //    link list is in place, so that a failure here leaves a graph hnswlib can destroy.
   g->max_elements_ = f.max_elements;
-  g->size_data_per_element_ = f.size_per_element;
-  g->label_offset_ = f.label_offset;
-  g->offsetData_ = f.data_offset;
-  g->offsetLevel0_ = f.offset_level0;
   g->maxlevel_ = f.max_level;
   g->enterpoint_node_ = f.entry_point;
   g->maxM_ = f.max_m;
@@ -350,15 +442,9 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
     result.problem = "does not fit in memory";
     return result;
   }
-  g->label_lookup_.reserve(f.count);
   const uint64_t per_level = g->size_links_per_element_;
   uint64_t consumed = 0;
-  size_t deleted = 0;
   for (uint64_t i = 0; i < f.count; ++i) {
-    const auto id = static_cast<hnswlib::tableint>(i);
-    if (!g->label_lookup_.emplace(g->getExternalLabel(id), id).second) {
-      problem = "duplicate labels";
-    }
     consumed += sizeof(uint32_t);
     if (levels[i] > 0) {
       const uint64_t size = levels[i] * per_level;
@@ -371,12 +457,10 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
       }
       consumed += size;
     }
-    if (g->isMarkedDeleted(id)) {
-      ++deleted;
-      g->deleted_elements.insert(id);
-    }
   }
   g->cur_element_count = f.count;  // from here on, clear() frees the link lists
+  if (!labels.finish()) problem = "duplicate labels";
+  const size_t deleted = labels.deleted();
   g->num_deleted_ = deleted;
   if (!problem.empty()) {
     result.problem = problem == "duplicate labels" ? "body is not a graph hnswlib wrote (duplicate labels)"

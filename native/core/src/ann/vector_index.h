@@ -38,7 +38,8 @@ class VectorIndex {
   virtual size_t size() const = 0;  // live vectors
   virtual std::vector<uint64_t> labels() const = 0;
   // The vector of a live label, decoded from the graph's own memory into dims() floats (f32
-  // storage: bit-exact as given). False when the label is not live.
+  // storage: bit-exact as given). False when the label is not live. Like search, not
+  // concurrent with upsert/remove (the index's reader/writer lock keeps them apart).
   virtual bool vector_of(uint64_t label, float* out) const = 0;
 
   // k nearest live vectors with `allow(label)` true (all when null), best first. `ef` is per
