@@ -127,6 +127,43 @@ INSTANTIATE_TEST_SUITE_P(Metrics, ShardSetTest,
                          ::testing::Values(Metric::Cosine, Metric::L2, Metric::InnerProduct),
                          [](const auto& info) { return std::string(metric_name(info.param)); });
 
+// A body with a valid checksum but two elements under one label (a crafted or buggy file) is
+// refused: with enough elements that the loader builds its label table on a second thread.
+TEST(GraphFormat, DuplicateLabelsWithAValidChecksumAreRefused) {
+  const auto data = normal_data(5000, 8, 9);
+  auto set = build(Metric::L2, data);
+  TempDir dir;
+  const std::string path = dir.sub("shard-0.hnsw");
+  set->save(path, 1);
+  std::string file;
+  {
+    std::ifstream in(path, std::ios::binary);
+    file.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // Element 4000's label := element 10's. Layout: 64-byte header, 96 bytes of hnswlib fields,
+  // then elements of (2M links + count) + stored vector + 8-byte label.
+  const size_t links0 = 2 * HnswParams{}.M * 4 + 4;
+  const size_t element = links0 + set->codec().stored_bytes() + 8;
+  const size_t level0 = 64 + 96;
+  std::memcpy(&file[level0 + 4000 * element + links0 + set->codec().stored_bytes()],
+              &file[level0 + 10 * element + links0 + set->codec().stored_bytes()], 8);
+  util::Crc32c crc;
+  crc.update(file.data() + 64, file.size() - 64);
+  const uint32_t body_crc = crc.value();
+  std::memcpy(&file[48], &body_crc, 4);
+  util::Crc32 header;
+  header.update(file.data(), 60);
+  const uint32_t header_crc = header.value();
+  std::memcpy(&file[60], &header_crc, 4);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(file.data(), static_cast<std::streamsize>(file.size()));
+  }
+  auto loaded = ShardSet::load(path, Metric::L2, 8, HnswParams{});
+  EXPECT_FALSE(loaded.set);
+  EXPECT_NE(loaded.problem.find("duplicate labels"), std::string::npos) << "[" << loaded.problem << "]";
+}
+
 // A graph file from before the codec (format 1: unit-normalized cosine vectors, CRC-32 body) is
 // reported as such and rebuilt from the database.
 TEST(GraphFormat, OlderFormatIsReportedAndRebuilt) {

@@ -136,28 +136,30 @@ char* allocate_level0(uint64_t bytes) {
   return static_cast<char*>(std::malloc(std::max<uint64_t>(1, bytes)));
 }
 
-// Builds hnswlib's label table (label -> internal id) and its set of deleted elements from the
-// level-0 block while the loader is still reading the block: on a second thread where there is
-// one (the table costs about as much as reading the file), inline otherwise (WASM). It touches
-// only elements the loader has published and only members the loader leaves alone until
-// finish().
-class LabelTableBuilder {
+// Everything the loader does with the level-0 block once it is in memory — its checksum, its
+// structure check, and hnswlib's label table (label -> internal id) with the set of deleted
+// elements — done chunk by chunk, in file order, while the loader is still reading the next
+// chunks: on a second thread where there is one (reading and this work cost about the same),
+// inline otherwise (WASM, small graphs). It touches only chunks the loader has published and only
+// members the loader leaves alone until finish().
+class Level0Consumer {
  public:
-  explicit LabelTableBuilder(hnswlib::HierarchicalNSW<float>& g, uint64_t count) : g_(g), count_(count) {
-    g_.label_lookup_.reserve(count);
+  Level0Consumer(hnswlib::HierarchicalNSW<float>& g, const HnswBodyFields& f, util::Crc32c* crc)
+      : g_(g), f_(f), crc_(crc) {
+    g_.label_lookup_.reserve(f.count);
 #ifndef __EMSCRIPTEN__
     // Not for small graphs, where starting a thread costs more than it saves.
-    if (count >= 2048 && std::thread::hardware_concurrency() > 1) {
+    if (f.count >= 2048 && std::thread::hardware_concurrency() > 1) {
       worker_ = std::thread([this] { run(); });
     }
 #endif
   }
-  ~LabelTableBuilder() { stop(); }
+  ~Level0Consumer() { stop(); }
 
   // Elements [0, ready) are in memory.
   void publish(uint64_t ready) {
     if (!worker_.joinable()) {
-      index_up_to(ready);
+      consume_up_to(ready);
       return;
     }
     {
@@ -166,59 +168,64 @@ class LabelTableBuilder {
     }
     wake_.notify_one();
   }
-  // Waits for the table; false when two elements carry the same label.
-  bool finish() {
-    publish(count_);
-    stop();
-    return !duplicate_;
-  }
+  // Waits until every published element is consumed (the caller has published them all).
+  void finish() { stop(); }
+  // After finish(): the first structural problem found (empty if none) and the deleted count.
+  const std::string& problem() const { return problem_; }
   size_t deleted() const { return deleted_; }
 
  private:
   void run() {
-    uint64_t target = 0;
     while (true) {
+      uint64_t target;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return ready_ > done_ || abandoned_; });
-        if (abandoned_ && ready_ <= done_) return;
+        wake_.wait(lock, [&] { return ready_ > done_ || stopping_; });
+        if (ready_ <= done_) return;  // stopping, and nothing left
         target = ready_;
       }
-      index_up_to(target);
-      if (target == count_) return;
+      consume_up_to(target);
     }
   }
-  void index_up_to(uint64_t end) {
-    for (uint64_t i = done_; i < end; ++i) {
+  void consume_up_to(uint64_t end) {
+    const uint64_t begin = done_;
+    if (end <= begin) return;
+    const char* first = g_.data_level0_memory_ + begin * f_.size_per_element;
+    crc_->update(first, (end - begin) * f_.size_per_element);
+    if (problem_.empty()) problem_ = check_hnsw_level0(first, end - begin, f_);
+    for (uint64_t i = begin; i < end; ++i) {
       const auto id = static_cast<hnswlib::tableint>(i);
-      if (!g_.label_lookup_.emplace(g_.getExternalLabel(id), id).second) duplicate_ = true;
+      if (!g_.label_lookup_.emplace(g_.getExternalLabel(id), id).second && problem_.empty()) {
+        problem_ = "duplicate labels";
+      }
       if (g_.isMarkedDeleted(id)) {
         ++deleted_;
         g_.deleted_elements.insert(id);
       }
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    done_ = std::max(done_, end);
+    done_ = end;
   }
   void stop() {
     if (!worker_.joinable()) return;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      abandoned_ = true;  // after finish(): everything was published, so this only ends the wait
+      stopping_ = true;  // the worker still consumes what was published, then ends
     }
     wake_.notify_one();
     worker_.join();
   }
 
   hnswlib::HierarchicalNSW<float>& g_;
-  const uint64_t count_;
+  const HnswBodyFields& f_;
+  util::Crc32c* crc_;
   std::thread worker_;
   std::mutex mutex_;
   std::condition_variable wake_;
   uint64_t ready_ = 0;  // guarded by mutex_
-  uint64_t done_ = 0;   // written by the indexing side; read under mutex_
-  bool abandoned_ = false;
-  bool duplicate_ = false;
+  uint64_t done_ = 0;   // written by the consuming side under mutex_
+  bool stopping_ = false;
+  std::string problem_;
   size_t deleted_ = 0;
 };
 
@@ -365,8 +372,8 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   }
 
   // 2. The level-0 block, read once straight into the memory the graph will use, in chunks
-  //    that are checksummed and checked while they are still in cache; then the upper link
-  //    lists (small: about one element in M has any) into a buffer.
+  //    that are checksummed, checked and indexed (Level0Consumer) while later ones are read;
+  //    then the upper link lists (small: about one element in M has any) into a buffer.
   auto g = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space);
   // The element layout first: the label table builder reads labels and delete marks through it.
   g->size_data_per_element_ = f.size_per_element;
@@ -380,24 +387,23 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   }
   util::Crc32c crc;
   crc.update(field_bytes, sizeof field_bytes);
-  std::string problem;
-  LabelTableBuilder labels(*g, f.count);  // declared after g: stops before g is destroyed
+  Level0Consumer level0(*g, f, &crc);  // declared after g: stops before g is destroyed
   const uint64_t chunk_elements = std::max<uint64_t>(1, (8u << 20) / f.size_per_element);
   uint64_t offset = sizeof h + kHnswFieldsBytes;
   for (uint64_t first = 0; first < f.count; first += chunk_elements) {
     const uint64_t n = std::min(chunk_elements, f.count - first);
-    char* chunk = g->data_level0_memory_ + first * f.size_per_element;
-    if (!read_exact(file.fd, chunk, n * f.size_per_element, offset)) {
+    if (!read_exact(file.fd, g->data_level0_memory_ + first * f.size_per_element,
+                    n * f.size_per_element, offset)) {
       result.problem = "could not be read";
       return result;
     }
     offset += n * f.size_per_element;
-    crc.update(chunk, n * f.size_per_element);
-    if (problem.empty()) problem = check_hnsw_level0(chunk, n, f);
-    labels.publish(first + n);
+    level0.publish(first + n);
   }
   std::vector<char> upper(file_size - offset);
-  if (!read_exact(file.fd, upper.data(), upper.size(), offset)) {
+  const bool upper_read = read_exact(file.fd, upper.data(), upper.size(), offset);
+  level0.finish();
+  if (!upper_read) {
     result.problem = "could not be read";
     return result;
   }
@@ -406,6 +412,7 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
     result.problem = "body checksum mismatch";
     return result;
   }
+  std::string problem = level0.problem();
 
   // 3. The rest of the structure, on that memory.
   std::vector<uint8_t> levels;
@@ -459,12 +466,10 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
     }
   }
   g->cur_element_count = f.count;  // from here on, clear() frees the link lists
-  if (!labels.finish()) problem = "duplicate labels";
-  const size_t deleted = labels.deleted();
+  const size_t deleted = level0.deleted();
   g->num_deleted_ = deleted;
   if (!problem.empty()) {
-    result.problem = problem == "duplicate labels" ? "body is not a graph hnswlib wrote (duplicate labels)"
-                                                   : problem;
+    result.problem = problem;
     return result;
   }
   if (f.count - deleted != h.live_count) {
