@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/request.h"
+#include "query/request.h"
 #include "quiver/config.h"
 #include "quiver/index.h"
 
@@ -110,16 +111,29 @@ Items to_items(const val& arr) {
   return items;
 }
 
-val float32_array(const std::vector<float>& v) {
-  // A view of the heap, then a copy: the heap may move when memory grows.
-  return val(emscripten::typed_memory_view(v.size(), v.data())).call<val>("slice");
-}
-
-val item_to_js(const quiver::Item& item) {
+// A packed read result (quiver/item.h) as {text, buffer, count, dims}, the same shape the Node
+// addon returns (ts/src/packed.ts unpacks both): the numbers (float64) then the vectors (float32)
+// copied out of the heap into one ArrayBuffer (the heap may move when memory grows).
+val packed_to_js(const quiver::PackedItems& packed) {
+  const size_t number_bytes = packed.numbers.size() * sizeof(double);
+  const size_t vector_bytes = packed.vectors.size() * sizeof(float);
+  val buffer = val::global("ArrayBuffer").new_(number_bytes + vector_bytes);
+  val bytes = val::global("Uint8Array").new_(buffer);
+  if (number_bytes) {
+    bytes.call<void>("set", val(emscripten::typed_memory_view(
+                                number_bytes, reinterpret_cast<const uint8_t*>(packed.numbers.data()))));
+  }
+  if (vector_bytes) {
+    bytes.call<void>("set",
+                     val(emscripten::typed_memory_view(vector_bytes,
+                                                       reinterpret_cast<const uint8_t*>(packed.vectors.data()))),
+                     number_bytes);
+  }
   val obj = val::object();
-  obj.set("id", item.id);
-  obj.set("vector", float32_array(item.vector));
-  obj.set("metadata", item.metadata_json);
+  obj.set("text", packed.text);
+  obj.set("buffer", buffer);
+  obj.set("count", static_cast<double>(packed.count));
+  obj.set("dims", packed.dims);
   return obj;
 }
 
@@ -163,20 +177,16 @@ class WasmIndex {
     });
   }
   val get(val id) {
-    return guarded([&] {
-      auto item = index_->get(to_string(id, "id"));
-      return item ? item_to_js(*item) : val::undefined();
-    });
+    return guarded([&] { return packed_to_js(index_->get_packed(to_string(id, "id"))); });
   }
   val list(val filter) {
     return guarded([&] {
-      auto items = index_->list(filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)"));
-      val arr = val::array();
-      for (const auto& item : items) arr.call<void>("push", item_to_js(item));
-      return arr;
+      return packed_to_js(index_->list_packed(filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)")));
     });
   }
-  val query(val vector, val top_k, val filter, val ef_search) {
+  // query(vector | undefined, optionsJson): nearest neighbours, keyword or hybrid search; the
+  // options are parsed by the core (query/request.h).
+  val query(val vector, val options) {
     return guarded([&] {
       std::vector<float> v;
       quiver::VectorView view;
@@ -184,46 +194,9 @@ class WasmIndex {
         v = to_floats(vector, "vector");
         view = {v.data(), v.size(), true};
       }
-      if (!top_k.isNumber()) quiver::api::wrong_type("topK", "a number");
-      std::string filter_json = filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)");
-      std::optional<double> ef;
-      if (!ef_search.isUndefined()) {
-        if (!ef_search.isNumber()) quiver::api::wrong_type("efSearch", "a number");
-        ef = ef_search.as<double>();
-      }
-      const quiver::QueryOptions options =
-          quiver::api::query_options(top_k.as<double>(), std::move(filter_json), ef);
-      auto hits = index_->query(view, options);
-      val arr = val::array();
-      for (const auto& hit : hits) {
-        val obj = item_to_js(hit.item);
-        obj.set("score", hit.score);
-        obj.set("distance", hit.distance);
-        arr.call<void>("push", obj);
-      }
-      return arr;
-    });
-  }
-  // search(vector | undefined, optionsJson): keyword or hybrid search (Index::search).
-  val search(val vector, val options) {
-    return guarded([&] {
-      std::vector<float> v;
-      quiver::VectorView view;
-      if (!vector.isUndefined() && !vector.isNull()) {
-        v = to_floats(vector, "vector");
-        view = {v.data(), v.size(), true};
-      }
-      auto hits = index_->search(view, to_string(options, "search options (JSON text)"));
-      val arr = val::array();
-      for (const auto& hit : hits) {
-        val obj = item_to_js(hit.item);
-        obj.set("score", hit.score);
-        obj.set("distance", hit.distance);
-        if (!std::isnan(hit.vector_score)) obj.set("vectorScore", hit.vector_score);
-        if (!std::isnan(hit.text_score)) obj.set("textScore", hit.text_score);
-        arr.call<void>("push", obj);
-      }
-      return arr;
+      const auto request =
+          quiver::query::parse_query_request(view, to_string(options, "query options (JSON text)"));
+      return packed_to_js(index_->query(request));
     });
   }
   val verify() { return guarded([&] { return val(index_->verify()); }); }
@@ -275,7 +248,6 @@ EMSCRIPTEN_BINDINGS(quiver) {
       .function("get", &WasmIndex::get)
       .function("list", &WasmIndex::list)
       .function("query", &WasmIndex::query)
-      .function("search", &WasmIndex::search)
       .function("verify", &WasmIndex::verify)
       .function("close", &WasmIndex::close);
   emscripten::function("exists", &exists);

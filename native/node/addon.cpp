@@ -1,14 +1,16 @@
 // The Node binding of the Quiver core: module functions (exists/create/destroy/open) and the
 // NativeIndex class. Pure glue: every call converts its arguments, runs the core off the JS
 // thread and settles a Promise. See ts/src/backend.ts for the contract it implements.
-#include <cmath>
 #include <napi.h>
 
+#include <cstring>
 #include <memory>
 
 #include "api/request.h"
 #include "async_promise.h"
 #include "convert.h"
+#include "read_scheduler.h"
+#include "query/request.h"
 #include "quiver/config.h"
 #include "quiver/index.h"
 
@@ -30,24 +32,34 @@ namespace {
 
 using IndexPtr = std::shared_ptr<Index>;
 
-Napi::Value hits_to_js(Napi::Env env, std::vector<QueryHit>& hits) {
-  auto arr = Napi::Array::New(env, hits.size());
-  for (size_t i = 0; i < hits.size(); ++i) {
-    auto obj = item_to_js(env, hits[i].item);
-    obj.Set("score", Napi::Number::New(env, hits[i].score));
-    obj.Set("distance", Napi::Number::New(env, hits[i].distance));
-    // Index::search's parts of a hybrid score (NaN: not found that way).
-    if (!std::isnan(hits[i].vector_score)) obj.Set("vectorScore", Napi::Number::New(env, hits[i].vector_score));
-    if (!std::isnan(hits[i].text_score)) obj.Set("textScore", Napi::Number::New(env, hits[i].text_score));
-    arr.Set(static_cast<uint32_t>(i), obj);
-  }
-  return arr;
+struct AddonData {
+  Napi::FunctionReference native_index;
+  ReadScheduler reads;
+};
+
+// A packed read result (quiver/item.h) as {text, buffer, count, dims}: the numbers (float64,
+// PackedItems::kNumbersPerItem per item) then the vectors (float32) in one ArrayBuffer, unpacked
+// by ts/src/packed.ts. One transfer per call, whatever the number of items.
+Napi::Value packed_to_js(Napi::Env env, PackedItems& packed) {
+  const size_t number_bytes = packed.numbers.size() * sizeof(double);
+  const size_t vector_bytes = packed.vectors.size() * sizeof(float);
+  auto buffer = Napi::ArrayBuffer::New(env, number_bytes + vector_bytes);
+  auto* bytes = static_cast<uint8_t*>(buffer.Data());
+  if (number_bytes) std::memcpy(bytes, packed.numbers.data(), number_bytes);
+  if (vector_bytes) std::memcpy(bytes + number_bytes, packed.vectors.data(), vector_bytes);
+  auto obj = Napi::Object::New(env);
+  obj.Set("text", Napi::String::New(env, packed.text));
+  obj.Set("buffer", buffer);
+  obj.Set("count", Napi::Number::New(env, static_cast<double>(packed.count)));
+  obj.Set("dims", Napi::Number::New(env, packed.dims));
+  return obj;
 }
 
-Napi::Value items_to_js(Napi::Env env, std::vector<Item>& items) {
-  auto arr = Napi::Array::New(env, items.size());
-  for (size_t i = 0; i < items.size(); ++i) arr.Set(static_cast<uint32_t>(i), item_to_js(env, items[i]));
-  return arr;
+// A promise already settled with `packed` (a read answered on the JS thread).
+Napi::Value resolved(Napi::Env env, PackedItems& packed) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  deferred.Resolve(packed_to_js(env, packed));
+  return deferred.Promise();
 }
 
 Napi::Value ids_to_js(Napi::Env env, std::vector<std::string>& ids) {
@@ -83,7 +95,6 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
                            InstanceMethod<&NativeIndex::Get>("get"),
                            InstanceMethod<&NativeIndex::List>("list"),
                            InstanceMethod<&NativeIndex::Query>("query"),
-                           InstanceMethod<&NativeIndex::Search>("search"),
                            InstanceMethod<&NativeIndex::Verify>("verify"),
                            InstanceMethod<&NativeIndex::Close>("close"),
                        });
@@ -141,15 +152,16 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
     });
   }
 
+  // Reads first try to answer on the JS thread (Index::try_*: uncontended and small), which is
+  // faster than a hop to the thread pool; otherwise they run there.
   Napi::Value Get(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       std::string id = to_string(info[0], "id");
+      PackedItems packed;
+      if (index_->try_get_packed(id, &packed)) return resolved(info.Env(), packed);
       IndexPtr index = index_;
-      return run_async<std::optional<Item>>(
-          info.Env(), [index, id] { return index->get(id); },
-          [](Napi::Env env, std::optional<Item>& item) -> Napi::Value {
-            return item ? Napi::Value(item_to_js(env, *item)) : env.Undefined();
-          });
+      return run_async<PackedItems>(
+          info.Env(), [index, id] { return index->get_packed(id); }, packed_to_js);
     });
   }
 
@@ -157,41 +169,30 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
     return guarded(info.Env(), [&]() -> Napi::Value {
       std::string filter = info[0].IsUndefined() ? "" : to_string(info[0], "filter (JSON text)");
       IndexPtr index = index_;
-      return run_async<std::vector<Item>>(
-          info.Env(), [index, filter] { return index->list(filter); }, items_to_js);
+      return run_async<PackedItems>(
+          info.Env(), [index, filter] { return index->list_packed(filter); }, packed_to_js);
     });
   }
 
+  // query(vector | undefined, optionsJson): nearest neighbours, keyword or hybrid search; the
+  // options are parsed by the core (query/request.h).
   Napi::Value Query(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       auto keep = std::make_shared<KeepAlive>();
-      VectorView vector = to_vector(info[0], *keep, "vector");
-      if (!info[1].IsNumber()) api::wrong_type("topK", "a number");
-      std::string filter = info[2].IsUndefined() ? "" : to_string(info[2], "filter (JSON text)");
-      std::optional<double> ef;
-      if (!info[3].IsUndefined()) {
-        if (!info[3].IsNumber()) api::wrong_type("efSearch", "a number");
-        ef = info[3].As<Napi::Number>().DoubleValue();
-      }
-      const QueryOptions options =
-          api::query_options(info[1].As<Napi::Number>().DoubleValue(), std::move(filter), ef);
-      IndexPtr index = index_;
-      return run_async<std::vector<QueryHit>>(
-          info.Env(), [index, vector, options] { return index->query(vector, options); },
-          hits_to_js, keep);
-    });
-  }
-
-  // search(vector | undefined, optionsJson): keyword or hybrid search (Index::search).
-  Napi::Value Search(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      auto keep = std::make_shared<KeepAlive>();
+      keep->reference_borrowed = false;  // referenced below if the query leaves the JS thread
       VectorView vector;
       if (!info[0].IsUndefined() && !info[0].IsNull()) vector = to_vector(info[0], *keep, "vector");
-      const std::string options = to_string(info[1], "search options (JSON text)");
+      const std::string options = to_string(info[1], "query options (JSON text)");
+      auto request = std::make_shared<query::QueryRequest>(query::parse_query_request(vector, options));
+      ReadScheduler& reads = info.Env().GetInstanceData<AddonData>()->reads;
+      PackedItems packed;
+      if (!reads.prefer_pool() && index_->try_query(*request, &packed)) return resolved(info.Env(), packed);
+      if (vector.present && keep->owned_vectors.empty()) keep->refs.push_back(Napi::Persistent(info[0]));
       IndexPtr index = index_;
-      return run_async<std::vector<QueryHit>>(
-          info.Env(), [index, vector, options] { return index->search(vector, options); }, hits_to_js, keep);
+      reads.queued();
+      return run_async<PackedItems>(
+          info.Env(), [index, request] { return index->query(*request); }, packed_to_js, keep,
+          [&reads] { reads.settled(); });
     });
   }
 
@@ -210,9 +211,6 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
   IndexPtr index_;
 };
 
-struct AddonData {
-  Napi::FunctionReference native_index;
-};
 
 Napi::Value Exists(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -259,6 +257,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->native_index = Napi::Persistent(NativeIndex::define(env));
+  data->reads.init(env);
   env.SetInstanceData(data);
   exports.Set("exists", Napi::Function::New(env, Exists));
   exports.Set("create", Napi::Function::New(env, Create));

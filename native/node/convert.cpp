@@ -18,7 +18,7 @@ VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& w
   view.present = true;
   if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
     auto arr = v.As<Napi::Float32Array>();
-    keep.refs.push_back(Napi::Persistent(v));
+    if (keep.reference_borrowed) keep.refs.push_back(Napi::Persistent(v));
     view.data = arr.Data();
     view.size = arr.ElementLength();
     return view;
@@ -75,18 +75,6 @@ std::vector<std::string> to_ids(const Napi::Value& v) {
   std::vector<std::string> ids(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); ++i) ids[i] = to_string(arr.Get(i), "id");
   return ids;
-}
-
-Napi::Object item_to_js(Napi::Env env, const Item& item) {
-  auto obj = Napi::Object::New(env);
-  obj.Set("id", item.id);
-  auto vec = Napi::Float32Array::New(env, item.vector.size());
-  if (!item.vector.empty()) {
-    std::memcpy(vec.Data(), item.vector.data(), item.vector.size() * sizeof(float));
-  }
-  obj.Set("vector", vec);
-  obj.Set("metadata", item.metadata_json);
-  return obj;
 }
 
 }  // namespace quiver::node

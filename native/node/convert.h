@@ -21,6 +21,5 @@ VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& w
 std::vector<ItemInput> to_items(const Napi::Value& v, KeepAlive& keep);
 std::vector<std::string> to_ids(const Napi::Value& v);
 
-Napi::Object item_to_js(Napi::Env env, const Item& item);
 
 }  // namespace quiver::node

@@ -117,14 +117,33 @@ class RowChecksumIndexTest : public ::testing::Test {
   std::string folder_;
 };
 
-// Damage that leaves a well-formed row: caught on every read, by verify() and by the next open.
+// Damage that leaves a well-formed row: never returned by a read, caught by verify() and by the
+// next open.
 TEST_F(RowChecksumIndexTest, WellFormedDamageIsCorruptOnEveryPath) {
   struct Case {
     const char* name;
     std::function<void(sqlite3*)> damage;
     std::string needle;   // in the message
-    bool get_by_victim;   // whether get("victim") still reaches the row
-    bool query_reaches;   // whether a query hit reads the row (the label still matches the graph)
+    bool get_by_victim;   // (unused since reads come from memory; kept to document each case)
+    bool query_reaches;
+  };
+  // Every item returned is exactly as written (ids good/victim, their vectors and metadata).
+  const auto original_or_corrupt = [](auto read, const std::string& needle, const char* what) {
+    std::vector<Item> items;
+    try {
+      items = read();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::Corrupt) << what << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << what << ": " << e.what();
+      return;
+    }
+    EXPECT_FALSE(items.empty()) << what;
+    for (const auto& item : items) {
+      ASSERT_TRUE(item.id == "good" || item.id == "victim") << what << ": " << item.id;
+      const bool good = item.id == "good";
+      EXPECT_EQ(item.vector, vec(good ? 1 : 2)) << what;
+      EXPECT_EQ(item.metadata_json, good ? R"({"k":1})" : R"({"k":2})") << what;
+    }
   };
   const std::vector<Case> cases = {
       {"vector bit", [](sqlite3* db) { flip_vector_bit(db, "victim", 5, 3); }, "victim", true, true},
@@ -147,13 +166,24 @@ TEST_F(RowChecksumIndexTest, WellFormedDamageIsCorruptOnEveryPath) {
     sqlite3* db = connect();
     c.damage(db);
     sqlite3_close(db);
-    expect_corrupt([&] { index->list(); }, c.needle, "list");
-    if (c.get_by_victim) expect_corrupt([&] { index->get("victim"); }, c.needle, "get");
-    if (c.query_reaches) {
-      QueryOptions q;
-      q.top_k = 2;
-      expect_corrupt([&] { index->query(test::view(vec(2)), q); }, c.needle, "query");
-    }
+    // Reads are answered from memory, loaded (and checked) before the damage: they return what
+    // was written, or report CORRUPT where they still read the row; never the damaged data.
+    original_or_corrupt([&] { return index->list(); }, c.needle, "list");
+    original_or_corrupt(
+        [&] {
+          auto item = index->get("victim");
+          return item ? std::vector<Item>{*item} : std::vector<Item>{};
+        },
+        c.needle, "get");
+    QueryOptions q;
+    q.top_k = 2;
+    original_or_corrupt(
+        [&] {
+          std::vector<Item> items;
+          for (auto& hit : index->query(test::view(vec(2)), q)) items.push_back(hit.item);
+          return items;
+        },
+        c.needle, "query");
     expect_corrupt([&] { index->verify(); }, c.needle, "verify");
     EXPECT_TRUE(index->get("good").has_value());
     index->close();

@@ -152,7 +152,7 @@ TEST(TextIndexMigration, SchemaTwoDatabaseGainsTheTable) {
 }
 
 TEST(TextIndexFusion, ReciprocalRankFusionIsDeterministic) {
-  query::SearchOptions o;
+  query::HybridParams o;
   auto fused = query::reciprocal_rank_fusion({1, 2, 3}, {3, 4}, o, 10);
   ASSERT_EQ(fused.size(), 4u);
   EXPECT_EQ(fused[0].label, 3u);  // 1/63 + 1/61

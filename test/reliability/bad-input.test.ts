@@ -241,6 +241,8 @@ const cases: Case[] = [
   { name: 'query: efSearch 100001', run: (i) => i.query(V, { topK: 3, efSearch: 100_001 }), code: IA, message: /100000/ },
   { name: 'query: efSearch "64"', run: (i) => i.query(V, { topK: 3, efSearch: any('64') }), code: IA },
   { name: 'query: efSearch 64n', run: (i) => i.query(V, { topK: 3, efSearch: any(64n) }), code: IA },
+  { name: 'query: misspelt option', run: (i) => i.query(V, any({ topK: 3, efsearch: 64 })), code: IA, message: /"efsearch".*efSearch/ },
+  { name: 'query: hybrid misspelt', run: (i) => i.query(V, any({ topK: 3, text: 'a', hybrid: { wieghts: {} } })), code: IA, message: /wieghts/ },
   { name: 'query: filter cyclic', run: (i) => i.query(V, { topK: 3, filter: cyclic() }), code: IA },
   // ---- createIndex on the existing index with deleteIfExists: a bad config must not delete it ----
   ...configCases(),

@@ -15,24 +15,16 @@ export interface BackendItemInput {
   metadata: string;
 }
 
-/** An item as the core returns it. */
-export interface BackendItem {
-  id: string;
-  vector: Float32Array;
-  /** JSON text of the metadata object. */
-  metadata: string;
-}
-
-/** One query hit as the core returns it. */
-export interface BackendHit extends BackendItem {
-  /** Higher is better: cosine similarity, dot product, or minus the squared L2 distance. */
-  score: number;
-  /** The engine's distance: 1 - cosine, 1 - dot, or squared L2. */
-  distance: number;
-  /** search(): the vector similarity behind a hybrid score, when the item was found that way. */
-  vectorScore?: number;
-  /** search(): the BM25 score, when the item was found by its text. */
-  textScore?: number;
+/**
+ * A read result as the core packs it (PackedItems in native/core/include/quiver/item.h), unpacked
+ * by packed.ts: `text` is `id NUL metadataJson NUL id ...`; `buffer` holds 5 float64 per item (norm, score,
+ * distance, vectorScore, textScore; NaN where not applicable) followed by `count * dims` float32.
+ */
+export interface PackedItems {
+  text: string;
+  buffer: ArrayBuffer;
+  count: number;
+  dims: number;
 }
 
 /** Counters and configuration of an open index. */
@@ -59,18 +51,17 @@ export interface BackendIndex {
   upsert(items: BackendItemInput[]): Promise<string[]>;
   /** Deletes items in one transaction; unknown ids are ignored. */
   remove(ids: string[]): Promise<void>;
-  /** The item with this id, or undefined. */
-  get(id: string): Promise<BackendItem | undefined>;
+  /** The item with this id: 0 or 1 item. */
+  get(id: string): Promise<PackedItems>;
   /** filter: JSON text, or "" for all items. Insertion order. */
-  list(filter: string): Promise<BackendItem[]>;
-  /** filter: JSON text or ""; efSearch 0 means the index's configured value. */
-  query(vector: VectorLike, topK: number, filter: string, efSearch: number): Promise<BackendHit[]>;
+  list(filter: string): Promise<PackedItems>;
   /**
-   * Keyword or hybrid search. options: JSON text {topK, text, filter?, efSearch?, mode:
-   * 'keyword' | 'hybrid', hybrid?: {method: 'rrf', k?, weights?: {vector?, text?}}}; the vector
-   * is only used (and required) in hybrid mode.
+   * Nearest neighbours, keyword or hybrid search. options: JSON text {topK, efSearch?, filter?,
+   * text?, mode?, hybrid?: {method: 'rrf', k?, weights?: {vector?, text?}}} (the core's
+   * query/request.h; unknown keys are rejected). Without text: nearest neighbours of `vector`;
+   * text without a vector: keyword (BM25); both: hybrid.
    */
-  search(vector: VectorLike | undefined, options: string): Promise<BackendHit[]>;
+  query(vector: VectorLike | undefined, options: string): Promise<PackedItems>;
   /** Checks the HNSW graph against the database, rebuilding it if they disagree; a JSON report. */
   verify(): Promise<string>;
   /** Closes the index. */

@@ -2,10 +2,10 @@
 // types the core cannot see (ids must be strings, metadata must be JSON); vectors are handed over
 // as given so that a Float32Array reaches the core without a copy.
 
-import type { BackendHit, BackendItem, BackendItemInput, VectorLike } from './backend.js';
+import type { BackendItemInput, VectorLike } from './backend.js';
 import { invalidArgument } from './errors.js';
 import { toJsonObject } from './json.js';
-import type { IndexItem, IndexItemInput, QueryResult, Vector } from './types.js';
+import type { IndexItem, IndexItemInput, Vector } from './types.js';
 
 /** Converts one input item; `path` names it in error messages (`'item'`, `'items[3]'`). */
 export function toBackendInput(item: unknown, path: string): BackendItemInput {
@@ -45,23 +45,6 @@ export function insertedItem<T>(input: IndexItemInput<T>, id: string): IndexItem
     vector: Array.isArray(vector) ? vector : Array.from(vector),
     norm: norm(vector),
   };
-}
-
-/** Converts an item read from the backend to Vectra's shape. */
-export function fromBackendItem<T>(item: BackendItem): IndexItem<T> {
-  return {
-    id: item.id,
-    metadata: JSON.parse(item.metadata) as T,
-    vector: Array.from(item.vector),
-    norm: norm(item.vector),
-  };
-}
-
-export function fromBackendHit<T>(hit: BackendHit): QueryResult<T> {
-  const result: QueryResult<T> = { item: fromBackendItem<T>(hit), score: hit.score, distance: hit.distance };
-  if (hit.vectorScore !== undefined) result.vectorScore = hit.vectorScore;
-  if (hit.textScore !== undefined) result.textScore = hit.textScore;
-  return result;
 }
 
 /** Euclidean norm, accumulated in double precision. */

@@ -5,15 +5,10 @@
 
 import type { Backend, BackendIndex, BackendItemInput, VectorLike } from './backend.js';
 import { QuiverError, invalidArgument, rewrap, toQuiverError } from './errors.js';
-import {
-  checkId,
-  fromBackendHit,
-  fromBackendItem,
-  insertedItem,
-  toBackendInput,
-} from './items.js';
+import { checkId, insertedItem, toBackendInput } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
+import { unpackHits, unpackItems } from './packed.js';
 import type {
   CreateIndexConfig,
   IndexInfo,
@@ -342,15 +337,12 @@ export class LocalIndex<
     id: string,
   ): Promise<IndexItem<TItemMetadata> | undefined> {
     checkId(id, 'id');
-    return this.read(async (index) => {
-      const item = await index.get(id);
-      return item === undefined ? undefined : fromBackendItem<TItemMetadata>(item);
-    });
+    return this.read(async (index) => unpackItems<TItemMetadata>(await index.get(id))[0]);
   }
 
   /** All items, in insertion order. */
   listItems<TItemMetadata extends TMetadata = TMetadata>(): Promise<IndexItem<TItemMetadata>[]> {
-    return this.read(async (index) => (await index.list('')).map(fromBackendItem<TItemMetadata>));
+    return this.read(async (index) => unpackItems<TItemMetadata>(await index.list('')));
   }
 
   /** The items whose metadata matches `filter`, in insertion order. */
@@ -358,7 +350,7 @@ export class LocalIndex<
     filter: MetadataFilter,
   ): Promise<IndexItem<TItemMetadata>[]> {
     const json = filterJson(filter);
-    return this.read(async (index) => (await index.list(json)).map(fromBackendItem<TItemMetadata>));
+    return this.read(async (index) => unpackItems<TItemMetadata>(await index.list(json)));
   }
 
   /**
@@ -396,9 +388,9 @@ export class LocalIndex<
     isBm25?: boolean,
   ): Promise<QueryResult<TItemMetadata>[]> {
     if (typeof queryOrTopK !== 'string') {
-      return this.search(vector, queryOrTopK, topKOrFilter as MetadataFilter | undefined, 0);
+      return this.search(vector, { topK: queryOrTopK, filter: topKOrFilter as MetadataFilter | undefined });
     }
-    if (isBm25 !== true) return this.search(vector, topKOrFilter as number, filter, 0);
+    if (isBm25 !== true) return this.search(vector, { topK: topKOrFilter as number, filter });
     return this.semanticThenKeyword(vector, queryOrTopK, topKOrFilter as number, filter);
   }
 
@@ -414,36 +406,17 @@ export class LocalIndex<
     if (typeof options !== 'object' || options === null) {
       throw invalidArgument('options must be an object like { topK, filter?, efSearch?, text?, hybrid? }');
     }
-    if (options.text === undefined) {
-      return this.search(vector as Vector, options.topK, options.filter, options.efSearch ?? 0);
-    }
-    const keywordOnly = vector === null || vector === undefined;
-    const json = searchOptionsJson({
-      topK: options.topK,
-      text: options.text,
-      filter: options.filter,
-      efSearch: options.efSearch,
-      mode: keywordOnly ? 'keyword' : 'hybrid',
-      hybrid: options.hybrid,
-    });
-    return this.read(async (index) =>
-      (await index.search(keywordOnly ? undefined : (vector as VectorLike), json)).map(fromBackendHit<TItemMetadata>),
-    );
+    // Every option goes to the core, which rejects unknown ones by name; with text, a null vector
+    // means keyword search alone.
+    return this.search(vector ?? undefined, options);
   }
 
   // ---- Internals ------------------------------------------------------------------------------
 
   /** Must be called synchronously by the public method so that call order is kept. */
-  private search<T>(
-    vector: Vector,
-    topK: number,
-    filter: MetadataFilter | undefined,
-    efSearch: number,
-  ): Promise<QueryResult<T>[]> {
-    const json = filterJson(filter);
-    return this.read(async (index) =>
-      (await index.query(vector as VectorLike, topK, json, efSearch)).map(fromBackendHit<T>),
-    );
+  private search<T>(vector: Vector | undefined, options: QueryOptions): Promise<QueryResult<T>[]> {
+    const json = queryOptionsJson(options);
+    return this.read(async (index) => unpackHits<T>(await index.query(vector as VectorLike | undefined, json)));
   }
 
   /**
@@ -456,23 +429,17 @@ export class LocalIndex<
     topK: number,
     filter: MetadataFilter | undefined,
   ): Promise<QueryResult<T>[]> {
-    const filterText = filterJson(filter);
+    const semanticJson = queryOptionsJson({ topK, filter });
     return this.read(async (index) => {
-      const semantic = (await index.query(vector as VectorLike, topK, filterText, 0)).map(fromBackendHit<T>);
+      const semantic = unpackHits<T>(await index.query(vector as VectorLike, semanticJson));
       const seen = new Set(semantic.map((hit) => hit.item.id));
-      const json = searchOptionsJson({
-        topK: Math.min(topK + semantic.length, MAX_TOP_K),
-        text,
-        filter: filterText === '' ? undefined : (JSON.parse(filterText) as MetadataFilter),
-        mode: 'keyword',
-      });
+      const keywordJson = queryOptionsJson({ topK: Math.min(topK + semantic.length, MAX_TOP_K), text, filter });
       const appended: QueryResult<T>[] = [];
-      for (const hit of await index.search(undefined, json)) {
+      for (const hit of unpackHits<T>(await index.query(undefined, keywordJson))) {
         if (appended.length >= topK) break;
-        if (seen.has(hit.id)) continue;
-        const result = fromBackendHit<T>(hit);
-        result.item.metadata = { ...result.item.metadata, isBm25: true } as T;
-        appended.push(result);
+        if (seen.has(hit.item.id)) continue;
+        hit.item.metadata = { ...hit.item.metadata, isBm25: true } as T;
+        appended.push(hit);
       }
       return semantic.concat(appended);
     });
@@ -493,7 +460,14 @@ export class LocalIndex<
 
   /** A read on the open index (opened on first use). */
   private read<T>(fn: (index: BackendIndex) => Promise<T>): Promise<T> {
-    return this.guard() ?? this.queue.read(() => rewrap(async () => fn(await this.ensureOpen())));
+    return (
+      this.guard() ??
+      this.queue.read(() => {
+        // Open already: no extra await (each costs a turn of the microtask queue per query).
+        const handle = this.handle;
+        return rewrap(handle ? () => fn(handle) : async () => fn(await this.ensureOpen()));
+      })
+    );
   }
 
   /** A state-changing call on the open index (opened on first use). */
@@ -558,18 +532,25 @@ async function readInfo(index: BackendIndex): Promise<IndexInfo> {
   };
 }
 
-/** The core's search options as JSON; the filter goes through the same JSON check as elsewhere. */
-function searchOptionsJson(o: {
-  topK: number;
-  text: string;
-  filter?: MetadataFilter;
-  efSearch?: number;
-  mode: 'keyword' | 'hybrid';
-  hybrid?: QueryOptions['hybrid'];
-}): string {
-  const filter = filterJson(o.filter);
-  const rest = JSON.stringify({ topK: o.topK, text: o.text, efSearch: o.efSearch, mode: o.mode, hybrid: o.hybrid });
-  return filter === '' ? rest : `${rest.slice(0, -1)},"filter":${filter}}`;
+/**
+ * Query options as the core's JSON (query/request.h), which validates them and rejects unknown
+ * keys. The filter goes through the same JSON check as elsewhere; a value JSON cannot carry
+ * (NaN, a BigInt, ...) is left out or rejected here, and the core then names what is missing.
+ */
+function queryOptionsJson(options: QueryOptions): string {
+  const { filter, ...rest } = options;
+  let json: string;
+  try {
+    // JSON has no NaN or Infinity (stringify would write null, i.e. "not given"): they go as
+    // text, so the core rejects them by name instead of silently using a default.
+    json = JSON.stringify(rest, (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
+    );
+  } catch (err) {
+    throw invalidArgument(`query options must be plain JSON values (${(err as Error).message})`);
+  }
+  const filterText = filterJson(filter);
+  return filterText === '' ? json : `${json.slice(0, -1)}${json === '{}' ? '' : ','}"filter":${filterText}}`;
 }
 
 function isLocalIndexOptions(value: unknown): value is LocalIndexOptions {

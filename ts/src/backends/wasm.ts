@@ -80,11 +80,8 @@ class WasmIndex implements BackendIndex {
   remove(ids: string[]) { return this.write(() => this.handle.remove(ids)); }
   async get(id: string) { return unwrap(this.handle.get(id)); }
   async list(filter: string) { return unwrap(this.handle.list(filter)); }
-  async query(vector: VectorLike, topK: number, filter: string, efSearch: number) {
-    return unwrap(this.handle.query(vector, topK, filter, efSearch));
-  }
-  async search(vector: VectorLike | undefined, options: string) {
-    return unwrap(this.handle.search(vector, options));
+  async query(vector: VectorLike | undefined, options: string) {
+    return unwrap(this.handle.query(vector, options));
   }
   verify() { return this.write(() => this.handle.verify()); }
 

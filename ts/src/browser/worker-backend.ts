@@ -4,11 +4,10 @@
 
 import type {
   Backend,
-  BackendHit,
   BackendIndex,
-  BackendItem,
   BackendItemInput,
   BackendStats,
+  PackedItems,
   VectorLike,
 } from '../backend.js';
 import { QuiverError, type QuiverErrorCode } from '../errors.js';
@@ -155,16 +154,13 @@ class RemoteIndex implements BackendIndex {
     return this.call<void>('remove', ids);
   }
   get(id: string) {
-    return this.call<BackendItem | undefined>('get', id);
+    return this.call<PackedItems>('get', id);
   }
   list(filter: string) {
-    return this.call<BackendItem[]>('list', filter);
+    return this.call<PackedItems>('list', filter);
   }
-  query(vector: VectorLike, topK: number, filter: string, efSearch: number) {
-    return this.call<BackendHit[]>('query', vector, topK, filter, efSearch);
-  }
-  search(vector: VectorLike | undefined, options: string) {
-    return this.call<BackendHit[]>('search', vector, options);
+  query(vector: VectorLike | undefined, options: string) {
+    return this.call<PackedItems>('query', vector, options);
   }
   verify() {
     return this.call<string>('verify');

@@ -36,7 +36,6 @@ const INDEX_OPS = new Set<IndexOp>([
   'get',
   'list',
   'query',
-  'search',
   'verify',
   'close',
 ]);

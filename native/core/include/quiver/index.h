@@ -13,6 +13,11 @@
 
 namespace quiver {
 
+namespace query {
+struct QueryRequest;
+}
+
+// The options of the convenience query() below; bindings send query::QueryRequest instead.
 struct QueryOptions {
   int top_k = 10;
   std::string filter_json;  // empty: no filter
@@ -51,14 +56,24 @@ class Index {
   std::vector<std::string> upsert(const std::vector<ItemInput>& items);  // replace if present
   void remove(const std::vector<std::string>& ids);                      // unknown ids: no-op
 
+  // ---- Reads: answered from memory (no SQLite read, no JSON parsed), one packed result each.
+  PackedItems get_packed(const std::string& id) const;                 // 0 or 1 item
+  PackedItems list_packed(const std::string& filter_json = "") const;  // insertion order
+  // Nearest neighbours, keyword (BM25) or hybrid search (query/request.h).
+  PackedItems query(const query::QueryRequest& request) const;
+  // The same two reads, answered on the calling thread only when that cannot wait or take
+  // long: no writer holds the index, no other process committed since the last refresh, and the
+  // work is small (query::runs_inline). False: nothing was done; call the blocking form (from a
+  // worker thread). Bindings answer small reads inline this way: a thread-pool hop costs more
+  // than a small search.
+  bool try_get_packed(const std::string& id, PackedItems* out) const;
+  bool try_query(const query::QueryRequest& request, PackedItems* out) const;
+
+  // Convenience for C++ callers (tests, tools): the same reads, unpacked into objects.
   std::optional<Item> get(const std::string& id) const;
-  std::vector<Item> list(const std::string& filter_json = "") const;  // insertion order
+  std::vector<Item> list(const std::string& filter_json = "") const;
   std::vector<QueryHit> query(VectorView vector, const QueryOptions& options) const;
-  // Keyword (BM25) or hybrid search; options as JSON (query/hybrid.h):
-  //   {"topK":10, "text":"...", "filter":{...}, "efSearch":0,
-  //    "mode":"keyword"|"hybrid", "hybrid":{"k":60, "weights":{"vector":1, "text":1}}}
-  // keyword: the items whose text field matches, by BM25 (the vector is not used);
-  // hybrid: reciprocal rank fusion of the vector ranking and the BM25 ranking.
+  // options_json as for query::parse_query_request (keyword or hybrid when it has "text").
   std::vector<QueryHit> search(VectorView vector, const std::string& options_json) const;
 
   // Verifies the HNSW cache against SQLite and rebuilds it if they disagree; returns a report.

@@ -41,6 +41,23 @@ struct QueryHit {
   float text_score = std::numeric_limits<float>::quiet_NaN();
 };
 
+// A whole read result (query hits, or the items of get/list) as it leaves the core, packed so
+// that a binding hands it to JS in one transfer instead of building objects per item: one text
+// holds every id and metadata (the metadata is stored as JSON text, so it is copied, never
+// parsed), one array every number and one array every vector. ts/src/packed.ts unpacks it.
+struct PackedItems {
+  // Per item, in `numbers`: the vector's norm (double precision), score, distance, vector score
+  // and text score (the last four NaN where they do not apply, e.g. for get/list).
+  static constexpr size_t kNumbersPerItem = 5;
+  size_t count = 0;
+  uint32_t dims = 0;
+  // id, NUL, metadata JSON, NUL, id, ... in result order (no NUL after the last). NUL cannot
+  // occur inside either: ids are checked for it, and JSON text escapes control characters.
+  std::string text;
+  std::vector<double> numbers;
+  std::vector<float> vectors;  // count * dims, as the user gave them
+};
+
 struct IndexStats {
   std::string config_json;  // same shape as parse_config_json's input, dimensions resolved
   size_t items = 0;

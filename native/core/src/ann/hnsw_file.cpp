@@ -27,6 +27,13 @@ namespace {
 
 constexpr char kMagic[8] = {'Q', 'U', 'I', 'V', 'H', 'N', 'S', 'W'};
 
+// The file has the same bytes on every platform: hnswlib's size_t fields are written as 8 bytes
+// (write_hnsw_fields) and so is each element's label, whose type (hnswlib::labeltype, a size_t)
+// is 4 bytes in wasm32. Where the graph's memory has 8-byte labels too (64-bit builds) the
+// level-0 block is read and written as it lies in memory; elsewhere element by element.
+constexpr uint64_t kFileLabelBytes = 8;
+constexpr bool kMemoryIsFileLayout = sizeof(hnswlib::labeltype) == kFileLabelBytes;
+
 struct FileHeader {
   char magic[8];
   uint32_t format_version;
@@ -148,8 +155,9 @@ class Level0Consumer {
       : g_(g), f_(f), crc_(crc) {
     g_.label_lookup_.reserve(f.count);
 #ifndef __EMSCRIPTEN__
-    // Not for small graphs, where starting a thread costs more than it saves.
-    if (f.count >= 2048 && std::thread::hardware_concurrency() > 1) {
+    // Not for small graphs, where starting a thread costs more than it saves; never where the
+    // loader converts elements (it then hands each chunk to consume() itself).
+    if (kMemoryIsFileLayout && f.count >= 2048 && std::thread::hardware_concurrency() > 1) {
       worker_ = std::thread([this] { run(); });
     }
 #endif
@@ -167,6 +175,14 @@ class Level0Consumer {
       ready_ = ready;
     }
     wake_.notify_one();
+  }
+  // Inline only: elements [begin, end) are in the graph's memory and `file_bytes` holds them
+  // as the file has them.
+  void consume(const char* file_bytes, uint64_t begin, uint64_t end) {
+    crc_->update(file_bytes, (end - begin) * f_.size_per_element);
+    if (problem_.empty()) problem_ = check_hnsw_level0(file_bytes, end - begin, f_);
+    index_labels(begin, end);
+    done_ = end;
   }
   // Waits until every published element is consumed (the caller has published them all).
   void finish() { stop(); }
@@ -193,6 +209,11 @@ class Level0Consumer {
     const char* first = g_.data_level0_memory_ + begin * f_.size_per_element;
     crc_->update(first, (end - begin) * f_.size_per_element);
     if (problem_.empty()) problem_ = check_hnsw_level0(first, end - begin, f_);
+    index_labels(begin, end);
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = end;
+  }
+  void index_labels(uint64_t begin, uint64_t end) {
     for (uint64_t i = begin; i < end; ++i) {
       const auto id = static_cast<hnswlib::tableint>(i);
       if (!g_.label_lookup_.emplace(g_.getExternalLabel(id), id).second && problem_.empty()) {
@@ -203,8 +224,6 @@ class Level0Consumer {
         g_.deleted_elements.insert(id);
       }
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    done_ = end;
   }
   void stop() {
     if (!worker_.joinable()) return;
@@ -285,7 +304,7 @@ void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::Ve
     f.offset_level0 = g.offsetLevel0_;
     f.max_elements = g.max_elements_;
     f.count = count;
-    f.size_per_element = g.size_data_per_element_;
+    f.size_per_element = g.label_offset_ + kFileLabelBytes;
     f.label_offset = g.label_offset_;
     f.data_offset = g.offsetData_;
     f.max_level = g.maxlevel_;
@@ -298,7 +317,15 @@ void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::Ve
     char fields[kHnswFieldsBytes];
     write_hnsw_fields(f, fields);
     out.append(fields, sizeof fields);
-    out.append(g.data_level0_memory_, count * g.size_data_per_element_);
+    if (kMemoryIsFileLayout) {
+      out.append(g.data_level0_memory_, count * g.size_data_per_element_);
+    } else {
+      for (size_t i = 0; i < count; ++i) {
+        out.append(g.data_level0_memory_ + i * g.size_data_per_element_, g.label_offset_);
+        const uint64_t label = g.getExternalLabel(static_cast<hnswlib::tableint>(i));
+        out.append(&label, sizeof label);
+      }
+    }
     for (size_t i = 0; i < count; ++i) {
       const uint32_t size = g.element_levels_[i] > 0
                                 ? static_cast<uint32_t>(g.size_links_per_element_ * g.element_levels_[i])
@@ -376,11 +403,11 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   //    then the upper link lists (small: about one element in M has any) into a buffer.
   auto g = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space);
   // The element layout first: the label table builder reads labels and delete marks through it.
-  g->size_data_per_element_ = f.size_per_element;
+  g->size_data_per_element_ = f.label_offset + sizeof(hnswlib::labeltype);
   g->label_offset_ = f.label_offset;
   g->offsetData_ = f.data_offset;
   g->offsetLevel0_ = f.offset_level0;
-  g->data_level0_memory_ = allocate_level0(f.max_elements * f.size_per_element);
+  g->data_level0_memory_ = allocate_level0(f.max_elements * g->size_data_per_element_);
   if (!g->data_level0_memory_) {
     result.problem = "does not fit in memory";
     return result;
@@ -388,17 +415,40 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   util::Crc32c crc;
   crc.update(field_bytes, sizeof field_bytes);
   Level0Consumer level0(*g, f, &crc);  // declared after g: stops before g is destroyed
+  std::vector<char> converted;         // a chunk as the file has it, where memory differs
   const uint64_t chunk_elements = std::max<uint64_t>(1, (8u << 20) / f.size_per_element);
   uint64_t offset = sizeof h + kHnswFieldsBytes;
   for (uint64_t first = 0; first < f.count; first += chunk_elements) {
     const uint64_t n = std::min(chunk_elements, f.count - first);
-    if (!read_exact(file.fd, g->data_level0_memory_ + first * f.size_per_element,
-                    n * f.size_per_element, offset)) {
-      result.problem = "could not be read";
-      return result;
+    if (kMemoryIsFileLayout) {
+      if (!read_exact(file.fd, g->data_level0_memory_ + first * f.size_per_element,
+                      n * f.size_per_element, offset)) {
+        result.problem = "could not be read";
+        return result;
+      }
+      level0.publish(first + n);
+    } else {
+      converted.resize(n * f.size_per_element);
+      if (!read_exact(file.fd, converted.data(), converted.size(), offset)) {
+        result.problem = "could not be read";
+        return result;
+      }
+      for (uint64_t i = 0; i < n; ++i) {
+        const char* from = converted.data() + i * f.size_per_element;
+        char* to = g->data_level0_memory_ + (first + i) * g->size_data_per_element_;
+        std::memcpy(to, from, f.label_offset);
+        uint64_t label;
+        std::memcpy(&label, from + f.label_offset, sizeof label);
+        const auto narrow = static_cast<hnswlib::labeltype>(label);
+        if (static_cast<uint64_t>(narrow) != label) {
+          result.problem = "holds a label this build cannot represent";
+          return result;
+        }
+        std::memcpy(to + f.label_offset, &narrow, sizeof narrow);
+      }
+      level0.consume(converted.data(), first, first + n);
     }
     offset += n * f.size_per_element;
-    level0.publish(first + n);
   }
   std::vector<char> upper(file_size - offset);
   const bool upper_read = read_exact(file.fd, upper.data(), upper.size(), offset);

@@ -1,4 +1,4 @@
-// Keeps the in-memory cache (HNSW graph + parsed metadata) equal to the SQLite store: at open
+// Keeps the in-memory cache (HNSW graph + item table) equal to the SQLite store: at open
 // (load the graph file if it can be trusted, re-apply newer writes, otherwise rebuild), when
 // another process has committed, and when the graph is saved.
 #include <nlohmann/json.hpp>
@@ -62,8 +62,10 @@ bool Index::Impl::load_from_store() {
   store->reload_config();
   config = store->config();
   applied_seq = store->sequence();
-  metadata.clear();
-  store->scan([&](store::Row&& row) { metadata.set(row.label, parse_stored_metadata(row)); },
+  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
+  items.clear();
+  forget_parsed();
+  store->scan([&](store::Row&& row) { items.put(static_cast<uint64_t>(row.label), row.id, row.metadata); },
               /*with_vectors=*/false);
   if (config.dimensions == 0) {
     open_report = "empty index: no graph yet";
@@ -84,7 +86,7 @@ bool Index::Impl::load_from_store() {
     graph = std::move(loaded.set);
     saved_seq = loaded.seq;
     catch_up(loaded.seq);
-    if (graph->size() == metadata.size()) {
+    if (graph->size() == items.size()) {
       open_report = "graph file loaded at write " + std::to_string(loaded.seq) + ", " +
                     std::to_string(applied_seq - loaded.seq) + " newer writes re-applied";
       return false;
@@ -110,7 +112,7 @@ void Index::Impl::catch_up(uint64_t from_seq) {
 }
 
 // Reads (does not apply) the deletions and rows committed after from_seq; metadata is parsed
-// here, so a damaged row fails before anything is applied.
+// here (for the filters' parsed copy, and so that a damaged row fails before anything is applied).
 void Index::Impl::read_rows_since(uint64_t from_seq, CatchUp& gap) {
   gap.deleted = store->deletions_since(from_seq);
   store->scan_since(from_seq, [&](store::Row&& row) {
@@ -121,11 +123,17 @@ void Index::Impl::read_rows_since(uint64_t from_seq, CatchUp& gap) {
 
 void Index::Impl::apply_catch_up(CatchUp& gap) {
   seen_data_version = gap.data_version;
+  const bool keep_parsed = parsed_ready.load();
   for (int64_t label : gap.deleted) {
     if (graph) graph->remove(static_cast<uint64_t>(label));
-    metadata.erase(static_cast<uint64_t>(label));
+    items.erase(static_cast<uint64_t>(label));
+    if (keep_parsed) parsed.erase(static_cast<uint64_t>(label));
   }
-  for (size_t i = 0; i < gap.rows.size(); ++i) metadata.set(gap.rows[i].label, std::move(gap.docs[i]));
+  for (size_t i = 0; i < gap.rows.size(); ++i) {
+    const auto label = static_cast<uint64_t>(gap.rows[i].label);
+    items.put(label, gap.rows[i].id, gap.rows[i].metadata);
+    if (keep_parsed) parsed.set(label, std::move(gap.docs[i]));
+  }
   if (graph) add_rows(*graph, gap.rows);
   unsaved_changes += gap.rows.size();
   applied_seq = gap.seq;
@@ -154,7 +162,7 @@ void Index::Impl::refresh_if_changed() {
   }
   apply_catch_up(gap);
   // Belt and braces: a cache that missed a deletion holds more items than the store.
-  if ((graph ? graph->size() : 0) != gap.count || metadata.size() != gap.count) load_from_store();
+  if ((graph ? graph->size() : 0) != gap.count || items.size() != gap.count) load_from_store();
 }
 
 // What another process committed after applied_seq, read inside a transaction: a read snapshot
@@ -168,7 +176,7 @@ Index::Impl::CatchUp Index::Impl::read_catch_up() {
   gap.data_version = store->data_version();
   gap.seq = store->sequence();
   if (gap.seq == applied_seq) {
-    gap.count = graph ? graph->size() : metadata.size();
+    gap.count = graph ? graph->size() : items.size();
     return gap;
   }
   if (gap.seq < applied_seq || store->deletions_trimmed_through() > applied_seq) {

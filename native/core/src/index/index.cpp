@@ -113,9 +113,6 @@ void Index::Impl::check_open() const {
   }
 }
 
-namespace {
-
-// Exclusive access that first brings the cache up to date with other processes' commits.
 std::unique_lock<std::shared_mutex> lock_for_write(Index::Impl& impl) {
   std::unique_lock<std::shared_mutex> lock(impl.rw);
   impl.check_open();
@@ -123,7 +120,6 @@ std::unique_lock<std::shared_mutex> lock_for_write(Index::Impl& impl) {
   return lock;
 }
 
-// Shared access; takes the exclusive lock briefly only when another process has committed.
 std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
   std::shared_lock<std::shared_mutex> lock(impl.rw);
   impl.check_open();
@@ -135,8 +131,6 @@ std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
   }
   return lock;
 }
-
-}  // namespace
 
 IndexStats Index::stats() const {
   auto lock = lock_for_read(*impl_);
@@ -330,9 +324,11 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
 void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
                                   const std::vector<uint64_t>& removed, uint32_t dims) {
   if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw);
+  const bool keep_parsed = parsed_ready.load();
   for (uint64_t label : removed) {
     graph->remove(label);
-    metadata.erase(label);
+    items.erase(label);
+    if (keep_parsed) parsed.erase(label);
   }
   // A label upserted twice in one batch keeps its last version; a removed label cannot come
   // back (labels are never reused), so drop those too.
@@ -347,139 +343,10 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
   util::parallel_for(final_upserts.size(), [&](size_t i) {
     graph->upsert(final_upserts[i].first, final_upserts[i].second->vector.data());
   });
-  for (auto& [label, item] : final_upserts) metadata.set(label, std::move(item->metadata));
-}
-
-// ---- reads ----
-
-std::optional<Item> Index::get(const std::string& id) const {
-  index::check_id(id);  // the same rule as writes: an id that cannot be stored is an error
-  auto lock = lock_for_read(*impl_);
-  auto row = impl_->store->find(id);
-  if (!row) return std::nullopt;
-  return Item{std::move(row->id), std::move(row->vector), std::move(row->metadata)};
-}
-
-std::vector<Item> Index::list(const std::string& filter_json) const {
-  const auto filter = query::Filter::parse(filter_json);
-  auto lock = lock_for_read(*impl_);
-  std::vector<Item> out;
-  impl_->store->scan([&](store::Row&& row) {
-    if (!filter.empty()) {
-      const nlohmann::json* doc = impl_->metadata.find(static_cast<uint64_t>(row.label));
-      if (!doc || !filter.matches(*doc)) return;
-    }
-    out.push_back(Item{std::move(row.id), std::move(row.vector), std::move(row.metadata)});
-  });
-  return out;
-}
-
-std::vector<QueryHit> Index::query(VectorView vector, const QueryOptions& options) const {
-  const int top_k = validate_top_k(options.top_k);
-  if (options.ef_search < 0 || options.ef_search > Limits::kMaxEf) {
-    throw Error(ErrorCode::InvalidArgument,
-                "efSearch must be between 1 and " + std::to_string(Limits::kMaxEf) +
-                    " (0 or omitted: the index's setting)");
+  for (auto& [label, item] : final_upserts) {
+    items.put(label, item->id, item->metadata_text);
+    if (keep_parsed) parsed.set(label, std::move(item->metadata));
   }
-  const auto filter = query::Filter::parse(options.filter_json);
-  auto lock = lock_for_read(*impl_);
-  const auto& config = impl_->config;
-  index::check_vector(vector, config.dimensions, config.metric);
-  std::vector<QueryHit> hits;
-  if (!impl_->graph || impl_->graph->size() == 0) return hits;
-
-  const size_t ef = options.ef_search > 0 ? options.ef_search : config.hnsw.ef_search;
-  auto result = query::plan_and_search(*impl_->graph, impl_->metadata, filter, vector.data,
-                                       static_cast<size_t>(top_k), ef);
-  hits.reserve(result.neighbors.size());
-  for (const auto& n : result.neighbors) {
-    auto row = impl_->store->find_by_label(static_cast<int64_t>(n.label));
-    if (!row) continue;  // cannot happen while the cache is in sync; never return a ghost
-    hits.push_back(QueryHit{Item{std::move(row->id), std::move(row->vector), std::move(row->metadata)},
-                            ann::score_from_distance(config.metric, n.distance), n.distance});
-  }
-  return hits;
-}
-
-namespace {
-
-// The `k` best keyword matches that pass the filter, best first. FTS5 ranks without knowing the
-// filter, so candidates are fetched in growing rounds until k pass or the matches run out.
-std::vector<std::pair<int64_t, double>> keyword_ranking(Index::Impl& impl, const std::string& text,
-                                                        const query::Filter& filter, size_t k) {
-  std::vector<std::pair<int64_t, double>> out;
-  if (impl.config.text_field.empty() || k == 0) return out;
-  store::SqliteStore::ReadTxn snapshot(*impl.store);  // holds the connection's mutex
-  size_t limit = filter.empty() ? k : k * 4 + 16;
-  while (true) {
-    auto candidates = impl.text_index->search(text, static_cast<int>(std::min<size_t>(limit, INT32_MAX)));
-    out.clear();
-    for (const auto& [label, score] : candidates) {
-      const auto* doc = impl.metadata.find(static_cast<uint64_t>(label));
-      if (!doc || !filter.matches(*doc)) continue;
-      out.emplace_back(label, score);
-      if (out.size() == k) return out;
-    }
-    if (candidates.size() < limit) return out;  // every match was seen
-    limit *= 4;
-  }
-}
-
-}  // namespace
-
-std::vector<QueryHit> Index::search(VectorView vector, const std::string& options_json) const {
-  const auto options = query::parse_search_options(options_json);
-  const auto filter = query::Filter::parse(options.filter_json);
-  auto lock = lock_for_read(*impl_);
-  const auto& config = impl_->config;
-  const size_t top_k = static_cast<size_t>(options.top_k);
-  std::vector<QueryHit> hits;
-  auto row_of = [&](int64_t label) { return impl_->store->find_by_label(label); };
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-
-  if (options.mode == query::SearchOptions::Mode::Keyword) {
-    for (const auto& [label, score] : keyword_ranking(*impl_, options.text, filter, top_k)) {
-      auto row = row_of(label);
-      if (!row) continue;
-      hits.push_back(QueryHit{Item{std::move(row->id), std::move(row->vector), std::move(row->metadata)},
-                              static_cast<float>(score), nan, nan, static_cast<float>(score)});
-    }
-    return hits;
-  }
-
-  // Hybrid: both rankings over more candidates than asked for, then fused.
-  index::check_vector(vector, config.dimensions, config.metric);
-  const size_t candidates = std::min<size_t>(std::max<size_t>(top_k * 3, 50), Limits::kMaxTopK);
-  std::vector<uint64_t> by_vector;
-  std::unordered_map<uint64_t, ann::Neighbor> neighbours;
-  if (impl_->graph && impl_->graph->size() > 0) {
-    const size_t ef = options.ef_search > 0 ? options.ef_search : config.hnsw.ef_search;
-    auto result = query::plan_and_search(*impl_->graph, impl_->metadata, filter, vector.data, candidates,
-                                         std::max(ef, candidates));
-    for (const auto& n : result.neighbors) {
-      by_vector.push_back(n.label);
-      neighbours.emplace(n.label, n);
-    }
-  }
-  std::vector<uint64_t> by_text;
-  std::unordered_map<uint64_t, double> bm25;
-  for (const auto& [label, score] : keyword_ranking(*impl_, options.text, filter, candidates)) {
-    by_text.push_back(static_cast<uint64_t>(label));
-    bm25.emplace(static_cast<uint64_t>(label), score);
-  }
-  for (const auto& f : query::reciprocal_rank_fusion(by_vector, by_text, options, top_k)) {
-    auto row = row_of(static_cast<int64_t>(f.label));
-    if (!row) continue;
-    QueryHit hit{Item{std::move(row->id), std::move(row->vector), std::move(row->metadata)},
-                 static_cast<float>(f.score), nan};
-    if (auto n = neighbours.find(f.label); n != neighbours.end()) {
-      hit.distance = n->second.distance;
-      hit.vector_score = ann::score_from_distance(config.metric, n->second.distance);
-    }
-    if (auto b = bm25.find(f.label); b != bm25.end()) hit.text_score = static_cast<float>(b->second);
-    hits.push_back(std::move(hit));
-  }
-  return hits;
 }
 
 std::string Index::verify() {
@@ -497,7 +364,8 @@ void Index::close() {
     // A graph that could not be saved is rebuilt from the database at the next open.
   }
   impl_->graph.reset();
-  impl_->metadata.clear();
+  impl_->items.clear();
+  impl_->forget_parsed();
   impl_->text_index.reset();  // its statements go before the connection
   impl_->store.reset();
   if (impl_->folder_fd >= 0) ::close(impl_->folder_fd);

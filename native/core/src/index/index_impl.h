@@ -2,7 +2,9 @@
 // for bringing the in-memory cache (graph + metadata) up to date; the store has its own mutex.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <shared_mutex>
 #include <string>
@@ -10,8 +12,10 @@
 #include <vector>
 
 #include "ann/shard_set.h"
+#include "index/item_table.h"
 #include "index/item_validation.h"
 #include "query/planner.h"
+#include "query/request.h"
 #include "quiver/index.h"
 #include "store/sqlite_store.h"
 #include "store/text_index.h"
@@ -48,7 +52,12 @@ struct Index::Impl {
   std::unique_ptr<store::TextIndex> text_index;  // on store's connection; destroyed before it
   IndexConfig config;
   std::unique_ptr<ann::VectorIndex> graph;  // null while the index has no dimensions
-  query::MetadataStore metadata;
+  index::ItemTable items;  // id and metadata text of every live item: what reads return
+  // Parsed metadata, for filters only. Opening parses nothing: it is built by the first filtered
+  // read (under the shared lock, hence its own mutex) and kept up to date by writes from then on.
+  mutable query::MetadataStore parsed;
+  mutable std::atomic<bool> parsed_ready{false};
+  mutable std::mutex parsed_mutex;
   uint64_t applied_seq = 0;  // the graph and metadata reflect the store up to this write
   uint64_t saved_seq = 0;    // the graph file on disk reflects this write
   size_t unsaved_changes = 0;
@@ -88,6 +97,14 @@ struct Index::Impl {
   void remove_stale_temp_files();     // only with the save lock held exclusively
   std::string verify_cache();
 
+  // --- reads.cpp ---
+  const query::MetadataStore& filterable() const;  // builds `parsed` on first use
+  void forget_parsed();                            // after a reload: rebuilt on next use
+  // Appends one live item to a packed result (shared lock held).
+  void pack(uint64_t label, PackedItems& out, float score, float distance, float vector_score,
+            float text_score) const;
+  PackedItems answer(const query::QueryRequest& request) const;  // shared lock held
+
   // --- index.cpp ---
   void check_open() const;
   std::vector<std::string> write(Op::Kind kind, const std::vector<ItemInput>& items);
@@ -95,5 +112,10 @@ struct Index::Impl {
   void apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
                        const std::vector<uint64_t>& removed, uint32_t dims);
 };
+
+// Exclusive access that first brings the cache up to date with other processes' commits.
+std::unique_lock<std::shared_mutex> lock_for_write(Index::Impl& impl);
+// Shared access; takes the exclusive lock briefly only when another process has committed.
+std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl);
 
 }  // namespace quiver

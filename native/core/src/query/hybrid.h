@@ -1,4 +1,4 @@
-// Keyword and hybrid search options, and reciprocal rank fusion (RRF): an item's fused score is
+// Hybrid search parameters and reciprocal rank fusion (RRF): an item's fused score is
 // the sum over the rankings it appears in of weight / (k + rank), rank counted from 1. RRF needs
 // no score calibration between cosine similarities and BM25 scores, which live on unrelated
 // scales; k (default 60, the value of Cormack et al.) damps the influence of the very top ranks.
@@ -10,20 +10,12 @@
 
 namespace quiver::query {
 
-struct SearchOptions {
-  enum class Mode { Keyword, Hybrid };
-  int top_k = 10;
-  std::string text;
-  std::string filter_json;  // empty: no filter
-  int ef_search = 0;
-  Mode mode = Mode::Keyword;
+// Parsed from a query's "hybrid" option (query/request.h).
+struct HybridParams {
   double rrf_k = 60;
   double vector_weight = 1;
   double text_weight = 1;
 };
-
-// Parses and validates (InvalidArgument / Limit with what to do).
-SearchOptions parse_search_options(const std::string& json_text);
 
 struct Fused {
   uint64_t label;
@@ -35,7 +27,7 @@ struct Fused {
 // Fuses two rankings (labels, best first) and returns the best `top_k`, best first. Ties are
 // broken by the better vector rank, then by label, so results are deterministic.
 std::vector<Fused> reciprocal_rank_fusion(const std::vector<uint64_t>& by_vector,
-                                          const std::vector<uint64_t>& by_text, const SearchOptions& options,
+                                          const std::vector<uint64_t>& by_text, const HybridParams& params,
                                           size_t top_k);
 
 }  // namespace quiver::query

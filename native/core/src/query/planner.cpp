@@ -85,4 +85,12 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataStore& m
   return result;
 }
 
+bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, size_t items) {
+  if (r.mode != QueryRequest::Mode::Vector || !r.filter.empty()) return false;
+  const double ef = std::max(r.ef_search > 0 ? r.ef_search : hnsw.ef_search, r.top_k);
+  const double distances = std::min(static_cast<double>(items), ef * 2.0 * hnsw.M);
+  const double micros = distances * (25.0 + dims / 16.0) / 1000.0;
+  return micros <= kInlineBudgetMicros;
+}
+
 }  // namespace quiver::query

@@ -327,6 +327,13 @@ int64_t SqliteStore::data_version() {
   return sqlite3_column_int64(s.get(), 0);
 }
 
+bool SqliteStore::try_data_version(int64_t* version) {
+  std::unique_lock<std::recursive_mutex> lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  *version = data_version();
+  return true;
+}
+
 // Every column is checked before it is used: a byte flip (or a tool) can leave NULL, a value of
 // another type, or a blob of the wrong size in any column, and PRAGMA integrity_check does not
 // notice. Such a row is CORRUPT, named by its id (or label when the id itself is damaged).

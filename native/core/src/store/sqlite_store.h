@@ -51,6 +51,8 @@ class SqliteStore {
   // SQLite's PRAGMA data_version: changes when another connection (another process) commits,
   // never for this connection's own commits.
   int64_t data_version();
+  // The same without waiting: false when another thread is using the connection.
+  bool try_data_version(int64_t* version);
   // Re-reads the settings (another process may have fixed the dimensions).
   void reload_config() { load_config(); }
 

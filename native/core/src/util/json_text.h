@@ -21,4 +21,8 @@ size_t json_nesting_depth(std::string_view text) noexcept;
 // the value in messages ("metadata of item \"a\"", "filter", "index config").
 nlohmann::json parse_caller_json(std::string_view text, size_t max_depth, const std::string& what);
 
+// Appends `text` (valid UTF-8) to `out` as a JSON string literal, quotes included: what a read
+// result needs for ids (the packed results of quiver/item.h) without building a json value.
+void append_json_string(std::string& out, std::string_view text);
+
 }  // namespace quiver::util

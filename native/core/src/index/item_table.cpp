@@ -1,0 +1,150 @@
+#include "index/item_table.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+
+namespace quiver::index {
+
+uint64_t ItemTable::hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+
+size_t ItemTable::slot_of(std::string_view id) const {
+  const size_t mask = index_.size() - 1;
+  size_t slot = hash(id) & mask;
+  while (index_[slot] != kNone && id_of(entries_[index_[slot]]) != id) slot = (slot + 1) & mask;
+  return slot;
+}
+
+void ItemTable::grow_index() {
+  std::vector<uint32_t> old = std::move(index_);
+  index_.assign(std::max<size_t>(16, old.size() * 2), kNone);
+  for (uint32_t entry : old) {
+    if (entry != kNone) index_[slot_of(id_of(entries_[entry]))] = entry;
+  }
+}
+
+void ItemTable::index_insert(uint32_t entry) {
+  // At most half full, so probes stay short and an empty slot always exists.
+  if ((entries_.size() + 1) * 2 > index_.size()) grow_index();
+  index_[slot_of(id_of(entries_[entry]))] = entry;
+}
+
+// Linear probing without tombstones: after emptying a slot, later entries of the same probe run
+// move back into it when their home slot allows (so every lookup still finds them).
+void ItemTable::index_erase(std::string_view id) {
+  const size_t mask = index_.size() - 1;
+  size_t hole = slot_of(id);
+  if (index_[hole] == kNone) return;
+  for (size_t next = (hole + 1) & mask; index_[next] != kNone; next = (next + 1) & mask) {
+    const size_t home = hash(id_of(entries_[index_[next]])) & mask;
+    // Movable unless its home lies cyclically in (hole, next].
+    const bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+    if (stays) continue;
+    index_[hole] = index_[next];
+    hole = next;
+  }
+  index_[hole] = kNone;
+}
+
+void ItemTable::put(uint64_t label, std::string_view id, std::string_view metadata_json) {
+  const uint64_t offset = arena_.size();
+  arena_.insert(arena_.end(), id.begin(), id.end());
+  arena_.insert(arena_.end(), metadata_json.begin(), metadata_json.end());
+  const Entry fresh{label, offset, static_cast<uint32_t>(id.size()), static_cast<uint32_t>(metadata_json.size())};
+  const uint32_t existing = entry_of(label);
+  if (existing != kNone) {
+    Entry& e = entries_[existing];
+    garbage_bytes_ += e.id_bytes + e.metadata_bytes;
+    const bool same_id = id_of(e) == id;
+    if (!same_id) index_erase(id_of(e));
+    e = fresh;
+    if (!same_id) index_insert(existing);
+  } else {
+    if (label >= entry_of_label_.size()) {
+      entry_of_label_.resize(std::max<size_t>(label + 1, entry_of_label_.size() * 3 / 2), kNone);
+    }
+    entries_.push_back(fresh);
+    const auto entry = static_cast<uint32_t>(entries_.size() - 1);
+    entry_of_label_[label] = entry;
+    index_insert(entry);
+  }
+  if (garbage_bytes_ > (1u << 20) && garbage_bytes_ * 2 > arena_.size()) compact_arena();
+}
+
+void ItemTable::erase(uint64_t label) {
+  const uint32_t hole = entry_of(label);
+  if (hole == kNone) return;
+  const Entry gone = entries_[hole];
+  index_erase(id_of(gone));
+  garbage_bytes_ += gone.id_bytes + gone.metadata_bytes;
+  entry_of_label_[label] = kNone;
+  const auto last = static_cast<uint32_t>(entries_.size() - 1);
+  if (hole != last) {
+    // The last entry fills the hole: its label and its index slot must follow it.
+    const Entry moved = entries_[last];
+    index_[slot_of(id_of(moved))] = hole;
+    entries_[hole] = moved;
+    entry_of_label_[moved.label] = hole;
+  }
+  entries_.pop_back();
+  if (entries_.empty()) {
+    clear();
+  } else if (garbage_bytes_ > (1u << 20) && garbage_bytes_ * 2 > arena_.size()) {
+    compact_arena();
+  }
+}
+
+void ItemTable::clear() {
+  arena_.clear();
+  arena_.shrink_to_fit();
+  garbage_bytes_ = 0;
+  entries_.clear();
+  entries_.shrink_to_fit();
+  entry_of_label_.clear();
+  entry_of_label_.shrink_to_fit();
+  index_.clear();
+}
+
+void ItemTable::compact_arena() {
+  std::vector<char> packed;
+  packed.reserve(arena_.size() - garbage_bytes_);
+  for (Entry& e : entries_) {
+    const uint64_t offset = packed.size();
+    packed.insert(packed.end(), arena_.begin() + static_cast<ptrdiff_t>(e.offset),
+                  arena_.begin() + static_cast<ptrdiff_t>(e.offset + e.id_bytes + e.metadata_bytes));
+    e.offset = offset;
+  }
+  arena_ = std::move(packed);
+  garbage_bytes_ = 0;
+}
+
+bool ItemTable::find(std::string_view id, uint64_t* label) const {
+  if (index_.empty()) return false;
+  const uint32_t entry = index_[slot_of(id)];
+  if (entry == kNone) return false;
+  *label = entries_[entry].label;
+  return true;
+}
+
+std::string_view ItemTable::id(uint64_t label) const { return id_of(entries_[entry_of(label)]); }
+
+std::string_view ItemTable::metadata(uint64_t label) const {
+  const Entry& e = entries_[entry_of(label)];
+  return {arena_.data() + e.offset + e.id_bytes, e.metadata_bytes};
+}
+
+std::vector<uint64_t> ItemTable::labels() const {
+  std::vector<uint64_t> out;
+  out.reserve(entries_.size());
+  for (uint64_t label = 0; label < entry_of_label_.size(); ++label) {
+    if (entry_of_label_[label] != kNone) out.push_back(label);
+  }
+  return out;
+}
+
+size_t ItemTable::memory_bytes() const {
+  return arena_.capacity() + entries_.capacity() * sizeof(Entry) +
+         entry_of_label_.capacity() * sizeof(uint32_t) + index_.capacity() * sizeof(uint32_t);
+}
+
+}  // namespace quiver::index

@@ -1,0 +1,66 @@
+// The id and metadata (JSON text, as stored) of every live item, in memory: with the vectors in
+// the vector index, this is what reads return, so that get/list/query never touch SQLite.
+// Built at open from one scan of the store, without parsing any JSON; kept equal to the store by
+// the write path and the cross-process catch-up (index/cache_sync.cpp).
+//
+// Compact on purpose (most of an index's memory is its items): the bytes of every id and
+// metadata text live in one arena, an entry is 24 bytes, the label -> entry map is an array
+// indexed by label (labels are SQLite rowids: dense, never reused) and the id -> entry index is
+// an open-addressing table of 32-bit entry numbers. About 36 bytes per item beyond its own text.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace quiver::index {
+
+class ItemTable {
+ public:
+  // Adds the item or replaces its id and metadata.
+  void put(uint64_t label, std::string_view id, std::string_view metadata_json);
+  void erase(uint64_t label);  // no-op when absent
+  void clear();
+
+  size_t size() const { return entries_.size(); }
+  bool contains(uint64_t label) const { return entry_of(label) != kNone; }
+  // The label of the live item with this id.
+  bool find(std::string_view id, uint64_t* label) const;
+  // Views into the table: valid until the next change (readers hold the index's shared lock).
+  std::string_view id(uint64_t label) const;        // label must be live
+  std::string_view metadata(uint64_t label) const;  // label must be live
+  // Every live label, ascending (= insertion order: labels only grow).
+  std::vector<uint64_t> labels() const;
+
+  // Bytes held (arena + entries + maps): the memory figure reported to users.
+  size_t memory_bytes() const;
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  struct Entry {
+    uint64_t label;
+    uint64_t offset;  // in arena_: the id's bytes, then the metadata's
+    uint32_t id_bytes;
+    uint32_t metadata_bytes;
+  };
+
+  uint32_t entry_of(uint64_t label) const {
+    return label < entry_of_label_.size() ? entry_of_label_[label] : kNone;
+  }
+  std::string_view id_of(const Entry& e) const { return {arena_.data() + e.offset, e.id_bytes}; }
+  static uint64_t hash(std::string_view id);
+  size_t slot_of(std::string_view id) const;  // the id's slot, or the empty slot where it would go
+  void index_insert(uint32_t entry);
+  void index_erase(std::string_view id);
+  void grow_index();
+  void compact_arena();
+
+  std::vector<char> arena_;
+  size_t garbage_bytes_ = 0;  // arena bytes of replaced or erased items
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> entry_of_label_;
+  std::vector<uint32_t> index_;  // open addressing, linear probing; kNone: empty
+};
+
+}  // namespace quiver::index

@@ -1,0 +1,299 @@
+// The read path: get, list and query answered from memory (ids and metadata text from the item
+// table, vectors from the vector index), each into one packed result (quiver/item.h). No SQLite
+// read and no JSON parsing per item; SQLite is only read by keyword search (FTS5) and, until
+// the vector index keeps cosine vectors as given, for cosine vectors.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "index/index_impl.h"
+#include "query/hybrid.h"
+
+namespace quiver {
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+}  // namespace
+
+// ---- memory the reads come from ----
+
+const query::MetadataStore& Index::Impl::filterable() const {
+  if (parsed_ready.load(std::memory_order_acquire)) return parsed;
+  std::lock_guard<std::mutex> guard(parsed_mutex);
+  if (!parsed_ready.load(std::memory_order_relaxed)) {
+    parsed.clear();
+    for (uint64_t label : items.labels()) {
+      const std::string_view text = items.metadata(label);
+      auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+      if (doc.is_discarded() || !doc.is_object()) {
+        parsed.clear();
+        throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
+                                            "\" is damaged; delete the item and insert it again");
+      }
+      parsed.set(label, std::move(doc));
+    }
+    parsed_ready.store(true, std::memory_order_release);
+  }
+  return parsed;
+}
+
+void Index::Impl::forget_parsed() {
+  std::lock_guard<std::mutex> guard(parsed_mutex);
+  parsed_ready.store(false);
+  parsed.clear();
+}
+
+void Index::Impl::pack(uint64_t label, PackedItems& out, float score, float distance, float vector_score,
+                       float text_score) const {
+  const uint32_t dims = config.dimensions;
+  if (!items.contains(label)) return;  // cannot happen while the cache is in sync; never a ghost
+  if (out.count > 0) out.text.push_back('\0');
+  out.text.append(items.id(label));
+  out.text.push_back('\0');
+  out.text.append(items.metadata(label));
+  const size_t at = out.vectors.size();
+  out.vectors.resize(at + dims);
+  float* v = out.vectors.data() + at;
+  if (!graph || !graph->vector_of(label, v)) {
+    auto row = store->find_by_label(static_cast<int64_t>(label));
+    if (!row || row->vector.size() != dims) {
+      // Only a change made behind Quiver's back (a tool writing quiver.db) gets here.
+      throw Error(ErrorCode::Corrupt, "item \"" + std::string(items.id(label)) + "\" (label " +
+                                          std::to_string(label) +
+                                          ") is no longer in the database as it was written: the "
+                                          "database was changed by another program; reopen the index, "
+                                          "or restore the index folder from a backup");
+    }
+    std::copy(row->vector.begin(), row->vector.end(), v);
+  }
+  // In double precision and in order: the same value as JS's loop over the returned numbers.
+  double sum = 0;
+  for (uint32_t i = 0; i < dims; ++i) sum += static_cast<double>(v[i]) * static_cast<double>(v[i]);
+  out.numbers.insert(out.numbers.end(), {std::sqrt(sum), static_cast<double>(score), static_cast<double>(distance),
+                                         static_cast<double>(vector_score), static_cast<double>(text_score)});
+  ++out.count;
+}
+
+namespace {
+
+void finish(PackedItems& out, uint32_t dims) { out.dims = dims; }
+
+// The `k` best keyword matches that pass the filter, best first. FTS5 ranks without knowing the
+// filter, so candidates are fetched in growing rounds until k pass or the matches run out.
+std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl, const std::string& text,
+                                                        const query::Filter& filter, size_t k) {
+  std::vector<std::pair<int64_t, double>> out;
+  if (impl.config.text_field.empty() || k == 0) return out;
+  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl.filterable();
+  store::SqliteStore::ReadTxn snapshot(*impl.store);  // holds the connection's mutex
+  size_t limit = filter.empty() ? k : k * 4 + 16;
+  while (true) {
+    auto candidates = impl.text_index->search(text, static_cast<int>(std::min<size_t>(limit, INT32_MAX)));
+    out.clear();
+    for (const auto& [label, score] : candidates) {
+      if (!impl.items.contains(static_cast<uint64_t>(label))) continue;
+      if (docs) {
+        const auto* doc = docs->find(static_cast<uint64_t>(label));
+        if (!doc || !filter.matches(*doc)) continue;
+      }
+      out.emplace_back(label, score);
+      if (out.size() == k) return out;
+    }
+    if (candidates.size() < limit) return out;  // every match was seen
+    limit *= 4;
+  }
+}
+
+std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRequest& r, size_t k, size_t min_ef) {
+  if (!impl.graph || impl.graph->size() == 0) return {};
+  const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.config.hnsw.ef_search, min_ef);
+  static const query::MetadataStore kNoMetadata;
+  const query::MetadataStore& docs = r.filter.empty() ? kNoMetadata : impl.filterable();
+  return query::plan_and_search(*impl.graph, docs, r.filter, r.vector.data, k, ef).neighbors;
+}
+
+}  // namespace
+
+PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
+  PackedItems out;
+  const size_t top_k = static_cast<size_t>(r.top_k);
+  if (r.mode == query::QueryRequest::Mode::Keyword) {
+    for (const auto& [label, score] : keyword_ranking(*this, r.text, r.filter, top_k)) {
+      pack(static_cast<uint64_t>(label), out, static_cast<float>(score), kNaN, kNaN, static_cast<float>(score));
+    }
+    finish(out, config.dimensions);
+    return out;
+  }
+  index::check_vector(r.vector, config.dimensions, config.metric);
+  if (r.mode == query::QueryRequest::Mode::Vector) {
+    const auto neighbors = nearest(*this, r, top_k, 0);
+    out.text.reserve(neighbors.size() * 32);
+    out.vectors.reserve(neighbors.size() * config.dimensions);
+    out.numbers.reserve(neighbors.size() * PackedItems::kNumbersPerItem);
+    for (const auto& n : neighbors) {
+      pack(n.label, out, ann::score_from_distance(config.metric, n.distance), n.distance, kNaN, kNaN);
+    }
+    finish(out, config.dimensions);
+    return out;
+  }
+  // Hybrid: both rankings over more candidates than asked for, then fused.
+  const size_t candidates = std::min<size_t>(std::max<size_t>(top_k * 3, 50), Limits::kMaxTopK);
+  std::vector<uint64_t> by_vector;
+  std::unordered_map<uint64_t, float> distances;
+  for (const auto& n : nearest(*this, r, candidates, candidates)) {
+    by_vector.push_back(n.label);
+    distances.emplace(n.label, n.distance);
+  }
+  std::vector<uint64_t> by_text;
+  std::unordered_map<uint64_t, double> bm25;
+  for (const auto& [label, score] : keyword_ranking(*this, r.text, r.filter, candidates)) {
+    by_text.push_back(static_cast<uint64_t>(label));
+    bm25.emplace(static_cast<uint64_t>(label), score);
+  }
+  for (const auto& f : query::reciprocal_rank_fusion(by_vector, by_text, r.hybrid, top_k)) {
+    float distance = kNaN, vector_score = kNaN, text_score = kNaN;
+    if (auto d = distances.find(f.label); d != distances.end()) {
+      distance = d->second;
+      vector_score = ann::score_from_distance(config.metric, d->second);
+    }
+    if (auto b = bm25.find(f.label); b != bm25.end()) text_score = static_cast<float>(b->second);
+    pack(f.label, out, static_cast<float>(f.score), distance, vector_score, text_score);
+  }
+  finish(out, config.dimensions);
+  return out;
+}
+
+// ---- the public reads ----
+
+PackedItems Index::get_packed(const std::string& id) const {
+  index::check_id(id);  // the same rule as writes: an id that cannot be stored is an error
+  auto lock = lock_for_read(*impl_);
+  PackedItems out;
+  uint64_t label;
+  if (impl_->items.find(id, &label)) impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  finish(out, impl_->config.dimensions);
+  return out;
+}
+
+PackedItems Index::list_packed(const std::string& filter_json) const {
+  const auto filter = query::Filter::parse(filter_json);
+  auto lock = lock_for_read(*impl_);
+  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl_->filterable();
+  PackedItems out;
+  for (uint64_t label : impl_->items.labels()) {
+    if (docs) {
+      const auto* doc = docs->find(label);
+      if (!doc || !filter.matches(*doc)) continue;
+    }
+    impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  }
+  finish(out, impl_->config.dimensions);
+  return out;
+}
+
+PackedItems Index::query(const query::QueryRequest& request) const {
+  auto lock = lock_for_read(*impl_);
+  return impl_->answer(request);
+}
+
+namespace {
+
+// A shared lock taken only when it is free and the cache is current with other processes
+// (catching up could take long): the conditions for answering on the caller's thread.
+std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
+  std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
+  if (!lock.owns_lock()) return lock;
+  int64_t version = 0;
+  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.seen_data_version) {
+    lock.unlock();
+  }
+  return lock;
+}
+
+}  // namespace
+
+bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
+  auto lock = try_lock_current(*impl_);
+  if (!lock.owns_lock()) return false;
+  index::check_id(id);
+  *out = PackedItems{};
+  uint64_t label;
+  if (impl_->items.find(id, &label)) impl_->pack(label, *out, kNaN, kNaN, kNaN, kNaN);
+  finish(*out, impl_->config.dimensions);
+  return true;
+}
+
+bool Index::try_query(const query::QueryRequest& request, PackedItems* out) const {
+  auto lock = try_lock_current(*impl_);
+  if (!lock.owns_lock()) return false;
+  const auto& c = impl_->config;
+  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->graph ? impl_->graph->size() : 0)) {
+    return false;
+  }
+  *out = impl_->answer(request);
+  return true;
+}
+
+// ---- the convenience forms ----
+
+namespace {
+
+std::vector<QueryHit> unpack(const PackedItems& packed) {
+  std::vector<QueryHit> out(packed.count);
+  size_t at = 0;
+  const auto next_part = [&] {
+    const size_t end = std::min(packed.text.find('\0', at), packed.text.size());
+    std::string part = packed.text.substr(at, end - at);
+    at = end + 1;
+    return part;
+  };
+  for (size_t i = 0; i < packed.count; ++i) {
+    QueryHit& hit = out[i];
+    hit.item.id = next_part();
+    hit.item.metadata_json = next_part();
+    hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
+                           packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
+    const double* n = packed.numbers.data() + i * PackedItems::kNumbersPerItem;
+    hit.score = static_cast<float>(n[1]);
+    hit.distance = static_cast<float>(n[2]);
+    hit.vector_score = static_cast<float>(n[3]);
+    hit.text_score = static_cast<float>(n[4]);
+  }
+  return out;
+}
+
+std::vector<Item> items_of(const PackedItems& packed) {
+  std::vector<Item> out;
+  for (auto& hit : unpack(packed)) out.push_back(std::move(hit.item));
+  return out;
+}
+
+}  // namespace
+
+std::optional<Item> Index::get(const std::string& id) const {
+  auto items = items_of(get_packed(id));
+  if (items.empty()) return std::nullopt;
+  return std::move(items[0]);
+}
+
+std::vector<Item> Index::list(const std::string& filter_json) const { return items_of(list_packed(filter_json)); }
+
+std::vector<QueryHit> Index::query(VectorView vector, const QueryOptions& options) const {
+  query::QueryRequest r;
+  r.vector = vector;
+  r.top_k = validate_top_k(options.top_k);
+  if (options.ef_search != 0) r.ef_search = validate_integer(options.ef_search, "efSearch", 1, Limits::kMaxEf);
+  r.filter = query::Filter::parse(options.filter_json);
+  return unpack(query(r));
+}
+
+std::vector<QueryHit> Index::search(VectorView vector, const std::string& options_json) const {
+  return unpack(query(query::parse_query_request(vector, options_json)));
+}
+
+}  // namespace quiver

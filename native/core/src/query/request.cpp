@@ -1,0 +1,98 @@
+#include "query/request.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "quiver/config.h"
+#include "quiver/error.h"
+#include "util/json_text.h"
+
+namespace quiver::query {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& message) { throw Error(ErrorCode::InvalidArgument, message); }
+
+double finite_number(const json& v, const char* name, double min) {
+  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < min) {
+    bad(std::string(name) + " must be a finite number >= " + json(min).dump() + ", got " + v.dump());
+  }
+  return v.get<double>();
+}
+
+void reject_unknown_keys(const json& object, const char* what, std::initializer_list<const char*> known) {
+  for (const auto& [key, value] : object.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || key == k;
+    if (ok) continue;
+    std::string list;
+    for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    bad(std::string(what) + " has an unknown option \"" + key + "\"; the options are: " + list);
+  }
+}
+
+HybridParams parse_hybrid(const json& h) {
+  HybridParams p;
+  if (!h.is_object()) bad("hybrid must be an object like {method: 'rrf', k?, weights?}");
+  reject_unknown_keys(h, "hybrid", {"method", "k", "weights"});
+  if (h.contains("method") && h["method"] != "rrf") bad("hybrid.method must be 'rrf' (reciprocal rank fusion)");
+  if (h.contains("k") && !h["k"].is_null()) p.rrf_k = finite_number(h["k"], "hybrid.k", 0);
+  if (h.contains("weights") && !h["weights"].is_null()) {
+    const json& w = h["weights"];
+    if (!w.is_object()) bad("hybrid.weights must be an object like {vector: 1, text: 1}");
+    reject_unknown_keys(w, "hybrid.weights", {"vector", "text"});
+    if (w.contains("vector")) p.vector_weight = finite_number(w["vector"], "hybrid.weights.vector", 0);
+    if (w.contains("text")) p.text_weight = finite_number(w["text"], "hybrid.weights.text", 0);
+  }
+  return p;
+}
+
+}  // namespace
+
+QueryRequest parse_query_request(VectorView vector, std::string_view options_json) {
+  const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "query options");
+  if (!j.is_object()) bad("query options must be an object like {topK: 10, filter?, efSearch?, text?}");
+  reject_unknown_keys(j, "query options", {"topK", "efSearch", "filter", "text", "mode", "hybrid"});
+  QueryRequest r;
+  r.vector = vector;
+  const auto given = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
+  if (!given("topK")) bad("topK must be given: the number of results wanted, from 1 to 10000");
+  if (!j["topK"].is_number()) bad("topK must be a number from 1 to 10000, got " + j["topK"].dump());
+  r.top_k = validate_top_k(j["topK"].get<double>());
+  if (given("efSearch")) {
+    if (!j["efSearch"].is_number()) {
+      bad("efSearch must be a number from 1 to " + std::to_string(Limits::kMaxEf) + ", got " + j["efSearch"].dump());
+    }
+    const double ef = j["efSearch"].get<double>();
+    // 0 means the index's setting; otherwise the same integer rule as topK.
+    if (ef != 0) r.ef_search = validate_integer(ef, "efSearch", 1, Limits::kMaxEf);
+  }
+  if (given("filter")) r.filter = Filter::parse(j["filter"]);
+  if (given("text")) {
+    if (!j["text"].is_string()) bad("text must be a string: the words to search for");
+    r.text = j["text"].get<std::string>();
+  }
+  if (given("hybrid")) r.hybrid = parse_hybrid(j["hybrid"]);
+  const bool has_text = given("text");
+  if (given("mode")) {
+    const json& m = j["mode"];
+    if (m == "vector") {
+      r.mode = QueryRequest::Mode::Vector;
+    } else if (m == "keyword") {
+      r.mode = QueryRequest::Mode::Keyword;
+    } else if (m == "hybrid") {
+      r.mode = QueryRequest::Mode::Hybrid;
+    } else {
+      bad("mode must be \"vector\", \"keyword\" or \"hybrid\", got " + m.dump());
+    }
+  } else {
+    r.mode = !has_text ? QueryRequest::Mode::Vector
+                       : (vector.present ? QueryRequest::Mode::Hybrid : QueryRequest::Mode::Keyword);
+  }
+  if (r.mode != QueryRequest::Mode::Vector && !has_text) bad("text must be a string: the words to search for");
+  return r;
+}
+
+}  // namespace quiver::query

@@ -1,0 +1,34 @@
+// A query as the core runs it, parsed once from what a binding received: the vector (a borrowed
+// view) and one options JSON object
+//   {"topK":10, "efSearch":64, "filter":{...}, "text":"...", "mode":"hybrid",
+//    "hybrid":{"method":"rrf", "k":60, "weights":{"vector":1, "text":1}}}
+// topK is required, every other key optional, and a key that is not one of these is rejected by
+// name (a misspelt option never silently does nothing). Without "mode", the mode follows from
+// what is given: no text is a nearest-neighbour query; text without a vector a keyword (BM25)
+// query; text and a vector a hybrid query (reciprocal rank fusion, query/hybrid.h).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "query/filter.h"
+#include "query/hybrid.h"
+#include "quiver/item.h"
+
+namespace quiver::query {
+
+struct QueryRequest {
+  enum class Mode { Vector, Keyword, Hybrid };
+  VectorView vector;  // borrowed: the caller keeps it alive for the call
+  Mode mode = Mode::Vector;
+  int top_k = 10;
+  int ef_search = 0;  // 0: the index's setting
+  Filter filter;      // empty: every item
+  std::string text;   // keyword and hybrid modes
+  HybridParams hybrid;
+};
+
+// Throws InvalidArgument (what is wrong and what to give instead) or Limit.
+QueryRequest parse_query_request(VectorView vector, std::string_view options_json);
+
+}  // namespace quiver::query
