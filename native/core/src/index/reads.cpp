@@ -111,12 +111,10 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
 
 std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRequest& r, size_t k, size_t min_ef) {
   if (!impl.graph || impl.graph->size() == 0) return {};
-  std::vector<float> prepared(impl.config.dimensions);
-  impl.graph->prepare(r.vector.data, prepared.data());
   const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.config.hnsw.ef_search, min_ef);
   static const query::MetadataStore kNoMetadata;
   const query::MetadataStore& docs = r.filter.empty() ? kNoMetadata : impl.filterable();
-  return query::plan_and_search(*impl.graph, docs, r.filter, prepared.data(), k, ef).neighbors;
+  return query::plan_and_search(*impl.graph, docs, r.filter, r.vector.data, k, ef).neighbors;
 }
 
 // The item with this id, packed (0 or 1 item); lock held.
