@@ -1,8 +1,8 @@
 // `npm run bench` (repo root) or `npm --prefix bench run bench`: the peer benchmark suite.
 // Installs the bench package on first use, then runs suite.mjs. Only Node built-ins are
 // imported statically: bench/node_modules may not exist yet.
-// Flags: --quick, --repeats=N, --engines=a,b, --datasets=a,b, --readme, --timeout=MIN
-// (see bench/README.md).
+// Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
+// --timeout=MIN (see bench/README.md).
 import { ensureInstalled } from './lib/setup.mjs';
 
 try {

@@ -7,7 +7,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarize } from './lib/aggregate.mjs';
-import { parseFlags } from './lib/args.mjs';
 import { ENGINES } from './lib/engines/index.mjs';
 import { busyWarning, machineInfo } from './lib/machine.mjs';
 import { writeOutputs } from './lib/outputs.mjs';
@@ -15,9 +14,12 @@ import {
   BATCH_SIZE,
   DATASETS,
   EF_SEARCH,
+  EXTRAS,
   GENERATED_QUERIES,
   HNSW,
+  ISSUE8,
   K,
+  QUICK_EXTRAS,
   RECALL_TARGET,
   REPEATS_POLICY,
   queryLimit,
@@ -27,12 +29,14 @@ import {
 import { prepareDataset } from './lib/prepare.mjs';
 import { progressBar } from './lib/progress.mjs';
 import { runPhase } from './lib/runner.mjs';
+import { parseCount, parseFlags } from './lib/args.mjs';
 import { formatNumber } from './lib/table.mjs';
 import { engineVersions } from './lib/versions.mjs';
 import { wasmSizes } from './lib/wasm-size.mjs';
 
 const log = (message) => console.log(message);
 const QUICK_QUERIES = 500; // --quick: half the generated queries, to stay under five minutes
+const quickIds = DATASETS.filter((d) => d.quick).map((d) => d.id);
 const DEFAULT_TIMEOUT_MIN = 45;
 
 function listFlag(value, known, name) {
@@ -74,11 +78,17 @@ function describeSummary(summary) {
   const target = at
     ? `${formatNumber(at.qps)} QPS at recall ${at.recall.toFixed(3)}${at.efSearch ? ` (ef ${at.efSearch})` : ''}`
     : `best recall ${summary.bestRecall.toFixed(3)}`;
-  return `ingest ${formatNumber(summary.ingestRate)}/s, ${target}`;
+  const parallel = summary.inFlightAtTarget
+    ? `, 8 in flight ${formatNumber(summary.inFlightAtTarget.qps)} QPS`
+    : '';
+  const lookup = summary.lookups
+    ? `, getItem p99 ${summary.lookups.sequential.p99Us.toFixed(1)} µs`
+    : '';
+  return `ingest ${formatNumber(summary.ingestRate)}/s, ${target}${parallel}${lookup}`;
 }
 
 async function runEngine(engine, entry, info, options) {
-  const reason = skipReason(engine, entry);
+  const reason = skipReason(engine, entry, options);
   if (reason) {
     log(`  ${engine.id}: skipped — ${reason}`);
     return { engine: engine.id, skipped: reason };
@@ -92,7 +102,9 @@ async function runEngine(engine, entry, info, options) {
     batchSize: BATCH_SIZE,
     k: K,
     efSearch: EF_SEARCH,
+    recallTarget: RECALL_TARGET,
     queryLimit: limit,
+    extras: options.quick ? QUICK_EXTRAS : EXTRAS,
   };
   const repeats = repeatsFor(info, options.repeats);
   const runs = [];
@@ -105,7 +117,7 @@ async function runEngine(engine, entry, info, options) {
     }
     runs.push(run);
   }
-  const summary = summarize(runs, info.count, RECALL_TARGET);
+  const summary = summarize(runs, info.count, RECALL_TARGET, info.dimensions);
   const limited = limit < info.queryCount ? ` [${limit} of ${info.queryCount} queries]` : '';
   log(`  ${engine.id}: ${describeSummary(summary)}${limited}`);
   for (const problem of summary.problems) log(`    WARNING ${problem}`);
@@ -129,6 +141,11 @@ export async function runSuite(options) {
   const entries = DATASETS.filter((d) =>
     options.datasets ? options.datasets.includes(d.id) : !options.quick || d.quick,
   );
+  if (options.issue8) {
+    log(
+      `--issue8: ${engines.map((e) => e.id).join(', ')} on ${entries.map((d) => d.id).join(', ')}`,
+    );
+  }
   const datasets = [];
   for (const entry of entries) {
     log(`\n${entry.id}`);
@@ -160,18 +177,21 @@ export async function runSuite(options) {
       k: K,
       batchSize: BATCH_SIZE,
       recallTarget: RECALL_TARGET,
+      extras: options.quick ? QUICK_EXTRAS : EXTRAS,
       generatedQueries: options.queryCap
         ? Math.min(options.queryCap, GENERATED_QUERIES)
         : GENERATED_QUERIES,
       quick: Boolean(options.quick),
+      issue8: Boolean(options.issue8),
       repeats: options.repeats ?? REPEATS_POLICY,
     },
-    engines: engines.map(({ id, label, kind, threads, persists }) => ({
+    engines: engines.map(({ id, label, kind, threads, persists, concurrency }) => ({
       id,
       label,
       kind,
       threads,
       persists,
+      concurrency,
       version: engineVersions()[id],
     })),
     wasmSize: wasmSizes(),
@@ -184,26 +204,47 @@ export async function runSuite(options) {
 
 export async function cli(argv) {
   try {
-    const known = ['quick', 'repeats', 'engines', 'datasets', 'readme', 'timeout'];
+    const known = [
+      'quick',
+      'issue8',
+      'repeats',
+      'engines',
+      'datasets',
+      'queries',
+      'readme',
+      'timeout',
+    ];
     const flags = parseFlags(argv, known);
     const repeats = flags.repeats ? Number(flags.repeats) : undefined;
     if (repeats !== undefined && !(Number.isInteger(repeats) && repeats > 0)) {
       throw new Error('--repeats needs a positive integer');
     }
-    await runSuite({
-      quick: Boolean(flags.quick),
-      repeats: repeats ?? (flags.quick ? 3 : undefined),
-      queryCap: flags.quick ? QUICK_QUERIES : undefined,
-      engines: listFlag(
-        flags.engines,
-        ENGINES.map((e) => e.id),
-        'engines',
-      ),
-      datasets: listFlag(
+    const issue8 = Boolean(flags.issue8);
+    // --issue8 picks engines and datasets; --engines / --datasets still narrow them explicitly.
+    const datasets =
+      listFlag(
         flags.datasets,
         DATASETS.map((d) => d.id),
         'datasets',
-      ),
+      ) ?? (issue8 ? ISSUE8.datasets.filter((id) => !flags.quick || quickIds.includes(id)) : null);
+    const caps = [
+      flags.quick ? QUICK_QUERIES : null,
+      flags.queries ? parseCount(flags.queries, 'queries') : null,
+    ];
+    const queryCap = caps.some(Boolean) ? Math.min(...caps.filter(Boolean)) : undefined;
+    await runSuite({
+      quick: Boolean(flags.quick),
+      issue8,
+      runAtOneMillion: issue8 ? ISSUE8.runAtOneMillion : [],
+      repeats: repeats ?? (flags.quick ? 3 : undefined),
+      queryCap,
+      engines:
+        listFlag(
+          flags.engines,
+          ENGINES.map((e) => e.id),
+          'engines',
+        ) ?? (issue8 ? ISSUE8.engines : null),
+      datasets,
       readme: Boolean(flags.readme),
       timeoutMs: (Number(flags.timeout) || DEFAULT_TIMEOUT_MIN) * 60_000,
     });

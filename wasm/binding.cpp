@@ -111,7 +111,7 @@ Items to_items(const val& arr) {
   return items;
 }
 
-// A packed read result (quiver/item.h) as {json, buffer, count, dims}, the same shape the Node
+// A packed read result (quiver/item.h) as {text, buffer, count, dims}, the same shape the Node
 // addon returns (ts/src/packed.ts unpacks both): the numbers (float64) then the vectors (float32)
 // copied out of the heap into one ArrayBuffer (the heap may move when memory grows).
 val packed_to_js(const quiver::PackedItems& packed) {
@@ -130,7 +130,7 @@ val packed_to_js(const quiver::PackedItems& packed) {
                      number_bytes);
   }
   val obj = val::object();
-  obj.set("json", packed.json);
+  obj.set("text", packed.text);
   obj.set("buffer", buffer);
   obj.set("count", static_cast<double>(packed.count));
   obj.set("dims", packed.dims);

@@ -4,7 +4,7 @@
 export function parseFlags(argv, known) {
   const flags = {};
   for (const arg of argv) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(arg);
     if (!match || !known.includes(match[1])) {
       throw new Error(`unknown argument ${arg} (known: ${known.map((k) => `--${k}`).join(' ')})`);
     }

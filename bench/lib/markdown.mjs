@@ -1,6 +1,7 @@
 // The README's performance section, generated from a results JSON: machine, parameters, one
 // table per dataset, skipped engines with their reasons, and the WASM figures.
 import { datasetTitle, formatKiB, formatNumber, formatRate } from './format.mjs';
+import { aimLines, detailTable, ratioTable } from './ratio-rows.mjs';
 import { summaryHeaders, summaryRows } from './summary-rows.mjs';
 import { wasmComparison } from './wasm-compare.mjs';
 
@@ -20,6 +21,10 @@ function datasetSection(dataset, output, labels) {
     ...dataset.engines.filter((r) => r.queriesUsed).map((r) => r.queriesUsed),
   );
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.label}: ${r.note}`);
+  // Wrong answers or a reopen that rebuilt: the figures above need this next to them.
+  const warnings = dataset.engines.flatMap((r) =>
+    (r.summary?.problems ?? []).map((p) => `- ${labels[r.engine]}: **warning** ${p}`),
+  );
   const limited = dataset.engines
     .filter((r) => r.queriesUsed && r.queriesUsed < queries)
     .map(
@@ -40,6 +45,17 @@ function datasetSection(dataset, output, labels) {
     ...dataset.engines.filter((r) => r.summary).map((r) => r.summary.repeats),
   );
   const runs = repeats === 1 ? 'one run' : `median of ${repeats} runs`;
+  const detail = detailTable(dataset, output.engines);
+  const detailPart = detail.rows.length
+    ? [
+        `8 queries in flight (same efSearch as the single-client column), \`getItem\` and bytes per item (raw vector: ${dataset.dimensions * 4} bytes):`,
+        '',
+        markdownTable(detail.headers, detail.rows),
+        '',
+        ...detail.notes.map((n) => `- ${n}`),
+        '',
+      ]
+    : [];
   return [
     `#### ${datasetTitle(dataset)} — ${formatNumber(dataset.count)} vectors, ${formatNumber(queries)} queries, ${runs}`,
     '',
@@ -49,8 +65,24 @@ function datasetSection(dataset, output, labels) {
     ),
     '',
     ...notes,
+    ...warnings,
     ...limited,
     ...footnote,
+    '',
+    ...detailPart,
+  ].join('\n');
+}
+
+/** The ratio table and the aims of issue 8, first in the section: what the run concludes. */
+function ratioSection(output) {
+  const table = ratioTable(output);
+  if (!table) return '';
+  return [
+    "#### Quiver against its peers (ratios of figures from this run; the aims are issue 8's)",
+    '',
+    markdownTable(table.headers, table.rows),
+    '',
+    ...aimLines(output).map((line) => `- ${line}`),
     '',
   ].join('\n');
 }
@@ -108,6 +140,11 @@ function wasmSection(output, labels) {
   ].join('\n');
 }
 
+const lookupsText = ({ extras }) =>
+  extras
+    ? `${formatNumber(extras.lookupCalls)} (${extras.lookupSeconds} s at most per mode)`
+    : '10,000 (3 s at most per mode)';
+
 export function readmeSection(output, jsonName) {
   const labels = Object.fromEntries(output.engines.map((e) => [e.id, e.label]));
   const { machine, settings } = output;
@@ -150,6 +187,14 @@ export function readmeSection(output, jsonName) {
       'one query; *RSS* — memory the opened index adds to that process; *disk* — bytes on disk after ' +
       'close. Charts (recall vs QPS per dataset, ingest rate) are written next to the JSON.',
     '',
+    '*8 in flight* — the same queries at the same efSearch with 8 calls outstanding at once (a ' +
+      'new one issued as soon as one settles): what a server answering concurrent requests gets; ' +
+      'synchronous APIs run them one after another (their single-client rate), USearch answers 8 ' +
+      `per multi-threaded batch call. *getItem* — ${lookupsText(settings)} random existing ids, one ` +
+      'call at a time (p50/p99 nearest rank, ops/s) and with 8 in flight. *B/item* — RSS the ' +
+      'opened index adds and bytes on disk, divided by the item count.',
+    '',
+    ratioSection(output),
     ...output.datasets.map((d) => datasetSection(d, output, labels)),
     wasmSection(output, labels),
   ].join('\n');

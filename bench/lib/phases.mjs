@@ -2,11 +2,14 @@
 // memory figures start from a clean process:
 //   build: insert every base vector, persist, close; RSS added by the build, bytes on disk.
 //   serve: a fresh process reopens the index and answers a first query (the reopen time, and
-//          the RSS the opened index adds), then runs the efSearch sweep.
+//          the RSS the opened index adds), then runs the efSearch sweep, the same queries with
+//          8 in flight around the recall target, and lookups by id.
 // Engines that cannot persist (open: null) run the sweep at the end of the build phase.
 import { loadStoredDataset } from './dataset-store.mjs';
 import { folderBytes, folderListing } from './disk.mjs';
 import { engineById } from './engines/index.mjs';
+import { inFlightPoints, measureInFlight } from './in-flight.mjs';
+import { measureLookups } from './lookups.mjs';
 import { checkResult, measureSearch, warmUp } from './measure.mjs';
 import { settledRssMiB } from './memory.mjs';
 
@@ -47,6 +50,49 @@ async function sweep(engine, searcher, queries, dataset, { k, efSearch }) {
   return points;
 }
 
+/**
+ * After the sweep: the in-flight runs at the efSearch points around the recall target (HNSW
+ * engines; a linear scan's cost does not depend on how calls are issued), then lookups by id.
+ */
+async function concurrentAndLookups(engine, searcher, queries, dataset, settings, points) {
+  const { truth } = dataset;
+  const started = performance.now();
+  const inFlight = [];
+  if (engine.kind !== 'brute') {
+    const rounds = roundsFor(queries, dataset);
+    const neighbours = settings.extras.inFlightNeighbours;
+    for (const ef of inFlightPoints(points, settings.recallTarget, { neighbours })) {
+      await searcher.setEf(ef);
+      inFlight.push(
+        await measureInFlight(searcher, engine.concurrency.mode, queries, truth, {
+          k: settings.k,
+          efSearch: ef,
+          rounds,
+        }),
+      );
+    }
+  }
+  const lookups = await measureLookups(searcher, dataset.count, engine.concurrency.mode, {
+    calls: settings.extras.lookupCalls,
+    seconds: settings.extras.lookupSeconds,
+  });
+  const problems = [];
+  for (const p of inFlight) {
+    const single = points.find((s) => s.efSearch === p.efSearch);
+    if (single && p.recall < single.recall - 0.01) {
+      problems.push(
+        `8 in flight at ef ${p.efSearch}: recall ${p.recall.toFixed(3)}, one at a time ${single.recall.toFixed(3)}`,
+      );
+    }
+  }
+  for (const m of lookups ? ['sequential', 'inFlight'] : []) {
+    if (lookups[m].wrong)
+      problems.push(`getItem (${m}): ${lookups[m].wrong} calls returned another item`);
+  }
+  // Kept in the JSON: what these extra measurements add to a run's duration.
+  return { inFlight, lookups, problems, extraSeconds: seconds(started) };
+}
+
 export async function buildPhase(task, report) {
   const { engine, api, importMs } = await loadEngine(task);
   const inProcess = !engine.open;
@@ -68,6 +114,7 @@ export async function buildPhase(task, report) {
   const buildRssMiB = settledRssMiB() - baseline;
 
   let search = null;
+  let extra = { inFlight: [], lookups: null, problems: [] };
   let problems = [];
   if (inProcess) {
     const searcher = writer.searcher();
@@ -78,6 +125,7 @@ export async function buildPhase(task, report) {
       dataset.count,
     );
     search = await sweep(engine, searcher, queries, dataset, task.settings);
+    extra = await concurrentAndLookups(engine, searcher, queries, dataset, task.settings, search);
   }
   started = performance.now();
   await writer.close();
@@ -92,7 +140,10 @@ export async function buildPhase(task, report) {
     diskBytes: stored ? await folderBytes(task.settings.folder) : null,
     files: stored ? await folderListing(task.settings.folder) : null,
     search,
-    problems,
+    inFlight: extra.inFlight,
+    lookups: extra.lookups,
+    extraSeconds: extra.extraSeconds ?? 0,
+    problems: [...problems, ...extra.problems],
   };
 }
 
@@ -117,6 +168,28 @@ export async function servePhase(task) {
   const openRssMiB = settledRssMiB() - baseline;
   const problems = checkResult(first, k, dataset.count);
   const search = await sweep(engine, searcher, queries, dataset, task.settings);
+  const extra = await concurrentAndLookups(
+    engine,
+    searcher,
+    queries,
+    dataset,
+    task.settings,
+    search,
+  );
+  const openReport = (await searcher.openReport?.()) ?? null;
+  if (openReport && /rebuil/i.test(openReport)) {
+    problems.push(`the reopen rebuilt the graph instead of loading its file: ${openReport}`);
+  }
   await searcher.close();
-  return { importMs, openMs, openRssMiB, search, problems };
+  return {
+    importMs,
+    openMs,
+    openRssMiB,
+    openReport,
+    search,
+    inFlight: extra.inFlight,
+    lookups: extra.lookups,
+    extraSeconds: extra.extraSeconds,
+    problems: [...problems, ...extra.problems],
+  };
 }

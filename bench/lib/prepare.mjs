@@ -13,7 +13,10 @@ import { bruteForce, compareGroundTruth, groundTruth } from './ground-truth.mjs'
 import { GENERATED_QUERIES, TRUTH_K } from './plan.mjs';
 
 // The shared data folder sits next to the repository: ../shared/data/sift5k from the repo root.
-export const SIFT_DIR = fileURLToPath(new URL('../../../shared/data/sift5k/', import.meta.url));
+// BENCH_SIFT_DIR points elsewhere (a git worktree is not next to it).
+export const SIFT_DIR =
+  process.env.BENCH_SIFT_DIR ??
+  fileURLToPath(new URL('../../../shared/data/sift5k/', import.meta.url));
 
 const GENERATORS = {
   clustered: { spec: clusteredSpec, generate: generateClustered },

@@ -6,6 +6,8 @@
 // otherwise rebuild the repo's addon and dist/ from the bench's install. Not `npm ci`: the
 // registry mirror this lock was made with has LanceDB's linux-x64 binaries only, so the lock
 // lacks its other platforms' entries and `npm ci` refuses it; `npm install` honours it as is.
+// --no-save: npm would otherwise rewrite the lock's copy of the root package.json's fields
+// whenever they change, leaving a fresh clone's tree modified by merely running the bench.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';

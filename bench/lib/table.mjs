@@ -3,10 +3,10 @@
 export function formatTable(headers, rows) {
   const cells = [headers, ...rows].map((r) => r.map((c) => String(c)));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  // A column is numeric when every cell is a number or a placeholder ("—", "exact", a "†" mark),
-  // possibly in parentheses.
+  // A column is numeric when every cell is a number (a ratio with "×" too) or a placeholder
+  // ("—", "exact", a "†" mark), possibly in parentheses.
   const numeric = headers.map((_, i) =>
-    rows.every((r) => typeof r[i] === 'number' || /^\(?([\d.,-]+( †)?|—|exact)\)?$/.test(r[i])),
+    rows.every((r) => typeof r[i] === 'number' || /^\(?([\d.,-]+×?( †)?|—|exact)\)?$/.test(r[i])),
   );
   const line = (r) =>
     r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');

@@ -9,6 +9,7 @@
 #include "api/request.h"
 #include "async_promise.h"
 #include "convert.h"
+#include "read_scheduler.h"
 #include "query/request.h"
 #include "quiver/config.h"
 #include "quiver/index.h"
@@ -31,7 +32,12 @@ namespace {
 
 using IndexPtr = std::shared_ptr<Index>;
 
-// A packed read result (quiver/item.h) as {json, buffer, count, dims}: the numbers (float64,
+struct AddonData {
+  Napi::FunctionReference native_index;
+  ReadScheduler reads;
+};
+
+// A packed read result (quiver/item.h) as {text, buffer, count, dims}: the numbers (float64,
 // PackedItems::kNumbersPerItem per item) then the vectors (float32) in one ArrayBuffer, unpacked
 // by ts/src/packed.ts. One transfer per call, whatever the number of items.
 Napi::Value packed_to_js(Napi::Env env, PackedItems& packed) {
@@ -42,7 +48,7 @@ Napi::Value packed_to_js(Napi::Env env, PackedItems& packed) {
   if (number_bytes) std::memcpy(bytes, packed.numbers.data(), number_bytes);
   if (vector_bytes) std::memcpy(bytes + number_bytes, packed.vectors.data(), vector_bytes);
   auto obj = Napi::Object::New(env);
-  obj.Set("json", Napi::String::New(env, packed.json));
+  obj.Set("text", Napi::String::New(env, packed.text));
   obj.Set("buffer", buffer);
   obj.Set("count", Napi::Number::New(env, static_cast<double>(packed.count)));
   obj.Set("dims", Napi::Number::New(env, packed.dims));
@@ -173,15 +179,20 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
   Napi::Value Query(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       auto keep = std::make_shared<KeepAlive>();
+      keep->reference_borrowed = false;  // referenced below if the query leaves the JS thread
       VectorView vector;
       if (!info[0].IsUndefined() && !info[0].IsNull()) vector = to_vector(info[0], *keep, "vector");
       const std::string options = to_string(info[1], "query options (JSON text)");
       auto request = std::make_shared<query::QueryRequest>(query::parse_query_request(vector, options));
+      ReadScheduler& reads = info.Env().GetInstanceData<AddonData>()->reads;
       PackedItems packed;
-      if (index_->try_query(*request, &packed)) return resolved(info.Env(), packed);
+      if (!reads.prefer_pool() && index_->try_query(*request, &packed)) return resolved(info.Env(), packed);
+      if (vector.present && keep->owned_vectors.empty()) keep->refs.push_back(Napi::Persistent(info[0]));
       IndexPtr index = index_;
+      reads.queued();
       return run_async<PackedItems>(
-          info.Env(), [index, request] { return index->query(*request); }, packed_to_js, keep);
+          info.Env(), [index, request] { return index->query(*request); }, packed_to_js, keep,
+          [&reads] { reads.settled(); });
     });
   }
 
@@ -200,9 +211,6 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
   IndexPtr index_;
 };
 
-struct AddonData {
-  Napi::FunctionReference native_index;
-};
 
 Napi::Value Exists(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -249,6 +257,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->native_index = Napi::Persistent(NativeIndex::define(env));
+  data->reads.init(env);
   env.SetInstanceData(data);
   exports.Set("exists", Napi::Function::New(env, Exists));
   exports.Set("create", Napi::Function::New(env, Create));

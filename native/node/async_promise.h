@@ -26,6 +26,9 @@ Napi::Value reject(Napi::Env env, ErrorCode code, const std::string& message);
 struct KeepAlive {
   std::vector<Napi::Reference<Napi::Value>> refs;
   std::vector<std::vector<float>> owned_vectors;
+  // False while a call may still finish on the JS thread: borrowed typed arrays are then not
+  // referenced (creating a reference costs more than a small search saves); hold() adds it.
+  bool reference_borrowed = true;
 };
 
 template <typename Result>
@@ -34,12 +37,14 @@ class PromiseWorker : public Napi::AsyncWorker {
   using Work = std::function<Result()>;
   using ToJs = std::function<Napi::Value(Napi::Env, Result&)>;
 
-  PromiseWorker(Napi::Env env, Work work, ToJs to_js, std::shared_ptr<KeepAlive> keep)
+  PromiseWorker(Napi::Env env, Work work, ToJs to_js, std::shared_ptr<KeepAlive> keep,
+                std::function<void()> on_settled)
       : Napi::AsyncWorker(env, "quiverdb"),
         deferred_(Napi::Promise::Deferred::New(env)),
         work_(std::move(work)),
         to_js_(std::move(to_js)),
-        keep_(std::move(keep)) {}
+        keep_(std::move(keep)),
+        on_settled_(std::move(on_settled)) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -55,6 +60,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
+    if (on_settled_) on_settled_();
     if (failed_) {
       deferred_.Reject(make_error(env, failure_.code, failure_.message).Value());
       return;
@@ -66,13 +72,17 @@ class PromiseWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    if (on_settled_) on_settled_();
+    deferred_.Reject(e.Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
   Work work_;
   ToJs to_js_;
   std::shared_ptr<KeepAlive> keep_;
+  std::function<void()> on_settled_;  // JS thread, before the promise settles
   Result result_{};
   bool failed_ = false;
   api::Failure failure_{ErrorCode::Internal, ""};
@@ -83,8 +93,10 @@ struct Unit {};  // result of work that returns nothing
 template <typename Result>
 Napi::Value run_async(Napi::Env env, std::function<Result()> work,
                       std::function<Napi::Value(Napi::Env, Result&)> to_js,
-                      std::shared_ptr<KeepAlive> keep = nullptr) {
-  auto* worker = new PromiseWorker<Result>(env, std::move(work), std::move(to_js), std::move(keep));
+                      std::shared_ptr<KeepAlive> keep = nullptr,
+                      std::function<void()> on_settled = nullptr) {
+  auto* worker = new PromiseWorker<Result>(env, std::move(work), std::move(to_js), std::move(keep),
+                                           std::move(on_settled));
   Napi::Promise promise = worker->promise();
   worker->Queue();  // the worker deletes itself when done
   return promise;

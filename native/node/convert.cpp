@@ -18,7 +18,7 @@ VectorView to_vector(const Napi::Value& v, KeepAlive& keep, const std::string& w
   view.present = true;
   if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
     auto arr = v.As<Napi::Float32Array>();
-    keep.refs.push_back(Napi::Persistent(v));
+    if (keep.reference_borrowed) keep.refs.push_back(Napi::Persistent(v));
     view.data = arr.Data();
     view.size = arr.ElementLength();
     return view;

@@ -156,10 +156,11 @@ describe('quiver CLI', () => {
     const q = await quiver('query', fidx, '--vector', '[0, 0, 1, 0]', '-k', '1', '--json');
     expect((JSON.parse(q.stdout) as { id: string }[])[0]!.id).toBe('v2');
 
-    // A folder in Vectra's on-disk format: index.json, one item's extra metadata in its own file.
+    // A folder in Vectra's on-disk format: index.json, and one item whose index.json entry holds
+    // only the indexed fields, its whole metadata in its own file (as Vectra writes them).
     const vectra = join(work, 'vectra');
     mkdirSync(vectra);
-    writeFileSync(join(vectra, 'meta-b.json'), JSON.stringify({ body: 'long text' }));
+    writeFileSync(join(vectra, 'meta-b.json'), JSON.stringify({ kind: 'y', body: 'long text' }));
     writeFileSync(
       join(vectra, 'index.json'),
       JSON.stringify({
@@ -176,6 +177,37 @@ describe('quiver CLI', () => {
     expect(v.status, v.stderr).toBe(0);
     const hit = await quiver('query', vidx, '--vector', '[0, 1, 0]', '-k', '1', '--json');
     expect(JSON.parse(hit.stdout)).toEqual([{ id: 'b', score: 1, distance: 0, metadata: { kind: 'y', body: 'long text' } }]);
+    expect(v.stdout).toMatch(/^imported 2 items into .*vidx in [\d.]+ s \([\d,]+ items\/s\); the index holds 2 items\n$/);
+
+    // --format vectra is importVectraIndex: a new index with the Vectra index's settings.
+    const again = await quiver('import', vidx, vectra, '--format', 'vectra', '--create');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/^quiver: ALREADY_EXISTS: .*vidx already holds an index/);
+    const flags = await quiver('import', join(work, 'vflags'), vectra, '--format', 'vectra', '--create', '--metric', 'l2', '--m', '8');
+    expect(flags.status).toBe(2);
+    expect(flags.stderr).toMatch(/^quiver: usage error: --metric, --m: not with --format vectra/);
+    expect((await quiver('import', join(work, 'vnone'), vectra, '--format', 'vectra')).stderr).toMatch(
+      /^quiver: NOT_FOUND: no index in .*vnone: create it/,
+    );
+
+    // One transaction: an item the core rejects leaves no index behind, so the same command
+    // runs again once the source is fixed.
+    const items = [
+      { id: 'a', metadata: {}, vector: [1, 0, 0], norm: 1 },
+      { id: 'short', metadata: {}, vector: [1, 0], norm: 1 },
+    ];
+    writeFileSync(join(vectra, 'index.json'), JSON.stringify({ version: 1, items }));
+    const vbad = join(work, 'vbad');
+    const bad = await quiver('import', vbad, vectra, '--format', 'vectra', '--create', '--batch-size', '1', '--no-progress');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^quiver: DIMENSION_MISMATCH: /);
+    expect(bad.stdout).toMatch(/^imported 0 items into /);
+    expect((await quiver('stats', vbad)).stderr).toMatch(/^quiver: NOT_FOUND: /);
+    writeFileSync(join(vectra, 'index.json'), JSON.stringify({ version: 1, items: items.slice(0, 1) }));
+    const fixed = await quiver('import', vbad, vectra, '--format', 'vectra', '--create', '--json');
+    expect(fixed.status, fixed.stderr).toBe(0);
+    expect(fixed.stderr).toMatch(/importing \[.*\] 100% \| 1\/1 items/);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ imported: 1, items: 1 });
   });
 
   it('reports errors as one line with their code and a documented exit code', async () => {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/request.h"
+#include "query/request.h"
 #include "quiver/config.h"
 #include "quiver/index.h"
 #include "test_support.h"
@@ -90,15 +91,26 @@ TEST(IntegerRule, OneRuleForTopKEfSearchAndConfig) {
   for (double bad : {1.5, std::nan(""), HUGE_VAL, -HUGE_VAL, 0.0, 11.0}) {
     EXPECT_EQ(failure_of([&] { validate_integer(bad, "x", 1, 10); }).code, ErrorCode::InvalidArgument) << bad;
   }
-  // efSearch 1.5 is rejected like topK 1.5 (it used to be truncated to 1).
-  auto ef = failure_of([] { api::query_options(3, "", 1.5); });
+  // The query options the bindings pass (query::parse_query_request): efSearch 1.5 is rejected
+  // like topK 1.5 (it used to be truncated to 1).
+  const auto request = [](const std::string& json) { return query::parse_query_request(VectorView{}, json); };
+  auto ef = failure_of([&] { request(R"({"topK":3,"efSearch":1.5})"); });
   EXPECT_EQ(ef.code, ErrorCode::InvalidArgument);
   EXPECT_NE(ef.message.find("efSearch must be an integer"), std::string::npos) << ef.message;
-  EXPECT_EQ(failure_of([] { api::query_options(1.5, "", std::nullopt); }).code, ErrorCode::InvalidArgument);
-  EXPECT_EQ(failure_of([] { api::query_options(10001, "", std::nullopt); }).code, ErrorCode::Limit);
-  EXPECT_EQ(failure_of([] { api::query_options(3, "", -1); }).code, ErrorCode::InvalidArgument);
-  EXPECT_EQ(api::query_options(3, "", 0).ef_search, 0);  // 0: the index's setting
-  EXPECT_EQ(api::query_options(3, "", 200).ef_search, 200);
+  EXPECT_EQ(failure_of([&] { request(R"({"topK":1.5})"); }).code, ErrorCode::InvalidArgument);
+  EXPECT_EQ(failure_of([&] { request(R"({"topK":10001})"); }).code, ErrorCode::Limit);
+  EXPECT_EQ(failure_of([&] { request(R"({"topK":3,"efSearch":-1})"); }).code, ErrorCode::InvalidArgument);
+  EXPECT_EQ(failure_of([&] { request(R"({"topK":"3"})"); }).code, ErrorCode::InvalidArgument);
+  EXPECT_EQ(failure_of([&] { request(R"({"topK":3,"efSearch":"NaN"})"); }).message.find("NaN") != std::string::npos, true);
+  const auto misspelt = failure_of([&] { request(R"({"topK":3,"efsearch":64})"); });
+  EXPECT_EQ(misspelt.code, ErrorCode::InvalidArgument);
+  EXPECT_NE(misspelt.message.find("\"efsearch\""), std::string::npos) << misspelt.message;
+  EXPECT_EQ(request(R"({"topK":3,"efSearch":0})").ef_search, 0);  // 0: the index's setting
+  EXPECT_EQ(request(R"({"topK":3,"efSearch":200})").ef_search, 200);
+  EXPECT_EQ(request(R"({"topK":3})").mode, query::QueryRequest::Mode::Vector);
+  EXPECT_EQ(request(R"({"topK":3,"text":"a"})").mode, query::QueryRequest::Mode::Keyword);
+  EXPECT_EQ(query::parse_query_request(VectorView{nullptr, 0, true}, R"({"topK":3,"text":"a"})").mode,
+            query::QueryRequest::Mode::Hybrid);
   EXPECT_EQ(failure_of([] { parse_config_json(R"({"hnsw":{"efSearch":1.5}})"); }).code,
             ErrorCode::InvalidArgument);
 }

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "ann/hnsw_graph.h"
+#include "ann/shard_set.h"
 #include "quiver/index.h"
 #include "test_support.h"
 #include "util/file_lock.h"
@@ -31,7 +31,7 @@ std::vector<float> vec(float seed) {
 }
 
 uint64_t file_seq(const std::string& folder) {
-  auto seq = ann::HnswGraph::file_seq(folder + "/shard-0.hnsw", Metric::Cosine, kDims);
+  auto seq = ann::ShardSet::file_seq(folder + "/shard-0.hnsw", Metric::Cosine, kDims);
   return seq ? *seq : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "db_damage.h"
 #include "quiver/index.h"
 #include "store/schema.h"
 #include "test_support.h"
@@ -17,6 +18,8 @@ namespace quiver {
 namespace {
 
 using test::TempDir;
+using test::exec_sql;
+using test::expect_corrupt;
 
 constexpr size_t kDims = 8;
 
@@ -24,14 +27,6 @@ std::vector<float> vec(float seed) {
   std::vector<float> v(kDims);
   for (size_t i = 0; i < kDims; ++i) v[i] = seed + static_cast<float>(i) * 0.25f;
   return v;
-}
-
-void exec(sqlite3* db, const std::string& sql) {
-  char* err = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  const std::string message = err ? err : "";
-  sqlite3_free(err);
-  ASSERT_EQ(rc, SQLITE_OK) << sql << ": " << message;
 }
 
 std::string query_text(sqlite3* db, const std::string& sql) {
@@ -60,18 +55,6 @@ void flip_vector_bit(sqlite3* db, const std::string& id, int byte, int bit) {
   sqlite3_bind_text(s, 2, id.c_str(), -1, SQLITE_TRANSIENT);
   ASSERT_EQ(sqlite3_step(s), SQLITE_DONE);
   sqlite3_finalize(s);
-}
-
-template <typename Fn>
-void expect_corrupt(Fn&& fn, const std::string& needle, const char* what) {
-  try {
-    fn();
-    ADD_FAILURE() << what << ": no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::Corrupt) << what << ": " << e.what();
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << what << ": " << e.what();
-    EXPECT_NE(std::string(e.what()).find("backup"), std::string::npos) << what << ": " << e.what();
-  }
 }
 
 TEST(RowChecksum, EveryBitOfEveryFieldCounts) {
@@ -149,13 +132,13 @@ TEST_F(RowChecksumIndexTest, WellFormedDamageIsCorruptOnEveryPath) {
       {"vector bit", [](sqlite3* db) { flip_vector_bit(db, "victim", 5, 3); }, "victim", true, true},
       {"vector sign", [](sqlite3* db) { flip_vector_bit(db, "victim", 31, 7); }, "victim", true, true},
       {"metadata still JSON",
-       [](sqlite3* db) { exec(db, R"(UPDATE items SET metadata = '{"k":3}' WHERE id = 'victim')"); },
+       [](sqlite3* db) { exec_sql(db, R"(UPDATE items SET metadata = '{"k":3}' WHERE id = 'victim')"); },
        "victim", true, true},
-      {"another id", [](sqlite3* db) { exec(db, "UPDATE items SET id = 'victin' WHERE id = 'victim'"); },
+      {"another id", [](sqlite3* db) { exec_sql(db, "UPDATE items SET id = 'victin' WHERE id = 'victim'"); },
        "victin", false, true},
-      {"checksum", [](sqlite3* db) { exec(db, "UPDATE items SET checksum = checksum + 1 WHERE id = 'victim'"); },
+      {"checksum", [](sqlite3* db) { exec_sql(db, "UPDATE items SET checksum = checksum + 1 WHERE id = 'victim'"); },
        "victim", true, true},
-      {"label moved", [](sqlite3* db) { exec(db, "UPDATE items SET label = label + 100 WHERE id = 'victim'"); },
+      {"label moved", [](sqlite3* db) { exec_sql(db, "UPDATE items SET label = label + 100 WHERE id = 'victim'"); },
        "victim", true, false},
   };
   int n = 0;
@@ -184,10 +167,10 @@ TEST_F(RowChecksumIndexTest, WellFormedDamageIsCorruptOnEveryPath) {
           return items;
         },
         c.needle, "query");
-    expect_corrupt([&] { index->verify(); }, c.needle, "verify");
+    expect_corrupt([&] { index->verify(); }, {c.needle}, "verify");
     EXPECT_TRUE(index->get("good").has_value());
     index->close();
-    expect_corrupt([&] { Index::open(folder_); }, c.needle, "open");
+    expect_corrupt([&] { Index::open(folder_); }, {c.needle}, "open");
   }
 }
 
@@ -197,9 +180,9 @@ TEST_F(RowChecksumIndexTest, RemovingTheDamagedRowRecovers) {
   sqlite3* db = connect();
   flip_vector_bit(db, "victim", 0, 0);
   sqlite3_close(db);
-  expect_corrupt([&] { Index::open(folder_); }, "DELETE FROM items WHERE label = 2", "open");
+  expect_corrupt([&] { Index::open(folder_); }, {"DELETE FROM items WHERE label = 2"}, "open");
   db = connect();
-  exec(db, "DELETE FROM items WHERE label = 2");
+  exec_sql(db, "DELETE FROM items WHERE label = 2");
   sqlite3_close(db);
   auto index = Index::open(folder_);
   EXPECT_EQ(index->list().size(), 1u);
@@ -230,8 +213,8 @@ TEST_F(RowChecksumIndexTest, MigratesVersionOneDatabase) {
   folder_ = dir_.sub("v1");
   std::filesystem::create_directories(folder_);
   sqlite3* db = connect();
-  exec(db, "PRAGMA journal_mode=WAL");
-  exec(db, R"sql(
+  exec_sql(db, "PRAGMA journal_mode=WAL");
+  exec_sql(db, R"sql(
 CREATE TABLE quiver_settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE items(
   label INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -289,16 +272,16 @@ CREATE TABLE deletions(label INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
   EXPECT_EQ(query_text(db, "SELECT count(*) FROM items WHERE checksum IS NULL"), "0");
   EXPECT_EQ(query_text(db, "SELECT label FROM items WHERE id = 'new'"), "4");
   // The checksums were computed over the real rows: damage is now caught.
-  exec(db, R"(UPDATE items SET metadata = '{"i":7}' WHERE id = 'old1')");
+  exec_sql(db, R"(UPDATE items SET metadata = '{"i":7}' WHERE id = 'old1')");
   sqlite3_close(db);
-  expect_corrupt([&] { Index::open(folder_); }, "old1", "open after migration");
+  expect_corrupt([&] { Index::open(folder_); }, {"old1"}, "open after migration");
 }
 
 // A database from a newer quiverdb is refused with what to do.
 TEST_F(RowChecksumIndexTest, NewerSchemaIsRefused) {
   make_index("idx");
   sqlite3* db = connect();
-  exec(db, "UPDATE quiver_settings SET value = '99' WHERE key = 'schema_version'");
+  exec_sql(db, "UPDATE quiver_settings SET value = '99' WHERE key = 'schema_version'");
   sqlite3_close(db);
   try {
     Index::open(folder_);

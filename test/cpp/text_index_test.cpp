@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "db_damage.h"
 #include "query/hybrid.h"
 #include "quiver/index.h"
 #include "store/text_index.h"
@@ -136,15 +137,8 @@ TEST(TextIndexConfig, FieldIsValidatedAndPersisted) {
 TEST(TextIndexMigration, SchemaTwoDatabaseGainsTheTable) {
   TempDir dir;
   Index::create(dir.sub("idx"), test::config(Metric::Cosine, 2), false);
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(dir.sub("idx/quiver.db").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "DROP TABLE items_text; UPDATE quiver_settings SET value='2' WHERE key='schema_version';",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
+  test::exec_on_index(dir.sub("idx"),
+                      "DROP TABLE items_text; UPDATE quiver_settings SET value='2' WHERE key='schema_version';");
   auto index = Index::open(dir.sub("idx"));
   const std::vector<float> v{1, 0};
   index->insert({test::input("a", v)});

@@ -1,9 +1,9 @@
-// libFuzzer target: the HNSW graph file loader (ann::HnswGraph::load): our 64-byte header, then
-// hnswlib's own serialization (the body). The file is a cache, so a bad one must be rejected
+// libFuzzer target: the HNSW graph file loader (ann::ShardSet::load, ann/hnsw_file.cpp): our
+// 64-byte header, then hnswlib's own serialization (the body). The file is a cache, so a bad one must be rejected
 // (and rebuilt by the caller) — never crash, never come back "loaded" but unusable.
 //
 // Input: one control byte, then the file. Control bit 0 "repairs" the header — writes the magic,
-// format version, the config's dims/metric, the body size and both CRCs — so that the fuzzer
+// format version, the config's dims/metric and stored form, the body size and both CRCs — so that the fuzzer
 // reaches hnswlib's body parser instead of stopping at a checksum; bits 1-2 pick the metric.
 // A graph that loads is then used: searched (with and without a filter), listed, measured,
 // extended and pruned, as an index would.
@@ -21,21 +21,22 @@
 
 #include <hnswlib/hnswlib.h>
 
-#include "ann/hnsw_graph.h"
+#include "ann/codec_space.h"
+#include "ann/shard_set.h"
 #include "fuzz_support.h"
 #include "util/checksum.h"
 
 namespace {
 
 using quiver::Metric;
-using quiver::ann::HnswGraph;
+using quiver::ann::ShardSet;
 
 constexpr uint32_t kDims = 4;
 
-// The header layout of ann/hnsw_graph.cpp (format version 1), as byte offsets.
+// The header layout of ann/hnsw_file.cpp (format version 2), as byte offsets.
 constexpr size_t kHeaderSize = 64;
-constexpr size_t kOffVersion = 8, kOffDims = 12, kOffMetric = 16, kOffLiveCount = 32,
-                 kOffBodySize = 40, kOffBodyCrc = 48, kOffHeaderCrc = 60;
+constexpr size_t kOffVersion = 8, kOffDims = 12, kOffMetric = 16, kOffStoredForm = 20,
+                 kOffLiveCount = 32, kOffBodySize = 40, kOffBodyCrc = 48, kOffHeaderCrc = 60;
 
 template <class T>
 void put(std::string& file, size_t offset, T value) {
@@ -48,16 +49,27 @@ uint32_t crc_of(const char* data, size_t size) {
   return crc.value();
 }
 
+uint32_t crc32c_of(const char* data, size_t size) {
+  quiver::util::Crc32c crc;
+  crc.update(data, size);
+  return crc.value();
+}
+
+quiver::vectors::VectorCodec codec_for(Metric metric) {
+  return quiver::vectors::VectorCodec(quiver::vectors::ScalarKind::F32, metric, kDims);
+}
+
 // Makes `file` pass every header check for (metric, kDims), whatever its body holds.
 void repair_header(std::string& file, Metric metric) {
   if (file.size() < kHeaderSize) file.resize(kHeaderSize, '\0');
   std::memcpy(&file[0], "QUIVHNSW", 8);
-  put<uint32_t>(file, kOffVersion, 1);
+  put<uint32_t>(file, kOffVersion, quiver::ann::kGraphFormatVersion);
   put<uint32_t>(file, kOffDims, kDims);
   put<uint32_t>(file, kOffMetric, static_cast<uint32_t>(metric));
+  put<uint32_t>(file, kOffStoredForm, codec_for(metric).stored_form_id());
   const uint64_t body_size = file.size() - kHeaderSize;
   put<uint64_t>(file, kOffBodySize, body_size);
-  put<uint32_t>(file, kOffBodyCrc, crc_of(file.data() + kHeaderSize, body_size));
+  put<uint32_t>(file, kOffBodyCrc, crc32c_of(file.data() + kHeaderSize, body_size));
   put<uint32_t>(file, kOffHeaderCrc, crc_of(file.data(), kOffHeaderCrc));
 }
 
@@ -70,58 +82,55 @@ Metric metric_from(uint8_t control) {
 }
 
 // Everything an index does with a loaded graph.
-void use(HnswGraph& graph) {
+void use(ShardSet& graph) {
   const float query[kDims] = {0.5f, -1.0f, 0.25f, 2.0f};
-  std::vector<float> prepared(kDims);
-  graph.prepare(query, prepared.data());
   const size_t live = graph.size();
   for (size_t k : {size_t{1}, size_t{10}}) {
-    const auto hits = graph.search(prepared.data(), k, 200, nullptr);
+    const auto hits = graph.search(query, k, 200, nullptr);
     if (hits.size() > k || hits.size() > live) quiver_fuzz::fail("search returned too many hits");
     for (const auto& hit : hits) {
       if (!graph.contains(hit.label)) quiver_fuzz::fail("search returned a label not in the graph");
     }
   }
   const std::function<bool(uint64_t)> odd = [](uint64_t label) { return label % 2 == 1; };
-  for (const auto& hit : graph.search(prepared.data(), 5, 50, &odd)) {
+  for (const auto& hit : graph.search(query, 5, 50, &odd)) {
     if (hit.label % 2 != 1) quiver_fuzz::fail("a filtered search returned a label the filter refused");
   }
   const std::vector<uint64_t> labels = graph.labels();
   if (labels.size() != live) quiver_fuzz::fail("labels() and size() disagree");
-  for (size_t i = 0; i < labels.size() && i < 32; ++i) graph.distance_to(prepared.data(), labels[i]);
+  const auto prepared = graph.prepare_query(query);
+  std::vector<float> decoded(kDims);
+  for (size_t i = 0; i < labels.size() && i < 32; ++i) {
+    graph.distance(prepared, labels[i]);
+    if (!graph.vector_of(labels[i], decoded.data())) quiver_fuzz::fail("vector_of lost a live label");
+  }
 
   uint64_t fresh = 1;
   for (uint64_t label : labels) fresh = std::max(fresh, label + 1);
   graph.reserve(1);
-  graph.upsert(fresh, prepared.data());
+  graph.upsert(fresh, query);
   if (!labels.empty()) graph.remove(labels.front());
-  graph.search(prepared.data(), 3, 64, nullptr);
+  graph.search(query, 3, 64, nullptr);
 }
 
-// Seeds: small valid files for each metric, written the way HnswGraph::save frames a body, from
-// a tiny hnswlib index (HnswGraph itself always reserves 1024 slots: a 45+ KB file).
+// Seeds: small valid files for each metric, written the way ann/hnsw_file.cpp frames a body,
+// from a tiny hnswlib index over the codec's space (ShardSet itself always reserves 1024 slots:
+// a 45+ KB file).
 void write_seeds(const std::string& dir) {
   const std::string body_path = quiver_fuzz::scratch_dir() + "/seed.body";
   int n = 0;
   for (Metric metric : {Metric::L2, Metric::Cosine, Metric::InnerProduct}) {
     for (size_t count : {size_t{0}, size_t{1}, size_t{7}}) {
-      std::unique_ptr<hnswlib::SpaceInterface<float>> space;
-      if (metric == Metric::L2) {
-        space = std::make_unique<hnswlib::L2Space>(kDims);
-      } else {
-        space = std::make_unique<hnswlib::InnerProductSpace>(kDims);
-      }
-      hnswlib::HierarchicalNSW<float> index(space.get(), /*max_elements=*/8, /*M=*/4,
+      const auto codec = codec_for(metric);
+      auto space = std::make_unique<quiver::ann::CodecSpace>(codec);
+      hnswlib::HierarchicalNSW<float> index(space.get(), /*max_elements=*/8, /*M=*/quiver::HnswParams{}.M,
                                             /*ef_construction=*/16, /*seed=*/7,
                                             /*allow_replace_deleted=*/true);
       for (size_t i = 0; i < count; ++i) {
-        float v[kDims] = {float(i), float(i % 3) - 1.0f, 0.5f, 1.0f};
-        if (metric != Metric::L2) {
-          float norm = 0;
-          for (float x : v) norm += x * x;
-          for (float& x : v) x /= std::sqrt(norm);
-        }
-        index.addPoint(v, /*label=*/i + 1);
+        const float v[kDims] = {float(i), float(i % 3) - 1.0f, 0.5f, 1.0f};
+        std::vector<char> stored(codec.stored_bytes());
+        codec.encode(v, stored.data());
+        index.addPoint(stored.data(), /*label=*/i + 1);
       }
       if (count == 7) index.markDelete(3);  // one seed with a deleted element
       index.saveIndex(body_path);
@@ -159,13 +168,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string path = quiver_fuzz::scratch_dir() + "/shard-0.hnsw";
   quiver_fuzz::write_file(path, file);
-  auto loaded = HnswGraph::load(path, metric, kDims, quiver::HnswParams{});
+  auto loaded = ShardSet::load(path, metric, kDims, quiver::HnswParams{});
   if (std::getenv("QUIVER_FUZZ_VERBOSE")) {  // to check that seeds load: replay them with it set
-    std::fprintf(stderr, "graph file: %s\n", loaded.graph ? "loaded" : loaded.problem.c_str());
+    std::fprintf(stderr, "graph file: %s\n", loaded.set ? "loaded" : loaded.problem.c_str());
   }
-  if (loaded.graph) {
+  if (loaded.set) {
     if (!loaded.problem.empty()) quiver_fuzz::fail("a loaded graph also reports a problem");
-    use(*loaded.graph);
+    use(*loaded.set);
   } else if (loaded.problem.empty()) {
     quiver_fuzz::fail("a rejected graph file has no reason");
   }

@@ -2,16 +2,15 @@
 // against every backend in backends.ts. Real backends only: nothing here is mocked.
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { QuiverError, type QuiverErrorCode } from '../../ts/src/errors.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
 import type { CreateIndexConfig, IndexItemInput, MetadataFilter } from '../../ts/src/types.js';
 import { type AnyMetadata, backends, createLocalIndex, storesInFolders } from './backends.js';
-import { expectQuiverError, expectUnchanged, makeTempDir, snapshot } from './helpers.js';
+import { expectQuiverError, expectUnchanged, snapshot, useTempIndexes } from './helpers.js';
 
 type Index = LocalIndex<AnyMetadata>;
 type Item = IndexItemInput<AnyMetadata>;
@@ -32,23 +31,11 @@ const FRUIT: Item[] = [
 ];
 
 describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  let opened: Index[];
-
-  beforeEach(() => {
-    tmp = makeTempDir();
-    opened = [];
-  });
-  afterEach(async () => {
-    for (const index of opened) await index.close();
-    tmp.cleanup();
-  });
+  const temp = useTempIndexes();
 
   /** A LocalIndex on a not-yet-created folder inside this test's temp dir. */
   function newIndex(name = 'index'): Index {
-    const index = createLocalIndex(backend, join(tmp.path, name));
-    opened.push(index);
-    return index;
+    return temp.track(createLocalIndex(backend, temp.path(name)));
   }
 
   /** A created 3-d cosine index (unless `config` says otherwise), optionally filled. */
@@ -70,7 +57,7 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
   describe('index lifecycle', () => {
     test('createIndex creates the folder; isIndexCreated and stats reflect it', async () => {
       const index = newIndex();
-      expect(index.folderPath).toBe(join(tmp.path, 'index'));
+      expect(index.folderPath).toBe(temp.path('index'));
       expect(await index.isIndexCreated()).toBe(false);
       await index.createIndex();
       expect(await index.isIndexCreated()).toBe(true);

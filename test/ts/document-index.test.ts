@@ -1,15 +1,14 @@
 // LocalDocumentIndex on every backend: documents -> chunks -> embeddings, stored with the index
 // in one transaction per document; queries grouped by document; sections for prompts.
 
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { LocalDocumentIndex } from '../../ts/src/document/local-document-index.js';
 import { QuiverError } from '../../ts/src/errors.js';
 import { backends } from './backends.js';
 import { TestEmbeddings } from './fixtures/test-embeddings.js';
-import { makeTempDir } from './helpers.js';
+import { useTempIndexes } from './helpers.js';
 
 const CATS = [
   'Cats are small carnivorous mammals. Cats purr and sleep most of the day.',
@@ -19,26 +18,16 @@ const CATS = [
 const ROCKETS = 'Rockets burn fuel to produce thrust.\n\nA rocket engine carries its own oxidizer.';
 
 describe.each(backends)('LocalDocumentIndex on the $name backend', (backend: Backend) => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  let opened: LocalDocumentIndex[];
-  beforeEach(() => {
-    tmp = makeTempDir();
-    opened = [];
-  });
-  afterEach(async () => {
-    for (const index of opened) await index.close();
-    tmp.cleanup();
-  });
+  const temp = useTempIndexes();
 
   function newIndex(embeddings = new TestEmbeddings(), chunkSize = 16, name = 'docs'): LocalDocumentIndex {
     const index = new LocalDocumentIndex({
-      folderPath: join(tmp.path, name),
+      folderPath: temp.path(name),
       embeddings,
       chunkingConfig: { chunkSize, chunkOverlap: 0 },
       backend,
     });
-    opened.push(index);
-    return index;
+    return temp.track(index);
   }
 
   test('upsert, catalog, text and metadata round trip', async () => {
@@ -156,8 +145,7 @@ describe.each(backends)('LocalDocumentIndex on the $name backend', (backend: Bac
     await index.createIndex();
     await expect(index.upsertDocument('e.txt', '   \n ')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(index.upsertDocument(3 as unknown as string, 'x')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    const noModel = new LocalDocumentIndex({ folderPath: join(tmp.path, 'docs'), backend });
-    opened.push(noModel);
+    const noModel = temp.track(new LocalDocumentIndex({ folderPath: temp.path('docs'), backend }));
     await expect(noModel.upsertDocument('a.txt', 'x')).rejects.toMatchObject({
       code: 'INVALID_STATE',
       message: 'Embeddings model not configured.',

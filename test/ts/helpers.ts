@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 
 import { QuiverError, type QuiverErrorCode } from '../../ts/src/errors.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
@@ -15,6 +15,46 @@ import type { AnyMetadata } from './backends.js';
 export function makeTempDir(prefix = 'quiver-test-'): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Anything a test opens and must close before its folder is removed. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh temp folder for each test of the enclosing describe (or file), and the indexes the test
+ * opened in it: after each test they are closed, then the folder is removed.
+ */
+export function useTempIndexes(prefix?: string): {
+  /** The test's folder, or a path inside it. */
+  path(name?: string): string;
+  /** Registers an index to close after the test; returns it. */
+  track<T extends Closable>(index: T): T;
+} {
+  let tmp: ReturnType<typeof makeTempDir> | undefined;
+  const opened: Closable[] = [];
+  beforeEach(() => {
+    tmp = makeTempDir(prefix);
+  });
+  afterEach(async () => {
+    try {
+      for (const index of opened.splice(0)) await index.close();
+    } finally {
+      tmp?.cleanup();
+      tmp = undefined;
+    }
+  });
+  return {
+    path(name) {
+      if (!tmp) throw new Error('useTempIndexes: path() is only available inside a test');
+      return name === undefined ? tmp.path : join(tmp.path, name);
+    },
+    track(index) {
+      opened.push(index);
+      return index;
+    },
+  };
 }
 
 /**

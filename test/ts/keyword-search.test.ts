@@ -1,16 +1,15 @@
 // Keyword (BM25, SQLite FTS5) and hybrid (RRF) search through LocalIndex on every backend:
 // Vectra's queryItems(..., isBm25 = true) semantics and Quiver's query(vector, { text, hybrid }).
 
-import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { LocalDocumentIndex } from '../../ts/src/document/local-document-index.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
 import { type AnyMetadata, backends, createLocalIndex } from './backends.js';
 import { TestEmbeddings } from './fixtures/test-embeddings.js';
-import { expectQuiverError, makeTempDir } from './helpers.js';
+import { expectQuiverError, useTempIndexes } from './helpers.js';
 
 const ITEMS: { id: string; vector: number[]; metadata: AnyMetadata }[] = [
   { id: 'espresso', vector: [1, 0, 0], metadata: { body: 'Espresso is strong coffee', kind: 'drink' } },
@@ -21,20 +20,10 @@ const ITEMS: { id: string; vector: number[]; metadata: AnyMetadata }[] = [
 ];
 
 describe.each(backends)('keyword and hybrid search on the $name backend', (backend: Backend) => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  let opened: { close(): Promise<void> }[];
-  beforeEach(() => {
-    tmp = makeTempDir();
-    opened = [];
-  });
-  afterEach(async () => {
-    for (const index of opened) await index.close();
-    tmp.cleanup();
-  });
+  const temp = useTempIndexes();
 
   async function filled(): Promise<LocalIndex<AnyMetadata>> {
-    const index = createLocalIndex(backend, join(tmp.path, 'kw'));
-    opened.push(index);
+    const index = temp.track(createLocalIndex(backend, temp.path('kw')));
     await index.createIndex({ version: 1, text: { field: 'body' } });
     await index.batchInsertItems(ITEMS);
     return index;
@@ -98,19 +87,20 @@ describe.each(backends)('keyword and hybrid search on the $name backend', (backe
     await expectQuiverError(index.query([0, 1, 0], { topK: 3, text: 'x', hybrid: { method: 'linear' as 'rrf' } }), 'INVALID_ARGUMENT');
     await expectQuiverError(index.query([0, 1, 0], { topK: 0, text: 'x' }), 'INVALID_ARGUMENT');
     await expectQuiverError(
-      createLocalIndex(backend, join(tmp.path, 'bad')).createIndex({ version: 1, text: { field: 'a b' } }),
+      createLocalIndex(backend, temp.path('bad')).createIndex({ version: 1, text: { field: 'a b' } }),
       'INVALID_ARGUMENT',
     );
   });
 
   test('LocalDocumentIndex: isBm25 finds chunks by their words', async () => {
-    const docs = new LocalDocumentIndex({
-      folderPath: join(tmp.path, 'docs'),
-      embeddings: new TestEmbeddings(),
-      chunkingConfig: { chunkSize: 12 },
-      backend,
-    });
-    opened.push(docs);
+    const docs = temp.track(
+      new LocalDocumentIndex({
+        folderPath: temp.path('docs'),
+        embeddings: new TestEmbeddings(),
+        chunkingConfig: { chunkSize: 12 },
+        backend,
+      }),
+    );
     await docs.createIndex();
     expect((await docs.getIndexInfo()).text).toEqual({ field: 'quiver_doc.text' });
     await docs.upsertDocument('a.txt', 'Zebras graze on the savanna.\n\nLions hunt at night.');

@@ -4,13 +4,12 @@
 
 import { deepStrictEqual, rejects } from 'node:assert';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 
 import { LocalIndex as NativeLocalIndex, QuiverError } from '../../ts/src/index.js';
 import { LocalIndex as WasmLocalIndex } from '../../ts/src/wasm.js';
-import { makeTempDir } from './helpers.js';
+import { useTempIndexes } from './helpers.js';
 
 /** Stands in for Vectra's VirtualFileStorage: Quiver recognises it by its class name. */
 class VirtualFileStorage {}
@@ -19,22 +18,10 @@ describe.each([
   ['native', NativeLocalIndex],
   ['wasm', WasmLocalIndex],
 ] as const)('Vectra 0.15 compatibility (%s)', (_name, LocalIndex) => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  const opened: InstanceType<typeof LocalIndex>[] = [];
-  beforeEach(() => {
-    tmp = makeTempDir();
-  });
-  afterEach(async () => {
-    for (const index of opened.splice(0)) await index.close();
-    tmp.cleanup();
-  });
-  const track = <T extends InstanceType<typeof LocalIndex>>(index: T): T => {
-    opened.push(index);
-    return index;
-  };
+  const { path, track } = useTempIndexes();
 
   test('errors pass assert.rejects(p, new Error(message)) and keep code and class', async () => {
-    const index = track(new LocalIndex(join(tmp.path, 'i')));
+    const index = track(new LocalIndex(path('i')));
     await index.createIndex();
     await rejects(index.createIndex(), new Error('Index already exists'));
     await rejects(index.batchInsertItems([{ id: 'x' }]), { name: 'Error', message: 'Vector is required' });
@@ -44,7 +31,7 @@ describe.each([
   });
 
   test('positional constructor: indexName, storage, codec, options are accepted', async () => {
-    const folder = join(tmp.path, 'p');
+    const folder = path('p');
     const index = track(new LocalIndex(folder, 'custom.json', undefined, undefined, { bm25Factory: () => ({}) }));
     expect(index.indexName).toBe('custom.json');
     expect(index.storage).toBeTruthy();

@@ -17,11 +17,11 @@ export interface BackendItemInput {
 
 /**
  * A read result as the core packs it (PackedItems in native/core/include/quiver/item.h), unpacked
- * by packed.ts: `json` is `[[id, metadata], ...]`; `buffer` holds 5 float64 per item (norm, score,
+ * by packed.ts: `text` is `id NUL metadataJson NUL id ...`; `buffer` holds 5 float64 per item (norm, score,
  * distance, vectorScore, textScore; NaN where not applicable) followed by `count * dims` float32.
  */
 export interface PackedItems {
-  json: string;
+  text: string;
   buffer: ArrayBuffer;
   count: number;
   dims: number;

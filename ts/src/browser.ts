@@ -6,8 +6,7 @@
 import type { Backend } from './backend.js';
 import { browserBackend } from './browser/in-thread.js';
 import { createWorkerBackend } from './browser/worker-backend.js';
-import { LocalDocumentIndex as BaseLocalDocumentIndex } from './document/local-document-index.js';
-import { LocalIndex as BaseLocalIndex } from './local-index.js';
+import { entryPointClasses } from './entry-point.js';
 import type { MetadataTypes } from './types.js';
 
 let defaultBackend: Backend | undefined;
@@ -24,6 +23,10 @@ function browserDefaultBackend(): Backend {
   return defaultBackend;
 }
 
+// Named as the shared classes they extend (TypeDoc's "Inherited from" shows these names).
+const { LocalIndex: BaseLocalIndex, LocalDocumentIndex: BaseLocalDocumentIndex } =
+  entryPointClasses({ backend: browserDefaultBackend });
+
 /**
  * A vector index in the browser, with the API of `LocalIndex` from "quiverdb". In browsers,
  * `folderPath` names the index (its IndexedDB database
@@ -32,22 +35,14 @@ function browserDefaultBackend(): Backend {
  */
 export class LocalIndex<
   TMetadata extends Record<string, MetadataTypes> = Record<string, MetadataTypes>,
-> extends BaseLocalIndex<TMetadata> {
-  protected static override defaultBackend(): Backend {
-    return browserDefaultBackend();
-  }
-}
+> extends BaseLocalIndex<TMetadata> {}
 
 /**
  * Vectra 0.15's `LocalDocumentIndex` (documents split into chunks, embedded through an injected
  * `EmbeddingsModel`, queried with `queryDocuments`, optionally with BM25), on the same backend as
  * this entry's `LocalIndex`.
  */
-export class LocalDocumentIndex extends BaseLocalDocumentIndex {
-  protected static override defaultBackend(): Backend {
-    return browserDefaultBackend();
-  }
-}
+export class LocalDocumentIndex extends BaseLocalDocumentIndex {}
 
 export { browserBackend, createBrowserBackend } from './browser/in-thread.js';
 export type { BrowserBackendOptions } from './browser/in-thread.js';

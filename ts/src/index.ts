@@ -1,14 +1,16 @@
 // Public entry point of quiverdb in Node: the native addon, or the WASM build when the addon
 // cannot be loaded.
 
-import type { Backend } from './backend.js';
 import { nodeDefaultBackend } from './backends/node-default.js';
 import { memoryFolder } from './backends/memory-folder.js';
-import { LocalDocumentIndex as BaseLocalDocumentIndex } from './document/local-document-index.js';
 import './document/node-tokenizer.js'; // gpt-tokenizer loaded up front in Node (see tokenizer.ts)
+import { entryPointClasses } from './entry-point.js';
 import { type ImportVectraIndex, makeImportVectraIndex } from './import/index.js';
-import { LocalIndex as BaseLocalIndex } from './local-index.js';
-import type { MetadataTypes, VectraStorageLike } from './types.js';
+import type { MetadataTypes } from './types.js';
+
+// Named as the shared classes they extend (TypeDoc's "Inherited from" shows these names).
+const { LocalIndex: BaseLocalIndex, LocalDocumentIndex: BaseLocalDocumentIndex } =
+  entryPointClasses({ backend: () => nodeDefaultBackend, memoryLocation: memoryFolder });
 
 /**
  * A local vector index stored in a folder: a drop-in replacement for Vectra's `LocalIndex`.
@@ -26,36 +28,14 @@ import type { MetadataTypes, VectraStorageLike } from './types.js';
  */
 export class LocalIndex<
   TMetadata extends Record<string, MetadataTypes> = Record<string, MetadataTypes>,
-> extends BaseLocalIndex<TMetadata> {
-  protected static override defaultBackend(): Backend {
-    return nodeDefaultBackend;
-  }
-
-  protected static override memoryLocation(
-    folderPath: string,
-    storage: VectraStorageLike | undefined,
-  ): string {
-    return memoryFolder(folderPath, storage);
-  }
-}
+> extends BaseLocalIndex<TMetadata> {}
 
 /**
  * Vectra 0.15's `LocalDocumentIndex` (documents split into chunks, embedded through an injected
  * `EmbeddingsModel`, queried with `queryDocuments`, optionally with BM25), on the same backend as
  * this entry's `LocalIndex`.
  */
-export class LocalDocumentIndex extends BaseLocalDocumentIndex {
-  protected static override defaultBackend(): Backend {
-    return nodeDefaultBackend;
-  }
-
-  protected static override memoryLocation(
-    folderPath: string,
-    storage: VectraStorageLike | undefined,
-  ): string {
-    return memoryFolder(folderPath, storage);
-  }
-}
+export class LocalDocumentIndex extends BaseLocalDocumentIndex {}
 
 export { nodeBackend } from './backends/node.js';
 export { wasmNodeBackend } from './backends/wasm-node.js';

@@ -461,7 +461,14 @@ export class LocalIndex<
 
   /** A read on the open index (opened on first use). */
   private read<T>(fn: (index: BackendIndex) => Promise<T>): Promise<T> {
-    return this.guard() ?? this.queue.read(() => rewrap(async () => fn(await this.ensureOpen())));
+    return (
+      this.guard() ??
+      this.queue.read(() => {
+        // Open already: no extra await (each costs a turn of the microtask queue per query).
+        const handle = this.handle;
+        return rewrap(handle ? () => fn(handle) : async () => fn(await this.ensureOpen()));
+      })
+    );
   }
 
   /** A state-changing call on the open index (opened on first use). */

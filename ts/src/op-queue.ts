@@ -13,10 +13,12 @@ export class OpQueue {
   private lastWrite: Promise<void> = Promise.resolve();
   /** Reads issued since the last write and not yet settled. */
   private reads = new Set<Promise<void>>();
+  /** Writes issued and not yet settled (reads wait for them). */
+  private writesPending = 0;
 
-  /** Runs `fn` once every earlier write has settled. */
+  /** Runs `fn` once every earlier write has settled: right away when none is pending. */
   read<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.lastWrite.then(() => fn());
+    const result = this.writesPending === 0 ? fn() : this.lastWrite.then(() => fn());
     const reads = this.reads;
     const settled = result.then(ignore, ignore);
     reads.add(settled);
@@ -31,7 +33,11 @@ export class OpQueue {
     this.reads = new Set();
     const result = before.then(() => fn());
     // A failed write must not block the calls queued behind it.
-    this.lastWrite = result.then(ignore, ignore);
+    this.writesPending++;
+    this.lastWrite = result.then(
+      () => void this.writesPending--,
+      () => void this.writesPending--,
+    );
     return result;
   }
 }

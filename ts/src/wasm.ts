@@ -1,14 +1,16 @@
 // Entry point "quiverdb/wasm": the core compiled to WebAssembly, in Node, with the index in a real
 // folder on disk. Same API, results and errors as "quiverdb"; no compiler needed at install.
 
-import type { Backend } from './backend.js';
 import { wasmNodeBackend } from './backends/wasm-node.js';
 import { memoryFolder } from './backends/memory-folder.js';
-import { LocalDocumentIndex as BaseLocalDocumentIndex } from './document/local-document-index.js';
 import './document/node-tokenizer.js'; // gpt-tokenizer loaded up front in Node (see tokenizer.ts)
+import { entryPointClasses } from './entry-point.js';
 import { type ImportVectraIndex, makeImportVectraIndex } from './import/index.js';
-import { LocalIndex as BaseLocalIndex } from './local-index.js';
-import type { MetadataTypes, VectraStorageLike } from './types.js';
+import type { MetadataTypes } from './types.js';
+
+// Named as the shared classes they extend (TypeDoc's "Inherited from" shows these names).
+const { LocalIndex: BaseLocalIndex, LocalDocumentIndex: BaseLocalDocumentIndex } =
+  entryPointClasses({ backend: () => wasmNodeBackend, memoryLocation: memoryFolder });
 
 /**
  * A local vector index stored in a folder: the same API, results and errors as `LocalIndex` from
@@ -16,36 +18,14 @@ import type { MetadataTypes, VectraStorageLike } from './types.js';
  */
 export class LocalIndex<
   TMetadata extends Record<string, MetadataTypes> = Record<string, MetadataTypes>,
-> extends BaseLocalIndex<TMetadata> {
-  protected static override defaultBackend(): Backend {
-    return wasmNodeBackend;
-  }
-
-  protected static override memoryLocation(
-    folderPath: string,
-    storage: VectraStorageLike | undefined,
-  ): string {
-    return memoryFolder(folderPath, storage);
-  }
-}
+> extends BaseLocalIndex<TMetadata> {}
 
 /**
  * Vectra 0.15's `LocalDocumentIndex` (documents split into chunks, embedded through an injected
  * `EmbeddingsModel`, queried with `queryDocuments`, optionally with BM25), on the same backend as
  * this entry's `LocalIndex`.
  */
-export class LocalDocumentIndex extends BaseLocalDocumentIndex {
-  protected static override defaultBackend(): Backend {
-    return wasmNodeBackend;
-  }
-
-  protected static override memoryLocation(
-    folderPath: string,
-    storage: VectraStorageLike | undefined,
-  ): string {
-    return memoryFolder(folderPath, storage);
-  }
-}
+export class LocalDocumentIndex extends BaseLocalDocumentIndex {}
 
 export { wasmNodeBackend } from './backends/wasm-node.js';
 export * from './document/index.js';

@@ -15,6 +15,10 @@ export const hnswlibNode = {
   kind: 'hnsw',
   metrics: ['cosine', 'l2', 'ip'],
   threads: '1 (addPoint on the JS thread)',
+  concurrency: {
+    mode: 'sync',
+    how: 'searchKnn is synchronous: 8 "in flight" run one after another (its single-client rate)',
+  },
   persists: 'nothing until writeIndex(): one binary graph file, written whole on demand',
 
   async load() {
@@ -55,6 +59,9 @@ export const hnswlibNode = {
     return {
       setEf: async (ef) => index.setEf(ef),
       search: async (vector, k) => index.searchKnn(vector, k).neighbors,
+      // getPoint returns the vector stored under a label (hnswlib keeps no other item data).
+      itemKey: (row) => row,
+      getItem: async (label) => (index.getPoint(label).length === dimensions ? label : -1),
       close: async () => {},
     };
   },

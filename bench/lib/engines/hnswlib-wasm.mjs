@@ -13,6 +13,10 @@ export const hnswlibWasm = {
   kind: 'hnsw',
   metrics: ['cosine', 'l2', 'ip'],
   threads: '1 (WASM build without threads)',
+  concurrency: {
+    mode: 'sync',
+    how: 'searchKnn is synchronous: 8 "in flight" run one after another (its single-client rate)',
+  },
   persists: 'nothing in Node (browsers: writeIndex() then syncFS to IndexedDB, on demand)',
 
   async load() {
@@ -51,6 +55,8 @@ export const hnswlibWasm = {
       searcher: () => ({
         setEf: async (ef) => index.setEfSearch(ef),
         search: async (vector, k) => index.searchKnn(vector, k, undefined).neighbors,
+        itemKey: (row) => row,
+        getItem: async (label) => (index.getPoint(label).length === dimensions ? label : -1),
         close: async () => {},
       }),
     };

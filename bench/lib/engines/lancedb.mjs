@@ -45,6 +45,7 @@ export const lancedb = {
   kind: 'hnsw',
   metrics: ['cosine', 'l2', 'ip'],
   threads: 'all cores (Rust runtime)',
+  concurrency: { mode: 'async', how: 'a Promise per call; 8 kept outstanding (Rust runtime)' },
   persists:
     'each add() writes Lance data files (a new table version); createIndex() writes the ' +
     'index files',

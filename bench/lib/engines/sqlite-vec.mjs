@@ -24,6 +24,10 @@ export const sqliteVec = {
   kind: 'brute',
   metrics: ['cosine', 'l2'],
   threads: '1',
+  concurrency: {
+    mode: 'sync',
+    how: 'better-sqlite3 is synchronous: 8 "in flight" run one after another',
+  },
   persists: 'every batch is a SQLite (WAL, synchronous=FULL) commit',
 
   async load() {
@@ -64,14 +68,21 @@ export const sqliteVec = {
     };
   },
 
-  async open(api, { folder }) {
+  async open(api, { folder, dimensions }) {
     const db = openDatabase(api, folder);
+    // Lookup by id: the stored vector of one rowid (a vec0 point query).
+    const byRowid = db.prepare('SELECT rowid, embedding FROM vectors WHERE rowid = ?').raw();
     const knn = db
       .prepare('SELECT rowid FROM vectors WHERE embedding MATCH ? AND k = ? ORDER BY distance')
       .pluck();
     return {
       setEf: async () => {},
       search: async (vector, k) => knn.all(vector, k),
+      itemKey: (row) => BigInt(row),
+      getItem: async (rowid) => {
+        const found = byRowid.get(rowid);
+        return found && found[1].length === dimensions * 4 ? Number(found[0]) : -1;
+      },
       close: async () => db.close(),
     };
   },

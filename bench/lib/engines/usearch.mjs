@@ -1,6 +1,10 @@
 // USearch (unum-cloud): its own HNSW implementation, prebuilt for Node. Its JS binding takes
 // the search expansion (ef) only when an Index is constructed, so the ef sweep saves the index
 // once and, for each ef, constructs a new Index with that ef and load()s the file (untimed).
+// It has no asynchronous search: its way to use every core for several queries is one
+// search(matrix, k, threads = 0) call, which spreads the rows over threads (blocking the JS
+// thread meanwhile), so "8 in flight" is measured as one such call per 8 queries. It has no
+// lookup by key in this version (contains/count only), so no getItem figures.
 import { join } from 'node:path';
 import { ranges, yieldEvery, PROGRESS_STEP } from './batches.mjs';
 
@@ -18,12 +22,32 @@ function config(api, { dimensions, metric, hnsw }, efSearch) {
   };
 }
 
+/**
+ * Consecutive query rows as one matrix: a view when they are adjacent in one buffer (queries
+ * are subarrays of the dataset's query file, so they are), else a copy.
+ */
+function matrixOf(vectors) {
+  const [first] = vectors;
+  const adjacent = vectors.every(
+    (v, i) => v.buffer === first.buffer && v.byteOffset === first.byteOffset + i * first.byteLength,
+  );
+  if (adjacent)
+    return new Float32Array(first.buffer, first.byteOffset, first.length * vectors.length);
+  const matrix = new Float32Array(first.length * vectors.length);
+  vectors.forEach((v, i) => matrix.set(v, i * first.length));
+  return matrix;
+}
+
 export const usearch = {
   id: 'usearch',
   label: 'USearch',
   kind: 'hnsw',
   metrics: ['cosine', 'l2', 'ip'],
   threads: 'all cores (add() with threads = 0)',
+  concurrency: {
+    mode: 'batch',
+    how: 'no async API: one search(matrix of 8 queries, k, threads = 0) call per 8, on all cores',
+  },
   persists: 'nothing until save(): one binary file, written whole on demand',
 
   async load() {
@@ -72,6 +96,12 @@ export const usearch = {
         index = load(ef);
       },
       search: async (vector, k) => Array.from(index.search(vector, k).keys, Number),
+      searchBatch: async (vectors, k) => {
+        const matches = index.search(matrixOf(vectors), k, 0);
+        return vectors.length === 1
+          ? [Array.from(matches.keys, Number)]
+          : vectors.map((_, i) => Array.from(matches.get(i).keys, Number));
+      },
       close: async () => {},
     };
   },

@@ -12,6 +12,7 @@ export const vectra = {
   kind: 'brute',
   metrics: ['cosine'],
   threads: '1 (JS)',
+  concurrency: { mode: 'async', how: 'a Promise per call; 8 kept outstanding (pure JS)' },
   persists: 'endUpdate() rewrites the whole index as one JSON file (index.json)',
 
   async load() {
@@ -58,6 +59,12 @@ export const vectra = {
       search: async (vector, k) => {
         const hits = await index.queryItems(vector, '', k);
         return hits.map((hit) => Number(hit.item.id));
+      },
+      // getItem scans the in-memory item list for the id (Array.find).
+      itemKey: (row) => String(row),
+      getItem: async (id) => {
+        const item = await index.getItem(id);
+        return item ? Number(item.id) : -1;
       },
       close: async () => {},
     };

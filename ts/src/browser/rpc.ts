@@ -1,14 +1,33 @@
-// The messages between a page (worker-backend.ts) and the quiverdb worker (worker.ts). Both sides
-// are this package's own code, so the protocol is internal and may change between versions.
+// The messages between a page (worker-backend.ts) and the quiverdb worker (worker.ts), derived
+// from the Backend contract (backend.ts): a call names a method and carries exactly that
+// method's parameters, and its reply is what the method resolves to. A new Backend or
+// BackendIndex method therefore needs no code here, and a wrong argument is a compile error.
+// Both sides are this package's own code, so the protocol is internal and may change between
+// versions.
 
-import type { BackendIndex } from '../backend.js';
+import type { Backend, BackendIndex } from '../backend.js';
+import { QuiverError } from '../errors.js';
 import type { BrowserBackendOptions } from './in-thread.js';
 
-/** Backend-level calls; `open` answers with a handle number. */
-export type BackendOp = 'exists' | 'create' | 'destroy' | 'open';
+/** The names of T's methods that return a Promise: the ones a message can carry. */
+export type AsyncMethodName<T> = {
+  [K in keyof T]-?: T[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+}[keyof T] &
+  string;
+
+/** The parameters of method K of T. */
+export type ArgsOf<T, K extends keyof T> = T[K] extends (...args: infer A) => unknown ? A : never;
+
+/** What method K of T resolves to. */
+export type ResultOf<T, K extends keyof T> = T[K] extends (...args: never[]) => Promise<infer R>
+  ? R
+  : never;
+
+/** Backend-level calls (exists, create, destroy, open); `open` answers with a handle number. */
+export type BackendOp = AsyncMethodName<Backend>;
 
 /** Calls on an open index, named after BackendIndex's methods. */
-export type IndexOp = keyof BackendIndex;
+export type IndexOp = AsyncMethodName<BackendIndex>;
 
 /** Always the first message to a new worker: how it loads the module. */
 export interface InitMessage {
@@ -16,19 +35,24 @@ export interface InitMessage {
   options: Omit<BrowserBackendOptions, 'wasmUrl'> & { wasmUrl?: string };
 }
 
-export interface BackendCall {
-  kind: 'backend';
-  op: BackendOp;
-  args: unknown[];
-}
+/**
+ * The call of backend method K, e.g. `{ kind: 'backend', op: 'exists', args: [folder] }`. With
+ * a generic K it stays one message whose `args` match its `op` (TypeScript correlates them).
+ */
+export type BackendCall<K extends BackendOp = BackendOp> = {
+  [P in K]: { kind: 'backend'; op: P; args: ArgsOf<Backend, P> };
+}[K];
 
-export interface IndexCall {
-  kind: 'index';
-  /** The number `open` answered. */
-  handle: number;
-  op: IndexOp;
-  args: unknown[];
-}
+/** The call of index method K, e.g. `{ kind: 'index', handle, op: 'get', args: [id] }`. */
+export type IndexCall<K extends IndexOp = IndexOp> = {
+  [P in K]: {
+    kind: 'index';
+    /** What `open` answered. */
+    handle: number;
+    op: P;
+    args: ArgsOf<BackendIndex, P>;
+  };
+}[K];
 
 export type Call = BackendCall | IndexCall;
 
@@ -43,7 +67,8 @@ export interface SerializedError {
 }
 
 export type Response =
-  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: SerializedError };
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
@@ -54,18 +79,79 @@ export function serializeError(err: unknown): SerializedError {
 }
 
 /**
- * The buffers of the Float32Arrays in a result (items and hits carry one vector each) that can
- * be transferred instead of copied: each was freshly sliced out of wasm memory for this reply.
+ * Names that are never methods of a contract object, whatever a lookup on it asks: `then` (a
+ * Promise resolving to the object probes it), `toJSON`, `constructor` and everything inherited
+ * from Object.prototype (`toString`, `hasOwnProperty`, `__proto__`...).
+ */
+export function isContractMethodName(name: string | symbol): name is string {
+  return (
+    typeof name === 'string' && name !== 'then' && name !== 'toJSON' && !(name in Object.prototype)
+  );
+}
+
+/**
+ * An object of type T whose Promise-returning methods all go through `send`: methods in `local`
+ * are answered here, every other method name is forwarded as is. No method list to keep up to
+ * date: what T declares is what can be called, checked by the compiler at each call site.
+ */
+export function forwarder<T extends object, Local extends keyof T>(
+  local: Pick<T, Local>,
+  send: <K extends Exclude<AsyncMethodName<T>, Local>>(
+    op: K,
+    args: ArgsOf<T, K>,
+  ) => Promise<ResultOf<T, K>>,
+): T {
+  const forwarded = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  return new Proxy(local, {
+    get(target, name, receiver) {
+      if (name in target || !isContractMethodName(name)) return Reflect.get(target, name, receiver);
+      let method = forwarded.get(name);
+      if (!method) {
+        const op = name as Exclude<AsyncMethodName<T>, Local>;
+        method = (...args: unknown[]) => send(op, args as ArgsOf<T, typeof op>);
+        forwarded.set(name, method);
+      }
+      return method;
+    },
+  }) as T;
+}
+
+/**
+ * Calls method `op` of `target` with the arguments a message carried (typed by its sender; here
+ * they are whatever arrived). Rejects, rather than calling anything else, when `op` is not a
+ * method of the target (a message from an older or newer page than this worker).
+ */
+export function invoke<T extends object>(
+  target: T,
+  op: AsyncMethodName<T>,
+  args: unknown[],
+): Promise<unknown> {
+  const method = isContractMethodName(op) ? (target as Record<string, unknown>)[op] : undefined;
+  if (typeof method !== 'function') {
+    return Promise.reject(new QuiverError('INTERNAL', `quiverdb worker: unknown call ${op}`));
+  }
+  return (method as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+}
+
+/**
+ * The ArrayBuffers behind every typed array, DataView and ArrayBuffer in a reply (searched
+ * through arrays and plain objects), to be transferred instead of copied. A reply is the caller's
+ * to keep: the wasm backend copies results out of the module's memory, so nothing in the worker
+ * still uses these buffers. SharedArrayBuffers cannot be transferred and are left out; a buffer
+ * the browser refuses to detach (a WebAssembly.Memory's) makes the sender fall back to a copy.
  */
 export function transferables(value: unknown): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  const add = (v: unknown): void => {
-    const vector = (v as { vector?: unknown } | null)?.vector;
-    if (vector instanceof Float32Array && vector.byteLength === vector.buffer.byteLength) {
-      out.add(vector.buffer as ArrayBuffer);
-    }
+  const seen = new Set<object>();
+  const visit = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (v instanceof ArrayBuffer) out.add(v);
+    else if (ArrayBuffer.isView(v)) {
+      if (v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(visit);
   };
-  if (Array.isArray(value)) value.forEach(add);
-  else add(value);
+  visit(value);
   return [...out];
 }

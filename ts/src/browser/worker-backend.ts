@@ -2,17 +2,20 @@
 // backend, running in a dedicated module worker so that a large insert or a rebuild never freezes
 // the page. Each call is one message to the worker and one reply; errors keep their `.code`.
 
-import type {
-  Backend,
-  BackendIndex,
-  BackendItemInput,
-  BackendStats,
-  PackedItems,
-  VectorLike,
-} from '../backend.js';
+import type { Backend, BackendIndex } from '../backend.js';
 import { QuiverError, type QuiverErrorCode } from '../errors.js';
 import type { BrowserBackendOptions } from './in-thread.js';
-import type { BackendOp, Call, IndexOp, Request, Response } from './rpc.js';
+import {
+  type BackendCall,
+  type BackendOp,
+  type Call,
+  type IndexCall,
+  type IndexOp,
+  type Request,
+  type Response,
+  type ResultOf,
+  forwarder,
+} from './rpc.js';
 
 /** Options of {@link createWorkerBackend}. */
 export interface WorkerBackendOptions extends BrowserBackendOptions {
@@ -75,14 +78,34 @@ class Connection {
     this.worker.postMessage(init);
   }
 
-  call(call: Call): Promise<unknown> {
+  /** Calls index method K on the index `open` numbered `message.handle`. */
+  callIndex<K extends IndexOp>(message: IndexCall<K>): Promise<ResultOf<BackendIndex, K>> {
+    return this.send(message) as Promise<ResultOf<BackendIndex, K>>;
+  }
+
+  /** Calls backend method K (`open` has its own call below). */
+  callBackend<K extends Exclude<BackendOp, 'open'>>(
+    message: BackendCall<K>,
+  ): Promise<ResultOf<Backend, K>> {
+    return this.send(message) as Promise<ResultOf<Backend, K>>;
+  }
+
+  /** Opens the index in `folder` in the worker; answers the handle its calls name. */
+  open(folder: string): Promise<number> {
+    return this.send({ kind: 'backend', op: 'open', args: [folder] }) as Promise<number>;
+  }
+
+  // The transport: the typed calls above decide what a message holds (TypeScript cannot widen a
+  // call with a generic method name to the union of all calls, hence this plainer type).
+  private send(message: { kind: Call['kind']; op: string; args: unknown[] }): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
-        // Cloned, not transferred: the caller keeps its Float32Arrays usable.
-        this.worker.postMessage({ ...call, id } satisfies Request);
+        // Cloned, not transferred: the vectors are the caller's (LocalIndex passes the app's own
+        // arrays through), and transferring would leave them empty.
+        this.worker.postMessage({ ...message, id });
       } catch (err) {
         // Only values the structured clone cannot copy (functions, symbols...) end up here; the
         // in-thread backend rejects them as INVALID_ARGUMENT too.
@@ -122,53 +145,18 @@ class Connection {
   }
 }
 
-class RemoteIndex implements BackendIndex {
-  constructor(
-    private readonly connection: Connection,
-    private readonly handle: number,
-  ) {}
-
-  private call<T>(op: IndexOp, ...args: unknown[]): Promise<T> {
-    return this.connection.call({ kind: 'index', handle: this.handle, op, args }) as Promise<T>;
-  }
-
-  stats() {
-    return this.call<BackendStats>('stats');
-  }
-  beginUpdate() {
-    return this.call<void>('beginUpdate');
-  }
-  endUpdate() {
-    return this.call<void>('endUpdate');
-  }
-  cancelUpdate() {
-    return this.call<void>('cancelUpdate');
-  }
-  insert(items: BackendItemInput[]) {
-    return this.call<string[]>('insert', items);
-  }
-  upsert(items: BackendItemInput[]) {
-    return this.call<string[]>('upsert', items);
-  }
-  remove(ids: string[]) {
-    return this.call<void>('remove', ids);
-  }
-  get(id: string) {
-    return this.call<PackedItems>('get', id);
-  }
-  list(filter: string) {
-    return this.call<PackedItems>('list', filter);
-  }
-  query(vector: VectorLike | undefined, options: string) {
-    return this.call<PackedItems>('query', vector, options);
-  }
-  verify() {
-    return this.call<string>('verify');
-  }
-  async close() {
-    // A terminated worker took the index (and its lock) with it: nothing is left to close.
-    if (!this.connection.failure) await this.call<void>('close');
-  }
+/** An index open in the worker: every BackendIndex method is one message with its handle. */
+function remoteIndex(connection: Connection, handle: number): BackendIndex {
+  const local = {
+    async close() {
+      // A terminated worker took the index (and its lock) with it: nothing is left to close.
+      if (connection.failure) return;
+      await connection.callIndex({ kind: 'index', handle, op: 'close', args: [] });
+    },
+  };
+  return forwarder<BackendIndex, keyof typeof local>(local, (op, args) =>
+    connection.callIndex({ kind: 'index', handle, op, args }),
+  );
 }
 
 /**
@@ -183,18 +171,12 @@ export function createWorkerBackend(options: WorkerBackendOptions = {}): WorkerB
     if (!connection || connection.failure) connection = new Connection(options);
     return connection;
   };
-  const call = (op: BackendOp, ...args: unknown[]) => connect().call({ kind: 'backend', op, args });
 
-  return {
+  const local: Pick<WorkerBackend, 'name' | 'open' | 'terminate'> = {
     name: 'browser-worker',
-    exists: (folder) => call('exists', folder) as Promise<boolean>,
-    create: (folder, config, deleteIfExists) =>
-      call('create', folder, config, deleteIfExists) as Promise<void>,
-    destroy: (folder) => call('destroy', folder) as Promise<void>,
     async open(folder) {
       const c = connect();
-      const handle = (await c.call({ kind: 'backend', op: 'open', args: [folder] })) as number;
-      return new RemoteIndex(c, handle);
+      return remoteIndex(c, await c.open(folder));
     },
     terminate() {
       connection?.fail(
@@ -203,4 +185,7 @@ export function createWorkerBackend(options: WorkerBackendOptions = {}): WorkerB
       connection = undefined;
     },
   };
+  return forwarder<WorkerBackend, keyof typeof local>(local, (op, args) =>
+    connect().callBackend({ kind: 'backend', op, args }),
+  );
 }

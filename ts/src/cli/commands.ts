@@ -5,10 +5,10 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { QuiverError } from '../errors.js';
-import { LocalIndex } from '../index.js';
+import { LocalIndex, importVectraIndex } from '../index.js';
 import type { CreateIndexConfig, MetadataFilter, Metric } from '../types.js';
 import { ExitCode, UsageError } from './errors.js';
-import { startProgress } from './progress.js';
+import { type Progress, startProgress } from './progress.js';
 import { openSource, type SourceFormat } from './sources.js';
 
 /** Writes one line to stdout (results); progress and errors go to stderr. */
@@ -60,7 +60,7 @@ function createConfig(options: CreateOptions, implied: Partial<CreateIndexConfig
 }
 
 export interface ImportOptions extends CreateOptions {
-  format: SourceFormat;
+  format: SourceFormat | 'vectra';
   create?: boolean;
   batchSize: number;
   idPrefix: string;
@@ -70,16 +70,12 @@ export interface ImportOptions extends CreateOptions {
 
 /** `quiver import <folder> <source>` */
 export async function importCommand(folder: string, source: string, options: ImportOptions): Promise<number> {
+  if (options.format === 'vectra') return importVectraFolder(folder, source, options);
   const items = await openSource(source, options.format, { idPrefix: options.idPrefix });
   const index = new LocalIndex(folder);
   try {
     if (!(await index.isIndexCreated())) {
-      if (!options.create) {
-        throw new QuiverError(
-          'NOT_FOUND',
-          `no index in ${folder}: create it with \`quiver create ${folder}\`, or pass --create`,
-        );
-      }
+      if (!options.create) throw noIndex(folder);
       await index.createIndex(createConfig(options, items.indexConfig));
     }
     const progress = startProgress('importing', items.total, options.progress);
@@ -108,19 +104,110 @@ export async function importCommand(folder: string, source: string, options: Imp
     } finally {
       // Let a failed in-flight batch settle before the bar stops, so its error is the one shown.
       await pending?.catch(() => undefined);
-      const { seconds, perSecond } = progress.finish(done);
       const stats = await index.getIndexStats().catch(() => undefined);
-      if (options.json) {
-        out(JSON.stringify({ imported: done, seconds, itemsPerSecond: perSecond, items: stats?.items }));
-      } else {
-        out(
-          `imported ${fmt(done)} items into ${folder} in ${seconds.toFixed(1)} s ` +
-            `(${fmt(Math.round(perSecond))} items/s)` +
-            (stats ? `; the index holds ${fmt(stats.items)} items` : ''),
-        );
-      }
+      printImportSummary(folder, done, progress.finish(done), stats?.items, options.json);
     }
     return ExitCode.OK;
+  } finally {
+    await index.close();
+  }
+}
+
+function noIndex(folder: string): QuiverError {
+  return new QuiverError(
+    'NOT_FOUND',
+    `no index in ${folder}: create it with \`quiver create ${folder}\`, or pass --create`,
+  );
+}
+
+/** The summary line of an import (stdout), also after a failure (then with what got in). */
+function printImportSummary(
+  folder: string,
+  done: number,
+  { seconds, perSecond }: { seconds: number; perSecond: number },
+  items: number | undefined,
+  json: boolean | undefined,
+): void {
+  if (json) {
+    out(JSON.stringify({ imported: done, seconds, itemsPerSecond: perSecond, items }));
+  } else {
+    out(
+      `imported ${fmt(done)} items into ${folder} in ${seconds.toFixed(1)} s ` +
+        `(${fmt(Math.round(perSecond))} items/s)` +
+        (items === undefined ? '' : `; the index holds ${fmt(items)} items`),
+    );
+  }
+}
+
+/**
+ * `quiver import <folder> <vectra folder> --format vectra`: importVectraIndex, the library's
+ * importer (index.json or index.pb, external metadata files). It creates a new index with the
+ * Vectra index's settings and imports every item in one transaction: a failure leaves nothing.
+ */
+async function importVectraFolder(folder: string, source: string, options: ImportOptions): Promise<number> {
+  const settings = (
+    [
+      ['dims', '--dims'],
+      ['metric', '--metric'],
+      ['m', '--m'],
+      ['efConstruction', '--ef-construction'],
+      ['efSearch', '--ef-search'],
+    ] as const
+  ).filter(([key]) => options[key] !== undefined);
+  if (settings.length > 0) {
+    throw new UsageError(
+      `${settings.map(([, flag]) => flag).join(', ')}: not with --format vectra, which takes the ` +
+        "index's settings from the Vectra index (cosine, its dimensions, default HNSW settings)",
+    );
+  }
+  const index = new LocalIndex(folder);
+  try {
+    if (await index.isIndexCreated()) {
+      throw new QuiverError(
+        'ALREADY_EXISTS',
+        `${folder} already holds an index: a Vectra index is imported into a new one (all items ` +
+          'in one transaction); pick a folder without an index',
+      );
+    }
+    if (!options.create) throw noIndex(folder);
+  } finally {
+    await index.close();
+  }
+
+  let progress: Progress | undefined;
+  let done = 0;
+  let imported = false;
+  try {
+    const result = await importVectraIndex(source, folder, {
+      batchSize: options.batchSize,
+      onProgress: (staged, total) => {
+        progress ??= startProgress('importing', total, options.progress);
+        progress.update(staged);
+      },
+    });
+    done = result.items;
+    imported = true;
+  } catch (err) {
+    // importVectraIndex may leave an empty index behind; remove it (the folder had none) so that
+    // the same command can run again once the source is fixed.
+    const created = new LocalIndex(folder);
+    await created.deleteIndex().catch(() => undefined);
+    await created.close().catch(() => undefined);
+    throw err;
+  } finally {
+    const timing = progress?.finish(done) ?? { seconds: 0, perSecond: 0 };
+    const items = imported ? await itemCount(folder) : undefined;
+    printImportSummary(folder, done, timing, items, options.json);
+  }
+  return ExitCode.OK;
+}
+
+async function itemCount(folder: string): Promise<number | undefined> {
+  const index = new LocalIndex(folder);
+  try {
+    return (await index.getIndexStats()).items;
+  } catch {
+    return undefined;
   } finally {
     await index.close();
   }

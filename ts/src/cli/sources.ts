@@ -1,15 +1,13 @@
-// Readers for `quiver import`: each turns a file (or a Vectra folder) into batches of items, and
-// knows its item count up front so that the progress bar can show an ETA.
+// Readers for `quiver import`: each turns a file into batches of items, and knows its item count
+// up front so that the progress bar can show an ETA.
 //   jsonl   one JSON object per line: {"id"?: string, "vector": number[], "metadata"?: object}
 //   fvecs   the TexMex binary format (int32 dimension, then that many float32, per vector); ids are
 //           the row numbers ("0", "1", ...) after an optional prefix
-//   vectra  a Vectra index folder: its index.json (plus per-item metadata files, if any)
-// This reads Vectra's format itself because the library-level importer (importVectraIndex) was
-// not on main when the CLI was written.
+// A Vectra index folder (--format vectra) is not read here: commands.ts hands it to
+// importVectraIndex, the library's importer.
 
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
 import { QuiverError } from '../errors.js';
@@ -27,12 +25,12 @@ export interface Batch {
 /** Items to import. */
 export interface ItemSource {
   total: number;
-  /** Settings the source implies for a new index (e.g. Vectra's metadata_config). */
+  /** Settings the source implies for a new index (e.g. the dimensions of an .fvecs file). */
   indexConfig: Partial<CreateIndexConfig>;
   batches(size: number): AsyncGenerator<Batch>;
 }
 
-export type SourceFormat = 'jsonl' | 'vectra' | 'fvecs';
+export type SourceFormat = 'jsonl' | 'fvecs';
 
 export async function openSource(
   path: string,
@@ -44,8 +42,6 @@ export async function openSource(
       return jsonlSource(path);
     case 'fvecs':
       return fvecsSource(path, options.idPrefix);
-    case 'vectra':
-      return vectraSource(path);
   }
 }
 
@@ -159,67 +155,4 @@ async function fvecsSource(path: string, idPrefix: string): Promise<ItemSource> 
       }
     },
   };
-}
-
-// ---- Vectra --------------------------------------------------------------------------------------
-
-interface VectraItem {
-  id?: unknown;
-  vector?: unknown;
-  metadata?: unknown;
-  metadataFile?: unknown;
-}
-
-async function vectraSource(folder: string): Promise<ItemSource> {
-  const indexFile = join(folder, 'index.json');
-  let parsed: { items?: unknown; metadata_config?: unknown; version?: unknown };
-  try {
-    parsed = JSON.parse(await readFile(indexFile, 'utf8')) as typeof parsed;
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'ENOENT') throw badInput(`${indexFile} not found: is ${folder} a Vectra index folder?`);
-    throw badInput(`${indexFile}: not a Vectra index (${(err as Error).message})`);
-  }
-  if (!Array.isArray(parsed.items)) throw badInput(`${indexFile}: no "items" array: not a Vectra index`);
-  const items = parsed.items as VectraItem[];
-  const indexConfig: Partial<CreateIndexConfig> = { metric: 'cosine' };
-  if (typeof parsed.metadata_config === 'object' && parsed.metadata_config !== null) {
-    indexConfig.metadata_config = parsed.metadata_config as { indexed?: string[] };
-  }
-  return {
-    total: items.length,
-    indexConfig,
-    async *batches(size) {
-      for (let start = 0; start < items.length; start += size) {
-        const batch: Item[] = [];
-        for (const [offset, raw] of items.slice(start, start + size).entries()) {
-          batch.push(await vectraItem(folder, raw, `${indexFile} items[${start + offset}]`));
-        }
-        yield { items: batch, where: `items ${start}-${start + batch.length - 1} of ${indexFile}` };
-      }
-    },
-  };
-}
-
-async function vectraItem(folder: string, raw: VectraItem, where: string): Promise<Item> {
-  if (typeof raw !== 'object' || raw === null) throw badInput(`${where}: not an object`);
-  if (typeof raw.id !== 'string') throw badInput(`${where}: "id" must be a string`);
-  if (!Array.isArray(raw.vector)) throw badInput(`${where}: "vector" must be an array of numbers`);
-  let metadata = (typeof raw.metadata === 'object' && raw.metadata !== null ? raw.metadata : {}) as Record<
-    string,
-    MetadataTypes
-  >;
-  // Vectra keeps the non-indexed metadata of an item in its own file when metadata_config.indexed
-  // is set; the item in index.json holds only the indexed fields.
-  if (typeof raw.metadataFile === 'string') {
-    const file = join(folder, raw.metadataFile);
-    let extra: unknown;
-    try {
-      extra = JSON.parse(await readFile(file, 'utf8'));
-    } catch (err) {
-      throw badInput(`${where}: cannot read its metadata file ${file} (${(err as Error).message})`);
-    }
-    metadata = { ...(extra as Record<string, MetadataTypes>), ...metadata };
-  }
-  return { id: raw.id, vector: raw.vector as number[], metadata };
 }

@@ -42,8 +42,8 @@ struct QueryHit {
 };
 
 // A whole read result (query hits, or the items of get/list) as it leaves the core, packed so
-// that a binding hands it to JS in one transfer instead of building objects per item: one JSON
-// text holds every id and metadata (the metadata is stored as JSON text, so it is copied, never
+// that a binding hands it to JS in one transfer instead of building objects per item: one text
+// holds every id and metadata (the metadata is stored as JSON text, so it is copied, never
 // parsed), one array every number and one array every vector. ts/src/packed.ts unpacks it.
 struct PackedItems {
   // Per item, in `numbers`: the vector's norm (double precision), score, distance, vector score
@@ -51,7 +51,9 @@ struct PackedItems {
   static constexpr size_t kNumbersPerItem = 5;
   size_t count = 0;
   uint32_t dims = 0;
-  std::string json = "[]";  // [["<id>",<metadata>],...] in result order
+  // id, NUL, metadata JSON, NUL, id, ... in result order (no NUL after the last). NUL cannot
+  // occur inside either: ids are checked for it, and JSON text escapes control characters.
+  std::string text;
   std::vector<double> numbers;
   std::vector<float> vectors;  // count * dims, as the user gave them
 };

@@ -24,16 +24,6 @@ void wrong_type(const std::string& what, const std::string& expected) {
   throw Error(ErrorCode::InvalidArgument, what + " must be " + expected);
 }
 
-QueryOptions query_options(double top_k, std::string filter_json, std::optional<double> ef_search) {
-  QueryOptions options;
-  options.top_k = validate_top_k(top_k);
-  options.filter_json = std::move(filter_json);
-  if (ef_search && *ef_search != 0) {
-    options.ef_search = validate_integer(*ef_search, "efSearch", 1, Limits::kMaxEf);
-  }
-  return options;
-}
-
 Failure current_failure() {
   try {
     throw;

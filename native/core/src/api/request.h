@@ -6,7 +6,6 @@
 
 #include <cstddef>
 #include <limits>
-#include <optional>
 #include <string>
 
 #include "quiver/error.h"
@@ -29,11 +28,6 @@ inline float to_float32(double value) {
 
 // The error for a JS value of the wrong type, e.g. wrong_type("topK", "a number").
 [[noreturn]] void wrong_type(const std::string& what, const std::string& expected);
-
-// Query options from the numbers a binding received. `top_k`: validate_top_k. `ef_search`:
-// absent or 0 means the index's setting; otherwise an integer from 1 to Limits::kMaxEf — the
-// same integer rule as topK (1.5 is rejected, never truncated).
-QueryOptions query_options(double top_k, std::string filter_json, std::optional<double> ef_search);
 
 // What a binding reports for a failure: the stable code name ("INVALID_ARGUMENT", ...) comes
 // from code_name(code).

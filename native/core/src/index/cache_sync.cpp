@@ -21,13 +21,11 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
   return doc;
 }
 
-// Prepares and adds rows to the graph in parallel (capacity reserved first).
-void add_rows(ann::HnswGraph& graph, std::vector<store::Row>& rows) {
+// Adds rows to the graph in parallel (capacity reserved first).
+void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
   graph.reserve(rows.size());
   util::parallel_for(rows.size(), [&](size_t i) {
-    std::vector<float> prepared(graph.dims());
-    graph.prepare(rows[i].vector.data(), prepared.data());
-    graph.upsert(static_cast<uint64_t>(rows[i].label), prepared.data());
+    graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
   });
 }
 
@@ -73,7 +71,7 @@ bool Index::Impl::load_from_store() {
     open_report = "empty index: no graph yet";
     return false;
   }
-  ann::HnswGraph::Loaded loaded;
+  ann::ShardSet::Loaded loaded;
   {
     // Shared: no save's cleanup may remove our temporary copy of the body meanwhile. Without a
     // lock file (read-only folder) no save can run here, so loading unlocked is safe.
@@ -82,10 +80,10 @@ bool Index::Impl::load_from_store() {
       lock.emplace(util::FileLock::acquire(lock_path(), util::FileLock::Mode::Shared));
     } catch (const Error&) {
     }
-    loaded = ann::HnswGraph::load(graph_path, config.metric, config.dimensions, config.hnsw);
+    loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw);
   }
-  if (loaded.graph && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
-    graph = std::move(loaded.graph);
+  if (loaded.set && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
+    graph = std::move(loaded.set);
     saved_seq = loaded.seq;
     catch_up(loaded.seq);
     if (graph->size() == items.size()) {
@@ -94,7 +92,7 @@ bool Index::Impl::load_from_store() {
       return false;
     }
     open_report = "graph file disagreed with the database after catch-up; rebuilt";
-  } else if (loaded.graph) {
+  } else if (loaded.set) {
     open_report = loaded.seq > applied_seq
                       ? "graph file is newer than the database; rebuilt"
                       : "graph file is older than the deletion log reaches back; rebuilt";
@@ -142,7 +140,7 @@ void Index::Impl::apply_catch_up(CatchUp& gap) {
 }
 
 void Index::Impl::rebuild_graph() {
-  graph = std::make_unique<ann::HnswGraph>(config.metric, config.dimensions, config.hnsw);
+  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
   std::vector<store::Row> rows;
   store->scan([&](store::Row&& row) { rows.push_back(std::move(row)); });
   add_rows(*graph, rows);
@@ -192,7 +190,7 @@ Index::Impl::CatchUp Index::Impl::read_catch_up() {
     config = store->config();
   }
   if (config.dimensions != 0 && !graph) {
-    graph = std::make_unique<ann::HnswGraph>(config.metric, config.dimensions, config.hnsw);
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
   }
   read_rows_since(applied_seq, gap);
   gap.count = store->count();
@@ -212,7 +210,7 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
     auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
     if (!lock.held()) return;  // another process is saving right now
     remove_stale_temp_files();
-    const auto on_disk = ann::HnswGraph::file_seq(graph_path, config.metric, config.dimensions);
+    const auto on_disk = ann::ShardSet::file_seq(graph_path, config.metric, config.dimensions);
     // A file "from the future" (beyond the committed sequence: a database restored from a
     // backup) is not newer, it is wrong.
     // After a rebuild (replace_unusable_file) the file we found bad may carry our own sequence

@@ -323,7 +323,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
 
 void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
                                   const std::vector<uint64_t>& removed, uint32_t dims) {
-  if (!graph) graph = std::make_unique<ann::HnswGraph>(config.metric, dims, config.hnsw);
+  if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw);
   const bool keep_parsed = parsed_ready.load();
   for (uint64_t label : removed) {
     graph->remove(label);
@@ -341,9 +341,7 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
   }
   graph->reserve(final_upserts.size());
   util::parallel_for(final_upserts.size(), [&](size_t i) {
-    std::vector<float> prepared(dims);
-    graph->prepare(final_upserts[i].second->vector.data(), prepared.data());
-    graph->upsert(final_upserts[i].first, prepared.data());
+    graph->upsert(final_upserts[i].first, final_upserts[i].second->vector.data());
   });
   for (auto& [label, item] : final_upserts) {
     items.put(label, item->id, item->metadata_text);

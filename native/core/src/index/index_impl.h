@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ann/hnsw_graph.h"
+#include "ann/shard_set.h"
 #include "index/item_table.h"
 #include "index/item_validation.h"
 #include "query/planner.h"
@@ -51,7 +51,7 @@ struct Index::Impl {
   std::unique_ptr<store::SqliteStore> store;
   std::unique_ptr<store::TextIndex> text_index;  // on store's connection; destroyed before it
   IndexConfig config;
-  std::unique_ptr<ann::HnswGraph> graph;  // null while the index has no dimensions
+  std::unique_ptr<ann::VectorIndex> graph;  // null while the index has no dimensions
   index::ItemTable items;  // id and metadata text of every live item: what reads return
   // Parsed metadata, for filters only. Opening parses nothing: it is built by the first filtered
   // read (under the shared lock, hence its own mutex) and kept up to date by writes from then on.

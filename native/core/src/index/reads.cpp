@@ -12,7 +12,6 @@
 
 #include "index/index_impl.h"
 #include "query/hybrid.h"
-#include "util/json_text.h"
 
 namespace quiver {
 namespace {
@@ -53,16 +52,10 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, float score, float dist
                        float text_score) const {
   const uint32_t dims = config.dimensions;
   if (!items.contains(label)) return;  // cannot happen while the cache is in sync; never a ghost
-  if (out.count == 0) {
-    out.json = "[";
-  } else {
-    out.json.push_back(',');
-  }
-  out.json.push_back('[');
-  util::append_json_string(out.json, items.id(label));
-  out.json.push_back(',');
-  out.json.append(items.metadata(label));
-  out.json.push_back(']');
+  if (out.count > 0) out.text.push_back('\0');
+  out.text.append(items.id(label));
+  out.text.push_back('\0');
+  out.text.append(items.metadata(label));
   const size_t at = out.vectors.size();
   out.vectors.resize(at + dims);
   float* v = out.vectors.data() + at;
@@ -88,14 +81,7 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, float score, float dist
 
 namespace {
 
-void finish(PackedItems& out, uint32_t dims) {
-  out.dims = dims;
-  if (out.count == 0) {
-    out.json = "[]";
-  } else {
-    out.json.push_back(']');
-  }
-}
+void finish(PackedItems& out, uint32_t dims) { out.dims = dims; }
 
 // The `k` best keyword matches that pass the filter, best first. FTS5 ranks without knowing the
 // filter, so candidates are fetched in growing rounds until k pass or the matches run out.
@@ -125,12 +111,19 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
 
 std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRequest& r, size_t k, size_t min_ef) {
   if (!impl.graph || impl.graph->size() == 0) return {};
-  std::vector<float> prepared(impl.config.dimensions);
-  impl.graph->prepare(r.vector.data, prepared.data());
   const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.config.hnsw.ef_search, min_ef);
   static const query::MetadataStore kNoMetadata;
   const query::MetadataStore& docs = r.filter.empty() ? kNoMetadata : impl.filterable();
-  return query::plan_and_search(*impl.graph, docs, r.filter, prepared.data(), k, ef).neighbors;
+  return query::plan_and_search(*impl.graph, docs, r.filter, r.vector.data, k, ef).neighbors;
+}
+
+// The item with this id, packed (0 or 1 item); lock held.
+PackedItems item_by_id(const Index::Impl& impl, const std::string& id) {
+  PackedItems out;
+  uint64_t label;
+  if (impl.items.find(id, &label)) impl.pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  finish(out, impl.config.dimensions);
+  return out;
 }
 
 }  // namespace
@@ -148,7 +141,7 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
   index::check_vector(r.vector, config.dimensions, config.metric);
   if (r.mode == query::QueryRequest::Mode::Vector) {
     const auto neighbors = nearest(*this, r, top_k, 0);
-    out.json.reserve(neighbors.size() * 32);
+    out.text.reserve(neighbors.size() * 32);
     out.vectors.reserve(neighbors.size() * config.dimensions);
     out.numbers.reserve(neighbors.size() * PackedItems::kNumbersPerItem);
     for (const auto& n : neighbors) {
@@ -189,11 +182,7 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
 PackedItems Index::get_packed(const std::string& id) const {
   index::check_id(id);  // the same rule as writes: an id that cannot be stored is an error
   auto lock = lock_for_read(*impl_);
-  PackedItems out;
-  uint64_t label;
-  if (impl_->items.find(id, &label)) impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
-  finish(out, impl_->config.dimensions);
-  return out;
+  return item_by_id(*impl_, id);
 }
 
 PackedItems Index::list_packed(const std::string& filter_json) const {
@@ -237,10 +226,7 @@ bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
   auto lock = try_lock_current(*impl_);
   if (!lock.owns_lock()) return false;
   index::check_id(id);
-  *out = PackedItems{};
-  uint64_t label;
-  if (impl_->items.find(id, &label)) impl_->pack(label, *out, kNaN, kNaN, kNaN, kNaN);
-  finish(*out, impl_->config.dimensions);
+  *out = item_by_id(*impl_, id);
   return true;
 }
 
@@ -260,12 +246,18 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
 namespace {
 
 std::vector<QueryHit> unpack(const PackedItems& packed) {
-  const auto entries = nlohmann::json::parse(packed.json);
   std::vector<QueryHit> out(packed.count);
+  size_t at = 0;
+  const auto next_part = [&] {
+    const size_t end = std::min(packed.text.find('\0', at), packed.text.size());
+    std::string part = packed.text.substr(at, end - at);
+    at = end + 1;
+    return part;
+  };
   for (size_t i = 0; i < packed.count; ++i) {
     QueryHit& hit = out[i];
-    hit.item.id = entries[i][0].get<std::string>();
-    hit.item.metadata_json = entries[i][1].dump();
+    hit.item.id = next_part();
+    hit.item.metadata_json = next_part();
     hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
                            packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
     const double* n = packed.numbers.data() + i * PackedItems::kNumbersPerItem;

@@ -25,8 +25,9 @@ double estimate_selectivity(const MetadataStore& metadata, const Filter& filter)
   return static_cast<double>(hits) / seen;
 }
 
-std::vector<ann::Neighbor> exact_scan(const ann::HnswGraph& graph, const MetadataStore& metadata,
-                                      const Filter& filter, const float* query, size_t k) {
+std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const MetadataStore& metadata,
+                                      const Filter& filter, const float* raw_query, size_t k) {
+  const vectors::PreparedQuery query = graph.prepare_query(raw_query);
   std::vector<ann::Neighbor> heap;  // max-heap on distance: the worst kept result on top
   auto worse = [](const ann::Neighbor& a, const ann::Neighbor& b) { return a.distance < b.distance; };
   // Evaluating the filter on every item dominates the cost: spread it over the cores (each
@@ -37,7 +38,7 @@ std::vector<ann::Neighbor> exact_scan(const ann::HnswGraph& graph, const Metadat
   for (size_t i = 0; i < n; ++i) {
     if (!match[i]) continue;
     const uint64_t label = metadata.label_at(i);
-    const float d = graph.distance_to(query, label);
+    const float d = graph.distance(query, label);
     if (heap.size() < k) {
       heap.push_back({d, label});
       std::push_heap(heap.begin(), heap.end(), worse);
@@ -53,7 +54,7 @@ std::vector<ann::Neighbor> exact_scan(const ann::HnswGraph& graph, const Metadat
 
 }  // namespace
 
-PlanResult plan_and_search(const ann::HnswGraph& graph, const MetadataStore& metadata,
+PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataStore& metadata,
                            const Filter& filter, const float* query, size_t k, size_t ef) {
   PlanResult result;
   if (filter.empty()) {

@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "ann/hnsw_graph.h"
+#include "ann/vector_index.h"
 #include "query/filter.h"
 #include "query/metadata_store.h"
 #include "query/request.h"
@@ -25,8 +25,9 @@ struct PlanResult {
   double estimated_selectivity = 1.0;
 };
 
-PlanResult plan_and_search(const ann::HnswGraph& graph, const MetadataStore& metadata,
-                           const Filter& filter, const float* prepared_query, size_t k, size_t ef);
+// `query`: the caller's raw vector (dims floats); the vector index prepares it.
+PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataStore& metadata,
+                           const Filter& filter, const float* query, size_t k, size_t ef);
 
 // Whether a query is small enough to answer on the caller's thread (a binding's JS thread, which
 // must never be blocked for more than about a millisecond): a nearest-neighbour query without

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "quiver/error.h"
+#include "store/sqlite_error.h"
 #include "store/text_index.h"
 #include "util/row_checksum.h"
 
@@ -17,20 +18,7 @@ void exec(sqlite3* db, const char* sql, const char* what) {
   const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
   const std::string detail = err ? err : sqlite3_errstr(rc);
   sqlite3_free(err);
-  if (rc == SQLITE_OK) return;
-  const int primary = rc & 0xFF;
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
-    throw Error(ErrorCode::Corrupt, std::string(what) + ": the database file is damaged (" + detail +
-                                        "); restore it from a backup or recreate the index");
-  }
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-    throw Error(ErrorCode::Busy, std::string(what) + ": the index is locked by another writer (" +
-                                     detail + "); retry later");
-  }
-  throw Error(primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_READONLY
-                  ? ErrorCode::Io
-                  : ErrorCode::Internal,
-              std::string(what) + ": " + detail);
+  if (rc != SQLITE_OK) throw_sqlite_error(rc, what, detail);
 }
 
 // Version 1 -> 2: a checksum per row (id, vector, metadata, label), computed for every row that

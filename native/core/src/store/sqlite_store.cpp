@@ -7,52 +7,18 @@
 
 #include "quiver/error.h"
 #include "store/schema.h"
+#include "store/sqlite_error.h"
 #include "util/files.h"
 #include "util/row_checksum.h"
 
 namespace quiver::store {
-namespace {
-
-[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
-  const std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  switch (rc & 0xFF) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      throw Error(ErrorCode::Busy, what + ": the index is locked by another writer (" + detail +
-                                       "); retry later or close the other connection");
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      throw Error(ErrorCode::Corrupt, what + ": the database file is damaged (" + detail +
-                                          "); restore it from a backup or recreate the index");
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-      throw Error(ErrorCode::Io, what + ": " + detail + " (check disk space and permissions)");
-    default:
-      throw Error(ErrorCode::Internal, what + ": " + detail);
-  }
-}
-
-
-}  // namespace
-
 // A cached prepared statement, reset after each use by its user.
 class SqliteStore::Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
     int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
-    // Our statements are fixed text that the tests prepare against the schema we create, so a
-    // plain SQLITE_ERROR here ("no such column: label") means the stored schema is not the one
-    // we wrote: a damaged database, not a bug.
-    if ((rc & 0xFF) == SQLITE_ERROR) {
-      throw Error(ErrorCode::Corrupt, std::string("the database schema is damaged (") +
-                                          sqlite3_errmsg(db) +
-                                          "); restore the index folder from a backup or "
-                                          "recreate the index");
-    }
-    if (rc != SQLITE_OK) fail(db, rc, "prepare");
+    // A plain SQLITE_ERROR ("no such column: label") is a damaged schema: see sqlite_error.h.
+    if (rc != SQLITE_OK) throw_prepare_error(db, rc, "prepare");
   }
   ~Stmt() { sqlite3_finalize(s_); }
   sqlite3_stmt* get() { return s_; }
@@ -62,7 +28,7 @@ class SqliteStore::Stmt {
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     sqlite3_reset(s_);
-    fail(db_, rc, what);
+    throw_sqlite_error(db_, rc, what);
   }
   void reset() {
     sqlite3_reset(s_);
@@ -135,7 +101,7 @@ void SqliteStore::create_database(const std::string& path, const IndexConfig& co
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_close(db);
-    fail(nullptr, rc, "cannot create \"" + path + "\"");
+    throw_sqlite_error(nullptr, rc, "cannot create \"" + path + "\"");
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   store->exec("PRAGMA journal_mode=WAL");
@@ -176,7 +142,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& folder) {
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_close(db);
-    fail(nullptr, rc, "cannot open \"" + path + "\"");
+    throw_sqlite_error(nullptr, rc, "cannot open \"" + path + "\"");
   }
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   store->load_config();
@@ -206,7 +172,7 @@ void SqliteStore::exec(const char* sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   sqlite3_free(err);
-  if (rc != SQLITE_OK) fail(db_, rc, "database");
+  if (rc != SQLITE_OK) throw_sqlite_error(db_, rc, "database");
 }
 
 SqliteStore::Stmt& SqliteStore::stmt(const char* sql) {

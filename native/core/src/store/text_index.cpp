@@ -5,23 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "quiver/error.h"
+#include "store/sqlite_error.h"
 
 namespace quiver::store {
 namespace {
 
-[[noreturn]] void fail(sqlite3* db, int rc, const char* what) {
-  const int primary = rc & 0xFF;
-  const std::string detail = sqlite3_errmsg(db);
-  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
-    throw Error(ErrorCode::Corrupt, std::string(what) + ": the keyword index is damaged (" + detail +
-                                        "); restore the database from a backup or recreate the index");
-  }
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-    throw Error(ErrorCode::Busy, std::string(what) + ": the index is locked by another writer; retry later");
-  }
-  throw Error(primary == SQLITE_IOERR || primary == SQLITE_FULL ? ErrorCode::Io : ErrorCode::Internal,
-              std::string(what) + ": " + detail);
-}
+// What CORRUPT messages name as damaged.
+constexpr const char* kKeywordIndex = "the keyword index";
 
 // Resets a statement on every exit path.
 struct Reset {
@@ -53,16 +43,8 @@ sqlite3_stmt* TextIndex::prepare(const char* sql) {
   if (rc != SQLITE_OK) {
     sqlite3_finalize(insert_);
     sqlite3_finalize(delete_);
-    // Fixed statements over the table we create: SQLITE_ERROR here ("vtable constructor failed",
-    // "no such module") means the stored schema text is not the one we wrote — damage, not a bug
-    // (the same rule as SqliteStore's statements).
-    if ((rc & 0xFF) == SQLITE_ERROR) {
-      throw Error(ErrorCode::Corrupt, std::string("the database schema is damaged (") +
-                                          sqlite3_errmsg(db_) +
-                                          "); restore the index folder from a backup or "
-                                          "recreate the index");
-    }
-    fail(db_, rc, "prepare the keyword index");
+    // Fixed statements over the table we create: SQLITE_ERROR is damage (sqlite_error.h).
+    throw_prepare_error(db_, rc, "prepare the keyword index", kKeywordIndex);
   }
   return s;
 }
@@ -71,7 +53,7 @@ void TextIndex::remove(int64_t label) {
   Reset r{delete_};
   sqlite3_bind_int64(delete_, 1, label);
   const int rc = sqlite3_step(delete_);
-  if (rc != SQLITE_DONE) fail(db_, rc, "remove from the keyword index");
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, "remove from the keyword index", kKeywordIndex);
 }
 
 void TextIndex::put(int64_t label, const std::string& text) {
@@ -80,7 +62,7 @@ void TextIndex::put(int64_t label, const std::string& text) {
   sqlite3_bind_int64(insert_, 1, label);
   sqlite3_bind_text(insert_, 2, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   const int rc = sqlite3_step(insert_);
-  if (rc != SQLITE_DONE) fail(db_, rc, "write the keyword index");
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, "write the keyword index", kKeywordIndex);
 }
 
 std::vector<std::pair<int64_t, double>> TextIndex::search(const std::string& query, int limit) {
@@ -94,7 +76,7 @@ std::vector<std::pair<int64_t, double>> TextIndex::search(const std::string& que
   while ((rc = sqlite3_step(search_)) == SQLITE_ROW) {
     out.emplace_back(sqlite3_column_int64(search_, 0), -sqlite3_column_double(search_, 1));
   }
-  if (rc != SQLITE_DONE) fail(db_, rc, "keyword search");
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, "keyword search", kKeywordIndex);
   return out;
 }
 

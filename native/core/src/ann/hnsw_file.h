@@ -1,0 +1,51 @@
+// The graph file of one HNSW shard: our 64-byte header, then hnswlib 0.8's own serialization of
+// the graph (the "body": fields, the level-0 block holding links + stored vectors + labels, then
+// each element's upper link lists).
+//
+// Format 2 (this version): header fields as in format 1 plus the codec's stored-form id; the
+// body checksum is CRC-32C. Format 1 held unit-normalized cosine vectors and a CRC-32 body
+// checksum: such a file is reported and rebuilt, never read.
+//
+// Saving streams the body straight from the graph's memory into the file (no intermediate
+// file). Loading reads the file once, straight into the buffers the graph keeps, checks the
+// checksum and the structure on that memory, then fills hnswlib's members itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "vectors/codec.h"
+
+namespace hnswlib {
+template <typename T>
+class HierarchicalNSW;
+}  // namespace hnswlib
+
+namespace quiver::ann {
+
+class CodecSpace;
+
+constexpr uint32_t kGraphFormatVersion = 2;
+
+// Writes `graph` to `path` atomically: the whole file under a name unique to this save
+// ("<path>.<pid>-<random>.tmp"), fsync, rename, fsync of the folder. The caller holds the graph
+// exclusively (no addPoint may run) and the folder's save lock.
+void save_graph_file(const hnswlib::HierarchicalNSW<float>& graph,
+                     const vectors::VectorCodec& codec, size_t live_count, uint64_t seq,
+                     const std::string& path);
+
+// The sequence number in the header of the file at `path`, when the header is intact and the
+// file is of this format for this codec (the body is not read).
+std::optional<uint64_t> graph_file_seq(const std::string& path, const vectors::VectorCodec& codec);
+
+struct LoadedGraphFile {
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;  // null when the file was not used
+  uint64_t seq = 0;
+  std::string problem;  // why not (missing, truncated, checksum, older format, ...)
+};
+// Never throws for a bad file. `space` must outlive the graph; `m` is the index's HNSW M.
+LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size_t m);
+
+}  // namespace quiver::ann

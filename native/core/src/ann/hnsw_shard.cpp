@@ -1,0 +1,184 @@
+#include "ann/hnsw_shard.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "ann/codec_space.h"
+#include "ann/hnsw_file.h"
+
+namespace quiver::ann {
+namespace {
+
+class AllowFunctor : public hnswlib::BaseFilterFunctor {
+ public:
+  explicit AllowFunctor(const std::function<bool(uint64_t)>& allow) : allow_(allow) {}
+  bool operator()(hnswlib::labeltype label) override { return allow_(label); }
+
+ private:
+  const std::function<bool(uint64_t)>& allow_;
+};
+
+}  // namespace
+
+HnswShard::HnswShard(const vectors::VectorCodec& codec)
+    : space_(std::make_unique<CodecSpace>(codec)) {}
+
+HnswShard::HnswShard(const vectors::VectorCodec& codec, const HnswParams& params) : HnswShard(codec) {
+  hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+      space_.get(), /*max_elements=*/1024, params.M, params.ef_construction,
+      /*random_seed=*/100, /*allow_replace_deleted=*/true);
+}
+
+HnswShard::~HnswShard() = default;
+
+const vectors::VectorCodec& HnswShard::codec() const { return space_->codec(); }
+
+void HnswShard::save(const std::string& path, uint64_t seq) const {
+  save_graph_file(*hnsw_, codec(), size(), seq, path);
+}
+
+std::optional<uint64_t> HnswShard::file_seq(const std::string& path,
+                                            const vectors::VectorCodec& codec) {
+  return graph_file_seq(path, codec);
+}
+
+HnswShard::Loaded HnswShard::load(const std::string& path, const vectors::VectorCodec& codec,
+                                  const HnswParams& params) {
+  Loaded result;
+  std::unique_ptr<HnswShard> shard(new HnswShard(codec));
+  LoadedGraphFile file;
+  try {
+    file = load_graph_file(path, *shard->space_, static_cast<size_t>(params.M));
+  } catch (const std::exception& e) {  // allocation failures
+    result.problem = std::string("could not be loaded: ") + e.what();
+    return result;
+  }
+  if (!file.graph) {
+    result.problem = file.problem;
+    return result;
+  }
+  shard->hnsw_ = std::move(file.graph);
+  result.shard = std::move(shard);
+  result.seq = file.seq;
+  return result;
+}
+
+void HnswShard::reserve(size_t additional) {
+  const size_t needed = hnsw_->cur_element_count + additional;
+  if (needed > hnsw_->max_elements_) {
+    hnsw_->resizeIndex(std::max(needed, hnsw_->max_elements_ * 2));
+  }
+}
+
+void HnswShard::upsert(uint64_t label, const float* raw) {
+  const vectors::VectorCodec& c = codec();
+  std::vector<float> stored((c.stored_bytes() + sizeof(float) - 1) / sizeof(float));
+  c.encode(raw, stored.data());
+  bool exists = false;
+  {
+    std::lock_guard<std::mutex> lock(hnsw_->label_lookup_lock);
+    auto it = hnsw_->label_lookup_.find(label);
+    if (it != hnsw_->label_lookup_.end()) {
+      exists = true;
+      if (hnsw_->isMarkedDeleted(it->second)) hnsw_->unmarkDeletedInternal(it->second);
+    }
+  }
+  // An existing label is updated in place; a new one may take the slot of a deleted element.
+  hnsw_->addPoint(stored.data(), label, /*replace_deleted=*/!exists);
+}
+
+void HnswShard::remove(uint64_t label) {
+  {
+    std::lock_guard<std::mutex> lock(hnsw_->label_lookup_lock);
+    auto it = hnsw_->label_lookup_.find(label);
+    if (it == hnsw_->label_lookup_.end() || hnsw_->isMarkedDeleted(it->second)) return;
+  }
+  hnsw_->markDelete(label);
+}
+
+bool HnswShard::contains(uint64_t label) const {
+  std::lock_guard<std::mutex> lock(hnsw_->label_lookup_lock);
+  auto it = hnsw_->label_lookup_.find(label);
+  return it != hnsw_->label_lookup_.end() && !hnsw_->isMarkedDeleted(it->second);
+}
+
+size_t HnswShard::size() const { return hnsw_->cur_element_count - hnsw_->num_deleted_; }
+
+std::vector<uint64_t> HnswShard::labels() const {
+  std::lock_guard<std::mutex> lock(hnsw_->label_lookup_lock);
+  std::vector<uint64_t> out;
+  out.reserve(hnsw_->label_lookup_.size());
+  for (const auto& [label, internal] : hnsw_->label_lookup_) {
+    if (!hnsw_->isMarkedDeleted(internal)) out.push_back(label);
+  }
+  return out;
+}
+
+bool HnswShard::vector_of(uint64_t label, float* out) const {
+  hnswlib::tableint internal;
+  {
+    std::lock_guard<std::mutex> lock(hnsw_->label_lookup_lock);
+    auto it = hnsw_->label_lookup_.find(label);
+    if (it == hnsw_->label_lookup_.end() || hnsw_->isMarkedDeleted(it->second)) return false;
+    internal = it->second;
+  }
+  codec().decode(hnsw_->getDataByInternalId(internal), out);
+  return true;
+}
+
+std::vector<Neighbor> HnswShard::search(const vectors::PreparedQuery& prepared, size_t k, size_t ef,
+                                        const std::function<bool(uint64_t)>* allow) const {
+  std::vector<Neighbor> out;
+  auto& h = *hnsw_;
+  if (h.cur_element_count == 0 || size() == 0 || k == 0) return out;
+  const void* query = prepared.data();
+
+  // Greedy descent through the upper layers, as hnswlib's searchKnn does, so that the base-layer
+  // search below can take this call's ef instead of the shared, mutable ef_ member.
+  hnswlib::tableint current = h.enterpoint_node_;
+  float best = h.fstdistfunc_(query, h.getDataByInternalId(current), h.dist_func_param_);
+  for (int level = h.maxlevel_; level > 0; --level) {
+    for (bool moved = true; moved;) {
+      moved = false;
+      unsigned int* links = h.get_linklist(current, level);
+      const int count = h.getListCount(links);
+      const auto* neighbors = reinterpret_cast<const hnswlib::tableint*>(links + 1);
+      for (int i = 0; i < count; ++i) {
+        const float d = h.fstdistfunc_(query, h.getDataByInternalId(neighbors[i]), h.dist_func_param_);
+        if (d < best) {
+          best = d;
+          current = neighbors[i];
+          moved = true;
+        }
+      }
+    }
+  }
+
+  static const std::function<bool(uint64_t)> kAllowAll = [](uint64_t) { return true; };
+  AllowFunctor functor(allow ? *allow : kAllowAll);
+  hnswlib::BaseFilterFunctor* filter = allow ? &functor : nullptr;
+  const size_t width = std::max(ef, k);
+  auto top = (h.num_deleted_ == 0 && !filter)
+                 ? h.searchBaseLayerST<true>(current, query, width, nullptr)
+                 : h.searchBaseLayerST<false>(current, query, width, filter);
+  while (top.size() > k) top.pop();
+  out.resize(top.size());
+  for (size_t i = out.size(); i-- > 0;) {
+    out[i] = {top.top().first, h.getExternalLabel(top.top().second)};
+    top.pop();
+  }
+  return out;
+}
+
+float HnswShard::distance(const vectors::PreparedQuery& query, uint64_t label) const {
+  auto& h = *hnsw_;
+  hnswlib::tableint internal;
+  {
+    std::lock_guard<std::mutex> lock(h.label_lookup_lock);
+    internal = h.label_lookup_.at(label);
+  }
+  return h.fstdistfunc_(query.data(), h.getDataByInternalId(internal), h.dist_func_param_);
+}
+
+}  // namespace quiver::ann

@@ -1,0 +1,59 @@
+// What the rest of the core sees of the vectors: one interface over a set of graph shards
+// (shard_set.h), taking and returning raw floats. The codec (vectors/codec.h) decides how they
+// are stored; nothing outside ann/ and vectors/ prepares or converts vectors.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "vectors/codec.h"
+
+namespace quiver::ann {
+
+// Score shown to users from a distance (vectors/codec.h).
+using vectors::score_from_distance;
+
+struct Neighbor {
+  float distance;
+  uint64_t label;
+};
+
+class VectorIndex {
+ public:
+  virtual ~VectorIndex() = default;
+
+  virtual const vectors::VectorCodec& codec() const = 0;
+  Metric metric() const { return codec().metric(); }
+  uint32_t dims() const { return codec().dims(); }
+
+  // Makes room for `additional` new vectors. Not concurrent with anything.
+  virtual void reserve(size_t additional) = 0;
+  // Adds or replaces the vector of `label` (dims() raw floats). Safe to call concurrently with
+  // itself after reserve(); not with search.
+  virtual void upsert(uint64_t label, const float* raw) = 0;
+  virtual void remove(uint64_t label) = 0;  // no-op when absent
+  virtual bool contains(uint64_t label) const = 0;
+  virtual size_t size() const = 0;  // live vectors
+  virtual std::vector<uint64_t> labels() const = 0;
+  // The vector of a live label, decoded from the graph's own memory into dims() floats (f32
+  // storage: bit-exact as given). False when the label is not live. Like search, not
+  // concurrent with upsert/remove (the index's reader/writer lock keeps them apart).
+  virtual bool vector_of(uint64_t label, float* out) const = 0;
+
+  // k nearest live vectors with `allow(label)` true (all when null), best first. `ef` is per
+  // call: concurrent searches with different ef do not interfere.
+  virtual std::vector<Neighbor> search(const float* raw_query, size_t k, size_t ef,
+                                       const std::function<bool(uint64_t)>* allow) const = 0;
+  // For exact scans: prepare the query once, then measure it against labels (which must be live).
+  vectors::PreparedQuery prepare_query(const float* raw_query) const {
+    return codec().prepare(raw_query);
+  }
+  virtual float distance(const vectors::PreparedQuery& query, uint64_t label) const = 0;
+
+  // Writes the vectors and graph to `path` atomically, stamped with the write sequence `seq`.
+  virtual void save(const std::string& path, uint64_t seq) const = 0;
+};
+
+}  // namespace quiver::ann

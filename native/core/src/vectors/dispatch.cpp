@@ -1,0 +1,84 @@
+// Chooses the kernel table once per process: the best level this CPU runs, or the one named by
+// QUIVER_SIMD. The prebuilt addon must run on any x86-64, so the AVX levels are compiled in
+// separate files and only called after the CPU says it has them (never -march=native).
+#include <cstdlib>
+#include <cstring>
+
+#include "vectors/kernels.h"
+
+namespace quiver::vectors {
+namespace {
+
+const KernelTable* compiled_table(IsaLevel level) {
+  switch (level) {
+    case IsaLevel::Scalar: return &kScalarKernels;
+    case IsaLevel::Sse2: return sse2_kernels();
+    case IsaLevel::Avx2: return avx2_kernels();
+    case IsaLevel::Avx512: return avx512_kernels();
+    case IsaLevel::WasmSimd128: return wasm_simd128_kernels();
+  }
+  return nullptr;
+}
+
+bool cpu_runs(IsaLevel level) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  // libgcc's / compiler-rt's CPU model checks both CPUID and that the OS saves the YMM / ZMM
+  // registers (XGETBV) before reporting avx2 or avx512f.
+  __builtin_cpu_init();
+  switch (level) {
+    case IsaLevel::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    // xsimd 8.1's avx512f horizontal sum uses an AVX512DQ instruction (vextractf32x8).
+    case IsaLevel::Avx512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+    default: return true;  // scalar; SSE2 is part of x86-64
+  }
+#else
+  // WebAssembly: a simd128 module does not instantiate at all where simd128 is missing.
+  return true;
+#endif
+}
+
+IsaLevel choose_level() {
+  const std::vector<IsaLevel> levels = available_levels();
+  if (const char* wanted = std::getenv("QUIVER_SIMD")) {
+    for (IsaLevel level : levels) {
+      if (std::strcmp(wanted, level_name(level)) == 0) return level;
+    }
+  }
+  return levels.back();
+}
+
+}  // namespace
+
+const char* level_name(IsaLevel level) {
+  switch (level) {
+    case IsaLevel::Scalar: return "scalar";
+    case IsaLevel::Sse2: return "sse2";
+    case IsaLevel::Avx2: return "avx2";
+    case IsaLevel::Avx512: return "avx512";
+    case IsaLevel::WasmSimd128: return "wasm-simd128";
+  }
+  return "unknown";
+}
+
+std::vector<IsaLevel> available_levels() {
+  std::vector<IsaLevel> out;
+  for (IsaLevel level : {IsaLevel::Scalar, IsaLevel::Sse2, IsaLevel::Avx2, IsaLevel::Avx512,
+                         IsaLevel::WasmSimd128}) {
+    if (compiled_table(level) && cpu_runs(level)) out.push_back(level);
+  }
+  return out;
+}
+
+const KernelTable* kernels_for(IsaLevel level) {
+  return compiled_table(level) && cpu_runs(level) ? compiled_table(level) : nullptr;
+}
+
+IsaLevel active_level() {
+  static const IsaLevel level = choose_level();
+  return level;
+}
+
+const KernelTable& active_kernels() { return *kernels_for(active_level()); }
+
+}  // namespace quiver::vectors

@@ -1,0 +1,55 @@
+// Distance kernels over stored vectors and the table that picks, once per process, the fastest
+// set this CPU can run. Every kernel has hnswlib's distance signature
+// `float(const void* a, const void* b, const void* params)` so that the graph calls it directly
+// (one indirect call per distance, as with hnswlib's own spaces), and is symmetric in a and b
+// (hnswlib measures stored element against stored element while building).
+//
+// Determinism: a given ISA level always returns the same float for the same inputs (fixed
+// accumulation order, no fast-math); different levels may differ in the last bits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace quiver::vectors {
+
+using DistanceFn = float (*)(const void* a, const void* b, const void* params);
+
+// What a kernel needs besides the two vectors (hnswlib hands it back as dist_func_param).
+struct DistanceParams {
+  size_t dims;  // float components, not counting the stored inverse norm of cosine
+};
+
+// One set of kernels for f32 storage. Cosine vectors are stored as given followed by their
+// inverse norm (float), so cosine_f32 reads dims + 1 floats from each side.
+struct KernelTable {
+  const char* name;
+  DistanceFn l2sq_f32;    // sum (a_i - b_i)^2
+  DistanceFn ip_f32;      // 1 - sum a_i b_i
+  DistanceFn cosine_f32;  // 1 - (sum a_i b_i) * (inv_a * inv_b)
+};
+
+// Best first. `Scalar` is plain C++ and always present; the others exist only where built for
+// (x86-64 with xsimd; WebAssembly SIMD) and are offered only when the CPU runs them.
+enum class IsaLevel { Scalar, Sse2, Avx2, Avx512, WasmSimd128 };
+
+const char* level_name(IsaLevel level);
+// Levels compiled in and supported by this CPU, best last.
+std::vector<IsaLevel> available_levels();
+// The table of a level, or null when it is not available here.
+const KernelTable* kernels_for(IsaLevel level);
+// The level every new codec uses: the best available one, unless the environment variable
+// QUIVER_SIMD names another available level (scalar | sse2 | avx2 | avx512 | wasm-simd128),
+// for benchmarks and for reproducing a result from another machine. Chosen once.
+IsaLevel active_level();
+const KernelTable& active_kernels();
+
+// Tables defined by the kernels_*.cpp files (null when that file was built without its ISA).
+extern const KernelTable kScalarKernels;
+const KernelTable* sse2_kernels();
+const KernelTable* avx2_kernels();
+const KernelTable* avx512_kernels();
+const KernelTable* wasm_simd128_kernels();
+
+}  // namespace quiver::vectors
