@@ -86,8 +86,10 @@ TEST_F(StoreDamageTest, NullMetadataAtOpenIsCorruptNamingTheItem) {
   expect_corrupt([&] { Index::open(folder_); }, {"victim", "metadata"}, "open");
 }
 
-// Every damaged column, each found by a read on an index opened before the damage (another
-// process damaged the row), and again by the next open.
+// Every damaged column, found by the next open. (Reads of an index opened before the damage
+// answer from memory — ids and metadata from the item table, vectors from the graph through
+// VectorIndex::vector_of, for every metric — so a row changed behind Quiver's back by another
+// program is not seen by an open handle; the open handle still answers what it had.)
 TEST_F(StoreDamageTest, EveryDamagedColumnIsCorruptOnReadAndOpen) {
   struct Case {
     const char* damage;
@@ -111,11 +113,6 @@ TEST_F(StoreDamageTest, EveryDamagedColumnIsCorruptOnReadAndOpen) {
     make_index("case" + std::to_string(n++));
     auto index = Index::open(folder_);
     damage_items(folder_, c.damage);
-    expect_corrupt([&] { index->list(); }, c.needles, "list");
-    expect_corrupt([&] { index->query(test::view(vec(2)), QueryOptions{}); }, c.needles, "query");
-    if (std::string(c.damage).find("SET id") == std::string::npos) {  // else no "victim" to get
-      expect_corrupt([&] { index->get("victim"); }, c.needles, "get");
-    }
     EXPECT_TRUE(index->get("good").has_value());  // undamaged rows still read
     index->close();
     expect_corrupt([&] { Index::open(folder_); }, c.needles, "open");
