@@ -22,6 +22,7 @@
 #include <hnswlib/hnswlib.h>
 
 #include "ann/codec_space.h"
+#include "ann/hnsw_file.h"
 #include "ann/shard_set.h"
 #include "fuzz_support.h"
 #include "util/checksum.h"

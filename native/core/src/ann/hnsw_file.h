@@ -3,7 +3,8 @@
 // each element's upper link lists).
 //
 // Format 2 (this version): header fields as in format 1 plus the codec's stored-form id; the
-// body checksum is CRC-32C. Format 1 held unit-normalized cosine vectors and a CRC-32 body
+// body checksum is CRC-32C; fixed-width (hnswlib's size_t fields and labels are 8 bytes in the
+// file on every platform, so the wasm32 and the native builds read each other's files). Format 1 held unit-normalized cosine vectors and a CRC-32 body
 // checksum: such a file is reported and rebuilt, never read.
 //
 // Saving streams the body straight from the graph's memory into the file (no intermediate
