@@ -1,5 +1,6 @@
 #include "ann/hnsw_file.h"
 
+#include <cmath>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -480,8 +481,10 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   g->maxM_ = f.max_m;
   g->maxM0_ = f.max_m0;
   g->M_ = f.m;
-  g->mult_ = f.mult;
-  g->revSize_ = 1.0 / f.mult;
+  // The level multiplier follows from M (hnswlib's own formula); the stored value is not trusted:
+  // a crafted 1e36 made hnswlib's next getRandomLevel overflow an int (found by fuzz_graph_file).
+  g->mult_ = 1.0 / std::log(1.0 * static_cast<double>(f.m));
+  g->revSize_ = 1.0 / g->mult_;
   g->ef_construction_ = f.ef_construction;
   g->ef_ = 10;
   g->data_size_ = space.get_data_size();
