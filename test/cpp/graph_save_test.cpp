@@ -5,6 +5,8 @@
 // own SQLite connection and its own flock.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -64,6 +66,7 @@ TEST(GraphSave, TempFilesAreRemovedOnlyUnderTheExclusiveLock) {
   {
     auto index = Index::open(folder);
     index->insert({test::input("a", vec(1))});
+    index->close();
   }
   // Leftovers: a save of another process (unique name), and the fixed names of older versions.
   const std::vector<std::string> temps = {folder + "/shard-0.hnsw.4242-0123456789abcdef.tmp",
@@ -102,6 +105,39 @@ TEST(GraphSave, TempFilesAreRemovedOnlyUnderTheExclusiveLock) {
   }
   Index::destroy(folder);
   EXPECT_FALSE(fs::exists(folder));  // lock file and all: nothing left behind
+}
+
+// A handle destroyed without close() (a garbage-collected binding object) writes nothing into
+// the folder: it may be happening while the application deletes that folder. Its writes are
+// in SQLite, and the next open re-applies them to the older graph file.
+TEST(GraphSave, DestroyingAnUnclosedIndexWritesNoFile) {
+  TempDir dir;
+  const auto folder = dir.sub("idx");
+  Index::create(folder, test::config(Metric::Cosine, kDims), false);
+  {
+    auto index = Index::open(folder);
+    index->insert({test::input("a", vec(1))});
+    index->close();
+  }
+  const auto before = fs::last_write_time(folder + "/shard-0.hnsw");
+  std::vector<std::string> names_before;
+  for (const auto& e : fs::directory_iterator(folder)) names_before.push_back(e.path().filename().string());
+  {
+    auto index = Index::open(folder);
+    index->insert({test::input("b", vec(2))});
+  }  // destroyed, not closed
+  std::vector<std::string> names_after;
+  for (const auto& e : fs::directory_iterator(folder)) names_after.push_back(e.path().filename().string());
+  std::sort(names_before.begin(), names_before.end());
+  std::sort(names_after.begin(), names_after.end());
+  EXPECT_EQ(names_after, names_before);
+  EXPECT_EQ(fs::last_write_time(folder + "/shard-0.hnsw"), before);
+  EXPECT_EQ(file_seq(folder), 1u);
+  auto index = Index::open(folder);  // re-applies "b" from SQLite
+  EXPECT_TRUE(index->get("b").has_value());
+  QueryOptions q;
+  q.top_k = 1;
+  EXPECT_EQ(index->query(test::view(vec(2)), q).at(0).item.id, "b");
 }
 
 }  // namespace

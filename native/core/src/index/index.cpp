@@ -86,11 +86,16 @@ std::unique_ptr<Index> Index::open(const std::string& folder) {
 
 Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
+// Destruction releases without saving the graph file: it happens when a binding's handle is
+// garbage-collected (Vectra users never close), i.e. at any moment, also while the application
+// deletes the folder, where a save would drop a file into a directory being removed (seen as
+// ENOTEMPTY in Vectra's own spec). The graph file is a cache: the next open re-applies the writes
+// it lacks from SQLite. close() saves.
 Index::~Index() {
   try {
-    close();
+    std::unique_lock<std::shared_mutex> lock(impl_->rw);
+    if (!impl_->closed) impl_->release();
   } catch (...) {
-    // The graph file is only a cache; the next open rebuilds it.
   }
 }
 
@@ -363,13 +368,18 @@ void Index::close() {
   } catch (...) {
     // A graph that could not be saved is rebuilt from the database at the next open.
   }
-  impl_->graph.reset();
-  impl_->items.clear();
-  impl_->forget_parsed();
-  impl_->text_index.reset();  // its statements go before the connection
-  impl_->store.reset();
-  if (impl_->folder_fd >= 0) ::close(impl_->folder_fd);
-  impl_->folder_fd = -1;
+  impl_->release();
+}
+
+void Index::Impl::release() {
+  closed = true;
+  graph.reset();
+  items.clear();
+  forget_parsed();
+  text_index.reset();  // its statements go before the connection
+  store.reset();
+  if (folder_fd >= 0) ::close(folder_fd);
+  folder_fd = -1;
 }
 
 }  // namespace quiver

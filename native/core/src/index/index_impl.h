@@ -107,6 +107,7 @@ struct Index::Impl {
 
   // --- index.cpp ---
   void check_open() const;
+  void release();  // closes everything without saving the graph file (close() saves first)
   std::vector<std::string> write(Op::Kind kind, const std::vector<ItemInput>& items);
   void commit(std::vector<Op>& ops, uint32_t dims);
   void apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
