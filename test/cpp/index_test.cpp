@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "query/request.h"
 #include "quiver/index.h"
 #include "test_support.h"
 
@@ -186,6 +187,42 @@ TEST_F(IndexTest, SecondConnectionSeesCommittedWrites) {
   auto hits = other->query(view(a_), q);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].item.id, "b");
+}
+
+}  // namespace
+}  // namespace quiver
+
+namespace quiver {
+namespace {
+
+// Scores are computed in double from the query and the stored vectors, by the formula Vectra
+// uses (dot / (|a| |b|), sums in order), not taken from the graph's float distances (which give
+// 1 - 2^-24 for [1, 2] against itself).
+TEST(ScoresInDouble, MatchTheDoublePrecisionFormula) {
+  test::TempDir dir;
+  for (Metric metric : {Metric::Cosine, Metric::L2, Metric::InnerProduct}) {
+    const auto folder = dir.sub(metric_name(metric));
+    Index::create(folder, test::config(metric, 2), false);
+    auto index = Index::open(folder);
+    index->insert({test::input("a", {1, 2}), test::input("b", {2, 1})});
+    QueryOptions q;
+    q.top_k = 2;
+    const std::vector<float> query{1, 2};
+    const auto hits = index->query(test::view(query), q);
+    ASSERT_EQ(hits.size(), 2u);
+    EXPECT_EQ(hits[0].item.id, "a");
+    const double norm = std::sqrt(1.0 * 1.0 + 2.0 * 2.0);
+    const double self = metric == Metric::Cosine ? 5.0 / (norm * norm) : metric == Metric::L2 ? 0.0 : 5.0;
+    const double other = metric == Metric::Cosine ? 4.0 / (norm * norm) : metric == Metric::L2 ? -2.0 : 4.0;
+    EXPECT_EQ(hits[0].score, static_cast<float>(self));
+    EXPECT_EQ(hits[1].score, static_cast<float>(other));
+    // The packed form carries the doubles themselves.
+    query::QueryRequest r = query::parse_query_request(test::view(query), R"({"topK":2})");
+    const PackedItems packed = index->query(r);
+    EXPECT_EQ(packed.numbers[1], self);
+    EXPECT_EQ(packed.numbers[PackedItems::kNumbersPerItem + 1], other);
+    EXPECT_EQ(packed.numbers[2], metric == Metric::L2 ? -self : 1 - self);  // distance follows
+  }
 }
 
 }  // namespace

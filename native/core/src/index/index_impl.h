@@ -101,8 +101,8 @@ struct Index::Impl {
   const query::MetadataStore& filterable() const;  // builds `parsed` on first use
   void forget_parsed();                            // after a reload: rebuilt on next use
   // Appends one live item to a packed result (shared lock held).
-  void pack(uint64_t label, PackedItems& out, float score, float distance, float vector_score,
-            float text_score) const;
+  void pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
+            double text_score) const;
   PackedItems answer(const query::QueryRequest& request) const;  // shared lock held
 
   // --- index.cpp ---

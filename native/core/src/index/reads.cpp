@@ -48,8 +48,8 @@ void Index::Impl::forget_parsed() {
   parsed.clear();
 }
 
-void Index::Impl::pack(uint64_t label, PackedItems& out, float score, float distance, float vector_score,
-                       float text_score) const {
+void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
+                       double text_score) const {
   const uint32_t dims = config.dimensions;
   if (!items.contains(label)) return;  // cannot happen while the cache is in sync; never a ghost
   if (out.count > 0) out.text.push_back('\0');
@@ -74,14 +74,73 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, float score, float dist
   // In double precision and in order: the same value as JS's loop over the returned numbers.
   double sum = 0;
   for (uint32_t i = 0; i < dims; ++i) sum += static_cast<double>(v[i]) * static_cast<double>(v[i]);
-  out.numbers.insert(out.numbers.end(), {std::sqrt(sum), static_cast<double>(score), static_cast<double>(distance),
-                                         static_cast<double>(vector_score), static_cast<double>(text_score)});
+  out.numbers.insert(out.numbers.end(), {std::sqrt(sum), score, distance, vector_score, text_score});
   ++out.count;
 }
 
 namespace {
 
 void finish(PackedItems& out, uint32_t dims) { out.dims = dims; }
+
+// Scores of the returned hits in double precision, from the query and the stored vectors as the
+// user gave them: the graph ranks with float kernels (1 - 2^-24 for a vector against itself),
+// while Vectra computes in doubles, and users compare scores with what they computed. `slot` is
+// the number that receives the similarity (1: score, 3: the vector part of a hybrid score); the
+// distance (2) follows it. Costs one pass over the k returned vectors.
+void rescore_in_double(PackedItems& out, const float* query, Metric metric, size_t slot) {
+  const uint32_t dims = out.dims;
+  double query_norm = 0;
+  for (uint32_t i = 0; i < dims; ++i) query_norm += static_cast<double>(query[i]) * static_cast<double>(query[i]);
+  query_norm = std::sqrt(query_norm);
+  for (size_t h = 0; h < out.count; ++h) {
+    double* n = out.numbers.data() + h * PackedItems::kNumbersPerItem;
+    if (std::isnan(n[slot])) continue;  // hybrid: not found by the vector ranking
+    const float* v = out.vectors.data() + h * dims;
+    double similarity = 0;
+    if (metric == Metric::L2) {
+      for (uint32_t i = 0; i < dims; ++i) {
+        const double d = static_cast<double>(query[i]) - static_cast<double>(v[i]);
+        similarity -= d * d;
+      }
+    } else {
+      for (uint32_t i = 0; i < dims; ++i) similarity += static_cast<double>(query[i]) * static_cast<double>(v[i]);
+      if (metric == Metric::Cosine) similarity /= query_norm * n[0];  // n[0]: the item's norm
+    }
+    n[slot] = similarity;
+    n[2] = metric == Metric::L2 ? -similarity : 1 - similarity;
+  }
+}
+
+// Puts hits in order of their (double) score, best first, when rescoring moved a near-tie.
+void sort_by_score(PackedItems& out) {
+  const auto score = [&](size_t h) { return out.numbers[h * PackedItems::kNumbersPerItem + 1]; };
+  std::vector<size_t> order(out.count);
+  for (size_t h = 0; h < out.count; ++h) order[h] = h;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score(a) > score(b); });
+  bool sorted = true;
+  for (size_t h = 0; h < out.count; ++h) sorted = sorted && order[h] == h;
+  if (sorted) return;
+  std::vector<std::string_view> parts;  // id, metadata, id, metadata, ...
+  for (size_t at = 0, end; at <= out.text.size(); at = end + 1) {
+    end = std::min(out.text.find('\0', at), out.text.size());
+    parts.emplace_back(out.text.data() + at, end - at);
+  }
+  PackedItems sorted_out;
+  sorted_out.count = out.count;
+  sorted_out.dims = out.dims;
+  bool first = true;
+  for (size_t h : order) {
+    if (!first) sorted_out.text.push_back('\0');
+    first = false;
+    sorted_out.text.append(parts[2 * h]).push_back('\0');
+    sorted_out.text.append(parts[2 * h + 1]);
+    const double* n = out.numbers.data() + h * PackedItems::kNumbersPerItem;
+    sorted_out.numbers.insert(sorted_out.numbers.end(), n, n + PackedItems::kNumbersPerItem);
+    const float* v = out.vectors.data() + h * out.dims;
+    sorted_out.vectors.insert(sorted_out.vectors.end(), v, v + out.dims);
+  }
+  out = std::move(sorted_out);
+}
 
 // The `k` best keyword matches that pass the filter, best first. FTS5 ranks without knowing the
 // filter, so candidates are fetched in growing rounds until k pass or the matches run out.
@@ -133,7 +192,7 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
   const size_t top_k = static_cast<size_t>(r.top_k);
   if (r.mode == query::QueryRequest::Mode::Keyword) {
     for (const auto& [label, score] : keyword_ranking(*this, r.text, r.filter, top_k)) {
-      pack(static_cast<uint64_t>(label), out, static_cast<float>(score), kNaN, kNaN, static_cast<float>(score));
+      pack(static_cast<uint64_t>(label), out, score, kNaN, kNaN, score);
     }
     finish(out, config.dimensions);
     return out;
@@ -148,6 +207,8 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
       pack(n.label, out, ann::score_from_distance(config.metric, n.distance), n.distance, kNaN, kNaN);
     }
     finish(out, config.dimensions);
+    rescore_in_double(out, r.vector.data, config.metric, 1);
+    sort_by_score(out);
     return out;
   }
   // Hybrid: both rankings over more candidates than asked for, then fused.
@@ -165,15 +226,16 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
     bm25.emplace(static_cast<uint64_t>(label), score);
   }
   for (const auto& f : query::reciprocal_rank_fusion(by_vector, by_text, r.hybrid, top_k)) {
-    float distance = kNaN, vector_score = kNaN, text_score = kNaN;
+    double distance = kNaN, vector_score = kNaN, text_score = kNaN;
     if (auto d = distances.find(f.label); d != distances.end()) {
       distance = d->second;
       vector_score = ann::score_from_distance(config.metric, d->second);
     }
-    if (auto b = bm25.find(f.label); b != bm25.end()) text_score = static_cast<float>(b->second);
-    pack(f.label, out, static_cast<float>(f.score), distance, vector_score, text_score);
+    if (auto b = bm25.find(f.label); b != bm25.end()) text_score = b->second;
+    pack(f.label, out, f.score, distance, vector_score, text_score);
   }
   finish(out, config.dimensions);
+  rescore_in_double(out, r.vector.data, config.metric, 3);
   return out;
 }
 
