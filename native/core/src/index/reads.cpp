@@ -1,7 +1,6 @@
 // The read path: get, list and query answered from memory (ids and metadata text from the item
 // table, vectors from the vector index), each into one packed result (quiver/item.h). No SQLite
-// read and no JSON parsing per item; SQLite is only read by keyword search (FTS5) and, until
-// the vector index keeps cosine vectors as given, for cosine vectors.
+// read and no JSON parsing per item; SQLite is only read by keyword search (FTS5).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -60,16 +59,9 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
   out.vectors.resize(at + dims);
   float* v = out.vectors.data() + at;
   if (!graph || !graph->vector_of(label, v)) {
-    auto row = store->find_by_label(static_cast<int64_t>(label));
-    if (!row || row->vector.size() != dims) {
-      // Only a change made behind Quiver's back (a tool writing quiver.db) gets here.
-      throw Error(ErrorCode::Corrupt, "item \"" + std::string(items.id(label)) + "\" (label " +
-                                          std::to_string(label) +
-                                          ") is no longer in the database as it was written: the "
-                                          "database was changed by another program; reopen the index, "
-                                          "or restore the index folder from a backup");
-    }
-    std::copy(row->vector.begin(), row->vector.end(), v);
+    // The item table and the vector index are changed together under the exclusive lock.
+    throw Error(ErrorCode::Internal, "item \"" + std::string(items.id(label)) +
+                                         "\" is in the item table but not in the vector index (please report)");
   }
   // In double precision and in order: the same value as JS's loop over the returned numbers.
   double sum = 0;
@@ -351,7 +343,7 @@ std::vector<QueryHit> Index::query(VectorView vector, const QueryOptions& option
   query::QueryRequest r;
   r.vector = vector;
   r.top_k = validate_top_k(options.top_k);
-  if (options.ef_search != 0) r.ef_search = validate_integer(options.ef_search, "efSearch", 1, Limits::kMaxEf);
+  r.ef_search = query::validate_ef_search(options.ef_search);
   r.filter = query::Filter::parse(options.filter_json);
   return unpack(query(r));
 }

@@ -65,9 +65,7 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
     if (!j["efSearch"].is_number()) {
       bad("efSearch must be a number from 1 to " + std::to_string(Limits::kMaxEf) + ", got " + j["efSearch"].dump());
     }
-    const double ef = j["efSearch"].get<double>();
-    // 0 means the index's setting; otherwise the same integer rule as topK.
-    if (ef != 0) r.ef_search = validate_integer(ef, "efSearch", 1, Limits::kMaxEf);
+    r.ef_search = validate_ef_search(j["efSearch"].get<double>());
   }
   if (given("filter")) r.filter = Filter::parse(j["filter"]);
   if (given("text")) {
@@ -93,6 +91,10 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
   }
   if (r.mode != QueryRequest::Mode::Vector && !has_text) bad("text must be a string: the words to search for");
   return r;
+}
+
+int validate_ef_search(double ef_search) {
+  return ef_search == 0 ? 0 : validate_integer(ef_search, "efSearch", 1, Limits::kMaxEf);
 }
 
 }  // namespace quiver::query

@@ -31,4 +31,8 @@ struct QueryRequest {
 // Throws InvalidArgument (what is wrong and what to give instead) or Limit.
 QueryRequest parse_query_request(VectorView vector, std::string_view options_json);
 
+// The efSearch rule, for every caller: 0 means the index's setting; anything else is an integer
+// from 1 to Limits::kMaxEf (validate_integer: 1.5 is rejected, never truncated).
+int validate_ef_search(double ef_search);
+
 }  // namespace quiver::query
