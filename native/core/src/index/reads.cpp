@@ -59,9 +59,17 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
   out.vectors.resize(at + dims);
   float* v = out.vectors.data() + at;
   if (!graph || !graph->vector_of(label, v)) {
-    // The item table and the vector index are changed together under the exclusive lock.
-    throw Error(ErrorCode::Internal, "item \"" + std::string(items.id(label)) +
-                                         "\" is in the item table but not in the vector index (please report)");
+    // Reachable (the row-decoder fuzzer finds it: a damaged row can be in the item table and not
+    // in the vector index): the row is read, and checked, from the store.
+    auto row = store->find_by_label(static_cast<int64_t>(label));
+    if (!row || row->vector.size() != dims) {
+      throw Error(ErrorCode::Corrupt, "item \"" + std::string(items.id(label)) + "\" (label " +
+                                          std::to_string(label) +
+                                          ") is no longer in the database as it was written: the "
+                                          "database was changed by another program; reopen the index, "
+                                          "or restore the index folder from a backup");
+    }
+    std::copy(row->vector.begin(), row->vector.end(), v);
   }
   // In double precision and in order: the same value as JS's loop over the returned numbers.
   double sum = 0;
