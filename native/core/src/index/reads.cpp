@@ -30,8 +30,13 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
   out.text.push_back('\0');
   out.text.append(items.metadata(label));
   const size_t at = out.vectors.size();
-  out.vectors.resize(at + dims);
+  out.vectors.resize(at + dims);  // zeros for an item without a vector (its slot is unused)
   float* v = out.vectors.data() + at;
+  if (!items.has_vector(label)) {
+    out.numbers.insert(out.numbers.end(), {std::nan(""), score, distance, vector_score, text_score});
+    ++out.count;
+    return;
+  }
   if (!graph || !graph->vector_of(label, v)) {
     // Reachable (the row-decoder fuzzer finds it: a damaged row can be in the item table and not
     // in the vector index): the row is read, and checked, from the store.
@@ -294,9 +299,11 @@ std::vector<QueryHit> unpack(const PackedItems& packed) {
     QueryHit& hit = out[i];
     hit.item.id = next_part();
     hit.item.metadata_json = next_part();
-    hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
-                           packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
     const double* n = packed.numbers.data() + i * PackedItems::kNumbersPerItem;
+    if (!std::isnan(n[0])) {  // NaN norm: stored without a vector
+      hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
+                             packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
+    }
     hit.score = static_cast<float>(n[1]);
     hit.distance = static_cast<float>(n[2]);
     hit.vector_score = static_cast<float>(n[3]);
