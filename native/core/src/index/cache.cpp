@@ -92,20 +92,11 @@ bool Cache::load_from_store() {
   store->reload_config();
   config = store->config();
   applied_seq = store->sequence();
-  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
   items.clear();
   forget_parsed();
-  store->scan(
-      [&](store::Row&& row) {
-        items.put(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
-      },
-      /*with_vectors=*/false);
-  if (config.dimensions == 0) {
-    open_report = "empty index: no graph yet";
-    return false;
-  }
   ann::ShardSet::Loaded loaded;
-  {
+  const auto load_graph_file = [&] {
+    if (config.dimensions == 0) return;
     // Shared: no save's cleanup may remove our temporary copy of the body meanwhile. Without a
     // lock file (read-only folder) no save can run here, so loading unlocked is safe.
     std::optional<util::FileLock> lock;
@@ -114,6 +105,21 @@ bool Cache::load_from_store() {
     } catch (const Error&) {
     }
     loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw);
+  };
+  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
+  const auto scan_items = [&] {
+    store->scan(
+        [&](store::Row&& row) {
+          items.put(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
+        },
+        /*with_vectors=*/false);
+  };
+  // Independent halves of the open, each most of its time at a million items: the graph file is
+  // read and checked on a second thread while this one scans the items.
+  util::beside(load_graph_file, scan_items);
+  if (config.dimensions == 0) {
+    open_report = "empty index: no graph yet";
+    return false;
   }
   if (loaded.set && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
     graph = std::move(loaded.set);
