@@ -53,9 +53,10 @@ struct Index::Impl {
   IndexConfig config;
   std::unique_ptr<ann::VectorIndex> graph;  // null while the index has no dimensions
   index::ItemTable items;  // id and metadata text of every live item: what reads return
-  // Parsed metadata, for filters only. Opening parses nothing: it is built by the first filtered
-  // read (under the shared lock, hence its own mutex) and kept up to date by writes from then on.
-  mutable query::MetadataStore parsed;
+  // Metadata as typed columns, for filters only (query/metadata_columns.h). Opening parses
+  // nothing: the first filtered read starts it (under the shared lock, hence its own mutex), each
+  // field's column is built when a filter first names it, and writes keep them up to date.
+  mutable query::MetadataColumns parsed;
   mutable std::atomic<bool> parsed_ready{false};
   mutable std::mutex parsed_mutex;
   uint64_t applied_seq = 0;  // the graph and metadata reflect the store up to this write
@@ -98,7 +99,9 @@ struct Index::Impl {
   std::string verify_cache();
 
   // --- reads.cpp ---
-  const query::MetadataStore& filterable() const;  // builds `parsed` on first use
+  const query::MetadataColumns& filterable() const;  // starts `parsed` on first use
+  // The filter compiled against `parsed`, its columns built first if missing (shared lock held).
+  query::CompiledFilter compile(const query::Filter& filter) const;
   void forget_parsed();                            // after a reload: rebuilt on next use
   // Appends one live item to a packed result (shared lock held).
   void pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,

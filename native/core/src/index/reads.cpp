@@ -21,24 +21,29 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 // ---- memory the reads come from ----
 
-const query::MetadataStore& Index::Impl::filterable() const {
+const query::MetadataColumns& Index::Impl::filterable() const {
   if (parsed_ready.load(std::memory_order_acquire)) return parsed;
   std::lock_guard<std::mutex> guard(parsed_mutex);
   if (!parsed_ready.load(std::memory_order_relaxed)) {
-    parsed.clear();
-    for (uint64_t label : items.labels()) {
-      const std::string_view text = items.metadata(label);
-      auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-      if (doc.is_discarded() || !doc.is_object()) {
-        parsed.clear();
-        throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
-                                            "\" is damaged; delete the item and insert it again");
-      }
-      parsed.set(label, std::move(doc));
-    }
+    parsed.reset(items.labels(), config.indexed_fields);
     parsed_ready.store(true, std::memory_order_release);
   }
   return parsed;
+}
+
+query::CompiledFilter Index::Impl::compile(const query::Filter& filter) const {
+  if (filter.empty()) return {};
+  const query::MetadataColumns& columns = filterable();
+  columns.ensure(query::CompiledFilter::paths_of(filter), [this](uint64_t label) {
+    const std::string_view text = items.metadata(label);
+    auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
+                                          "\" is damaged; delete the item and insert it again");
+    }
+    return doc;
+  });
+  return query::CompiledFilter::compile(filter, columns);
 }
 
 void Index::Impl::forget_parsed() {
@@ -148,7 +153,7 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
                                                         const query::Filter& filter, size_t k) {
   std::vector<std::pair<int64_t, double>> out;
   if (impl.config.text_field.empty() || k == 0) return out;
-  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl.filterable();
+  const query::CompiledFilter compiled = impl.compile(filter);
   store::SqliteStore::ReadTxn snapshot(*impl.store);  // holds the connection's mutex
   size_t limit = filter.empty() ? k : k * 4 + 16;
   while (true) {
@@ -156,10 +161,7 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
     out.clear();
     for (const auto& [label, score] : candidates) {
       if (!impl.items.contains(static_cast<uint64_t>(label))) continue;
-      if (docs) {
-        const auto* doc = docs->find(static_cast<uint64_t>(label));
-        if (!doc || !filter.matches(*doc)) continue;
-      }
+      if (!compiled.empty() && !compiled.matches(static_cast<uint64_t>(label))) continue;
       out.emplace_back(label, score);
       if (out.size() == k) return out;
     }
@@ -171,9 +173,11 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
 std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRequest& r, size_t k, size_t min_ef) {
   if (!impl.graph || impl.graph->size() == 0) return {};
   const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.config.hnsw.ef_search, min_ef);
-  static const query::MetadataStore kNoMetadata;
-  const query::MetadataStore& docs = r.filter.empty() ? kNoMetadata : impl.filterable();
-  return query::plan_and_search(*impl.graph, docs, r.filter, r.vector.data, k, ef).neighbors;
+  static const query::MetadataColumns kNoMetadata;
+  const query::CompiledFilter compiled = impl.compile(r.filter);
+  const query::MetadataColumns& columns = r.filter.empty() ? kNoMetadata : impl.filterable();
+  return query::plan_and_search(*impl.graph, columns, compiled, r.vector.data, k, ef, impl.config.hnsw.M)
+      .neighbors;
 }
 
 // The item with this id, packed (0 or 1 item); lock held.
@@ -250,14 +254,14 @@ PackedItems Index::get_packed(const std::string& id) const {
 PackedItems Index::list_packed(const std::string& filter_json) const {
   const auto filter = query::Filter::parse(filter_json);
   auto lock = lock_for_read(*impl_);
-  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl_->filterable();
   PackedItems out;
-  for (uint64_t label : impl_->items.labels()) {
-    if (docs) {
-      const auto* doc = docs->find(label);
-      if (!doc || !filter.matches(*doc)) continue;
+  if (filter.empty()) {
+    for (uint64_t label : impl_->items.labels()) impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  } else {
+    const query::CompiledFilter compiled = impl_->compile(filter);
+    for (uint64_t label : query::matching_labels(impl_->filterable(), compiled)) {
+      impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
     }
-    impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
   }
   finish(out, impl_->config.dimensions);
   return out;
