@@ -176,7 +176,7 @@ std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRe
   static const query::MetadataColumns kNoMetadata;
   const query::CompiledFilter compiled = impl.compile(r.filter);
   const query::MetadataColumns& columns = r.filter.empty() ? kNoMetadata : impl.filterable();
-  return query::plan_and_search(*impl.graph, columns, compiled, r.vector.data, k, ef, impl.config.hnsw.M)
+  return query::plan_and_search(*impl.graph, columns, compiled, r.vector.data, k, ef, impl.config.hnsw.M, r.plan)
       .neighbors;
 }
 
