@@ -267,6 +267,14 @@ PackedItems Index::list_packed(const std::string& filter_json) const {
   return out;
 }
 
+size_t Index::count(const std::string& filter_json) const {
+  const auto filter = query::Filter::parse(filter_json);
+  auto lock = lock_for_read(*impl_);
+  if (filter.empty()) return impl_->items.size();
+  const query::CompiledFilter compiled = impl_->compile(filter);
+  return query::matching_labels(impl_->filterable(), compiled).size();
+}
+
 PackedItems Index::query(const query::QueryRequest& request) const {
   auto lock = lock_for_read(*impl_);
   return impl_->answer(request);
