@@ -28,6 +28,7 @@ std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const std::
   std::vector<ann::Neighbor> heap;  // max-heap on distance: the worst kept result on top
   auto worse = [](const ann::Neighbor& a, const ann::Neighbor& b) { return a.distance < b.distance; };
   for (uint64_t label : labels) {
+    if (!graph.contains(label)) continue;  // an item stored without a vector: never a hit
     const float d = graph.distance(query, label);
     if (heap.size() < k) {
       heap.push_back({d, label});
