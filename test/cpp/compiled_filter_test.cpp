@@ -13,6 +13,7 @@
 #include "query/compiled_filter.h"
 #include "query/filter.h"
 #include "query/metadata_columns.h"
+#include "ann/shard_set.h"
 #include "query/planner.h"
 
 namespace {
@@ -209,6 +210,81 @@ TEST(CompiledFilter, HandPickedCases) {
   EXPECT_EQ(run(R"({"tags": {"$in": ["y", "z"]}})"), (std::vector<uint64_t>{0}));
   EXPECT_EQ(run(R"({"$or": []})"), (std::vector<uint64_t>{}));
   EXPECT_EQ(run(R"({"tags": {"$nin": ["never-stored"]}})"), (std::vector<uint64_t>{0, 1, 2, 3, 4}));
+}
+
+}  // namespace
+
+namespace {
+
+using quiver::query::Plan;
+using quiver::query::QueryRequest;
+
+// The planner on columns + a real graph: small match sets are scanned exactly, large ones walked,
+// and fewer matches than k always give exactly the matches.
+TEST(Planner, ChoosesByEstimatedMatchesAndReportsIt) {
+  constexpr uint32_t kDims = 8;
+  constexpr size_t kItems = 6000;
+  quiver::HnswParams params;
+  quiver::ann::ShardSet graph(quiver::Metric::L2, kDims, params);
+  graph.reserve(kItems);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1, 1);
+  MetadataColumns columns;
+  columns.reset({}, {});
+  std::vector<json> docs;
+  for (uint64_t label = 0; label < kItems; ++label) {
+    std::vector<float> v(kDims);
+    for (auto& x : v) x = u(rng);
+    graph.upsert(label, v.data());
+    docs.push_back(json{{"r", static_cast<int>(label % 1000)}, {"even", label % 2 == 0}});
+    columns.set(label, docs.back());
+  }
+  std::vector<float> q(kDims, 0.1f);
+  const auto plan = [&](const char* text, size_t k) {
+    const Filter filter = Filter::parse(std::string(text));
+    columns.ensure(CompiledFilter::paths_of(filter), [&](uint64_t label) { return docs[label]; });
+    const CompiledFilter compiled = CompiledFilter::compile(filter, columns);
+    return quiver::query::plan_and_search(graph, columns, compiled, q.data(), k, 64, params.M);
+  };
+  const auto few = plan(R"({"r": {"$lt": 3}})", 10);  // 18 matches, index-listed
+  EXPECT_EQ(few.report.plan, Plan::ExactScan);
+  EXPECT_EQ(few.report.source, quiver::query::EstimateSource::Index);
+  EXPECT_TRUE(few.report.exact_count);
+  EXPECT_EQ(few.report.estimated_matches, 18);
+  EXPECT_EQ(few.neighbors.size(), 10u);
+  const auto tiny = plan(R"({"r": 5})", 10);  // 6 matches < k: all of them
+  EXPECT_EQ(tiny.neighbors.size(), 6u);
+  for (const auto& n : tiny.neighbors) EXPECT_EQ(n.label % 1000, 5u);
+  // Nearly all, no index bound ($ne): sampled, then walked with the filter inside.
+  const auto many = plan(R"({"r": {"$ne": 5}})", 10);
+  EXPECT_EQ(many.report.source, quiver::query::EstimateSource::Sample);
+  EXPECT_EQ(many.report.plan, Plan::FilteredHnsw);
+  EXPECT_GE(many.report.ef, 64u);
+  EXPECT_EQ(many.neighbors.size(), 10u);
+  for (const auto& n : many.neighbors) EXPECT_NE(n.label % 1000, 5u);
+  // Half the items, no index bound: the sample predicts a scan cheaper than a walk at 6,000
+  // items, so the exact set is found by one pass and scanned.
+  const auto half = plan(R"({"even": {"$ne": false}})", 10);
+  EXPECT_EQ(half.report.source, quiver::query::EstimateSource::Scan);
+  EXPECT_EQ(half.report.plan, Plan::ExactScan);
+  EXPECT_EQ(half.report.estimated_matches, kItems / 2);
+  for (const auto& n : half.neighbors) EXPECT_EQ(n.label % 2, 0u);
+  const auto none = plan(R"({"r": -1})", 10);
+  EXPECT_TRUE(none.neighbors.empty());
+}
+
+TEST(Planner, FilteredQueriesRunInlineOnlyWhenTheIndexBoundsThemSmall) {
+  quiver::HnswParams hnsw;
+  QueryRequest r;
+  r.top_k = 10;
+  EXPECT_TRUE(quiver::query::runs_inline(r, 128, hnsw, 1000));  // no filter, small
+  r.filter = Filter::parse(std::string(R"({"a": 1})"));
+  EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 100000));  // columns unknown: unbounded
+  EXPECT_TRUE(quiver::query::runs_inline(r, 128, hnsw, 100000, 50));
+  EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 100000, 50000));  // too many to list
+  EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 100000, 20000));  // listed, too slow
+  r.plan = QueryRequest::PlanHint::FilteredHnsw;
+  EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 100000, 50));  // a forced walk: never
 }
 
 }  // namespace

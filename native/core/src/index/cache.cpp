@@ -376,6 +376,12 @@ const query::MetadataColumns& Cache::filterable() const {
   return parsed_;
 }
 
+size_t Cache::filter_bound_if_built(const query::Filter& filter) const {
+  if (filter.empty() || !parsed_ready_.load(std::memory_order_acquire)) return query::CompiledFilter::kUnbounded;
+  if (!parsed_.has_columns(query::CompiledFilter::paths_of(filter))) return query::CompiledFilter::kUnbounded;
+  return query::CompiledFilter::compile(filter, parsed_).bound();
+}
+
 query::CompiledFilter Cache::compile(const query::Filter& filter) const {
   if (filter.empty()) return {};
   const query::MetadataColumns& columns = filterable();

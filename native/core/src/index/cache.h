@@ -99,6 +99,9 @@ struct Cache {
   // (shared lock held: the columns have their own mutex). Empty filter: empty result.
   query::CompiledFilter compile(const query::Filter& filter) const;
   void forget_parsed();                              // after a reload: restarted on next use
+  // CompiledFilter::bound() of the filter when its columns exist, else kUnbounded; builds
+  // nothing (for deciding whether a query may run on the caller's thread).
+  size_t filter_bound_if_built(const query::Filter& filter) const;
 
  private:
   void catch_up(uint64_t from_seq);  // apply rows/deletions committed after from_seq

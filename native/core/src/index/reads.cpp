@@ -283,7 +283,11 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
   auto lock = try_lock_current(*impl_);
   if (!lock.owns_lock()) return false;
   const auto& c = impl_->cache.config;
-  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0)) {
+  const size_t bound = request.filter.empty() || request.mode != query::QueryRequest::Mode::Vector
+                           ? query::CompiledFilter::kUnbounded
+                           : impl_->cache.filter_bound_if_built(request.filter);
+  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0,
+                          bound)) {
     return false;
   }
   *out = impl_->answer(request);

@@ -308,6 +308,14 @@ void MetadataColumns::ensure(const std::vector<std::string>& paths, const ParseF
   }
 }
 
+bool MetadataColumns::has_columns(const std::vector<std::string>& paths) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (const auto& p : paths) {
+    if (!columns_.count(p)) return false;
+  }
+  return true;
+}
+
 bool MetadataColumns::find_string(const std::string& s, uint32_t* id) const {
   std::lock_guard<std::mutex> guard(mutex_);
   return dict_.find(s, id);

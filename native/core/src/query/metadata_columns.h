@@ -137,6 +137,8 @@ class MetadataColumns {
   // Builds the columns of `paths` that do not exist yet, parsing each live item once with
   // `parse` (which throws for damaged metadata). Shared lock: see the file comment.
   void ensure(const std::vector<std::string>& paths, const ParseFn& parse) const;
+  // Whether every one of these paths has its column (then ensure() would build nothing).
+  bool has_columns(const std::vector<std::string>& paths) const;
   // A built column (null when not built).
   const Column* column(const std::string& path_text) const;
 

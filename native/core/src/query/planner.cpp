@@ -43,15 +43,29 @@ std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const std::
   return heap;
 }
 
-// Share of matches among ~kSampleSize live items spread over the label range, and how many hit.
+// Share of matches among ~kSampleSize live items drawn at random (a fixed seed: the same query
+// plans the same way; not a stride, which periodic data such as "every other item" would alias),
+// and how many hit. Small indexes are tested whole.
 double sample_selectivity(const MetadataColumns& columns, const CompiledFilter& filter, size_t* hits_out) {
   const uint64_t end = columns.label_end();
-  const uint64_t step = std::max<uint64_t>(1, end / kSampleSize);
   size_t seen = 0, hits = 0;
-  for (uint64_t label = 0; label < end; label += step) {
-    if (!columns.live(label)) continue;
-    ++seen;
-    hits += filter.matches(label) ? 1 : 0;
+  if (end <= 2 * kSampleSize) {
+    for (uint64_t label = 0; label < end; ++label) {
+      if (!columns.live(label)) continue;
+      ++seen;
+      hits += filter.matches(label) ? 1 : 0;
+    }
+  } else {
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    for (size_t draw = 0; draw < 2 * kSampleSize && seen < kSampleSize; ++draw) {
+      state ^= state << 13;  // xorshift64
+      state ^= state >> 7;
+      state ^= state << 17;
+      const uint64_t label = state % end;
+      if (!columns.live(label)) continue;
+      ++seen;
+      hits += filter.matches(label) ? 1 : 0;
+    }
   }
   *hits_out = hits;
   return seen == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(seen);
@@ -80,10 +94,7 @@ std::vector<uint64_t> from_candidates(const MetadataColumns& columns, const Comp
   return out;
 }
 
-bool index_lists(const MetadataColumns& columns, size_t bound) {
-  return bound != CompiledFilter::kUnbounded &&
-         static_cast<double>(bound) <= kListBoundShare * static_cast<double>(columns.size()) + 1000;
-}
+bool index_lists(const MetadataColumns& columns, size_t bound) { return query::index_lists(columns.size(), bound); }
 
 // ef of a filtered walk: a little wider as the selectivity drops (the matches the walk holds
 // are spread over a larger region of the graph), at most 3x.
@@ -99,6 +110,11 @@ double walk_cost(size_t ef, int m, double selectivity, size_t items) {
 }
 
 }  // namespace
+
+bool index_lists(size_t items, size_t bound) {
+  return bound != CompiledFilter::kUnbounded &&
+         static_cast<double>(bound) <= kListBoundShare * static_cast<double>(items) + 1000;
+}
 
 const char* plan_name(Plan plan) {
   switch (plan) {
@@ -223,8 +239,15 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
   return result;
 }
 
-bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, size_t items) {
-  if (r.mode != QueryRequest::Mode::Vector || !r.filter.empty()) return false;
+bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, size_t items,
+                 size_t filter_bound) {
+  if (r.mode != QueryRequest::Mode::Vector) return false;
+  if (!r.filter.empty()) {
+    if (r.plan != QueryRequest::PlanHint::Auto || !index_lists(items, filter_bound)) return false;
+    // Listing (sort + test, ~20 ns a candidate) and scanning every candidate.
+    const double per_match_ns = kScanCostPerMatch * (25.0 + dims / 16.0) + 20.0;
+    return static_cast<double>(filter_bound) * per_match_ns / 1000.0 <= kInlineBudgetMicros;
+  }
   const double ef = std::max(r.ef_search > 0 ? r.ef_search : hnsw.ef_search, r.top_k);
   const double distances = std::min(static_cast<double>(items), ef * 2.0 * hnsw.M);
   const double micros = distances * (25.0 + dims / 16.0) / 1000.0;

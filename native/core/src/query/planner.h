@@ -63,9 +63,14 @@ std::vector<uint64_t> matching_labels(const MetadataColumns& columns, const Comp
 // a filter whose estimated cost is under kInlineBudgetMicros. The estimate: the base-layer
 // search computes at most min(items, ef * 2M) distances of `dims` floats, each costing about
 // (25 + dims / 16) ns on a current x86 core (measured; a slower machine stays under 1 ms).
-// Filtered queries never run inline: their first use may build metadata columns (a parse of
-// every item) and their cost depends on the filter's selectivity, unknown before planning.
+// A filtered query runs inline only when its columns exist (building them parses every item) and
+// the field indexes bound its matches to a set the planner lists from the index
+// (`filter_bound`, CompiledFilter::bound(); kUnbounded otherwise) and whose exact scan fits the
+// budget: then no plan it can pick costs more than that scan.
 constexpr double kInlineBudgetMicros = 400;
-bool runs_inline(const QueryRequest& request, uint32_t dims, const HnswParams& hnsw, size_t items);
+bool runs_inline(const QueryRequest& request, uint32_t dims, const HnswParams& hnsw, size_t items,
+                 size_t filter_bound = CompiledFilter::kUnbounded);
+// Whether the planner lists the matches from the field indexes for this bound.
+bool index_lists(size_t items, size_t bound);
 
 }  // namespace quiver::query
