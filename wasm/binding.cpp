@@ -200,6 +200,16 @@ class WasmIndex {
       return packed_to_js(index_->list_packed(filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)")));
     });
   }
+  val count(val filter) {
+    return guarded([&] {
+      return val(static_cast<double>(index_->count(filter.isUndefined() ? "" : to_string(filter, "filter (JSON text)"))));
+    });
+  }
+  val removeByMetadata(val filter) {
+    return guarded([&] {
+      return val(static_cast<double>(index_->remove_by_metadata(to_string(filter, "filter (JSON text)"))));
+    });
+  }
   // query(vector | undefined, optionsJson): nearest neighbours, keyword or hybrid search; the
   // options are parsed by the core (query/request.h).
   val query(val vector, val options) {
@@ -263,6 +273,8 @@ EMSCRIPTEN_BINDINGS(quiver) {
       .function("remove", &WasmIndex::remove)
       .function("get", &WasmIndex::get)
       .function("list", &WasmIndex::list)
+      .function("count", &WasmIndex::count)
+      .function("removeByMetadata", &WasmIndex::removeByMetadata)
       .function("query", &WasmIndex::query)
       .function("verify", &WasmIndex::verify)
       .function("close", &WasmIndex::close);
