@@ -23,6 +23,9 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
 
 // Adds rows to the graph in parallel (capacity reserved first).
 void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
+  std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
+  for (const auto& row : rows) batch.push_back(row.vector.data());
+  graph.calibrate(batch.data(), batch.size());
   graph.reserve(rows.size());
   util::parallel_for(rows.size(), [&](size_t i) {
     graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
@@ -80,7 +83,7 @@ bool Index::Impl::load_from_store() {
       lock.emplace(util::FileLock::acquire(lock_path(), util::FileLock::Mode::Shared));
     } catch (const Error&) {
     }
-    loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw);
+    loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw, config.quantization);
   }
   if (loaded.set && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
     graph = std::move(loaded.set);
@@ -140,7 +143,7 @@ void Index::Impl::apply_catch_up(CatchUp& gap) {
 }
 
 void Index::Impl::rebuild_graph() {
-  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.quantization);
   std::vector<store::Row> rows;
   store->scan([&](store::Row&& row) { rows.push_back(std::move(row)); });
   add_rows(*graph, rows);
@@ -190,7 +193,7 @@ Index::Impl::CatchUp Index::Impl::read_catch_up() {
     config = store->config();
   }
   if (config.dimensions != 0 && !graph) {
-    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.quantization);
   }
   read_rows_since(applied_seq, gap);
   gap.count = store->count();
@@ -210,7 +213,7 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
     auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
     if (!lock.held()) return;  // another process is saving right now
     remove_stale_temp_files();
-    const auto on_disk = ann::ShardSet::file_seq(graph_path, config.metric, config.dimensions);
+    const auto on_disk = ann::ShardSet::file_seq(graph_path, config.metric, config.dimensions, config.quantization);
     // A file "from the future" (beyond the committed sequence: a database restored from a
     // backup) is not newer, it is wrong.
     // After a rebuild (replace_unusable_file) the file we found bad may carry our own sequence

@@ -328,7 +328,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
 
 void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
                                   const std::vector<uint64_t>& removed, uint32_t dims) {
-  if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw);
+  if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw, config.quantization);
   const bool keep_parsed = parsed_ready.load();
   for (uint64_t label : removed) {
     graph->remove(label);
@@ -343,6 +343,11 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
   std::vector<std::pair<uint64_t, index::PreparedItem*>> final_upserts;
   for (size_t i = 0; i < upserts.size(); ++i) {
     if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) final_upserts.push_back(upserts[i]);
+  }
+  {
+    std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
+    for (auto& [label, item] : final_upserts) batch.push_back(item->vector.data());
+    graph->calibrate(batch.data(), batch.size());
   }
   graph->reserve(final_upserts.size());
   util::parallel_for(final_upserts.size(), [&](size_t i) {
