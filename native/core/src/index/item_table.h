@@ -1,7 +1,7 @@
 // The id and metadata (JSON text, as stored) of every live item, in memory: with the vectors in
 // the vector index, this is what reads return, so that get/list/query never touch SQLite.
 // Built at open from one scan of the store, without parsing any JSON; kept equal to the store by
-// the write path and the cross-process catch-up (index/cache_sync.cpp).
+// the write path and the cross-process catch-up (index/cache.cpp).
 //
 // Compact on purpose (most of an index's memory is its items): the bytes of every id and
 // metadata text live in one arena, an entry is 24 bytes, the label -> entry map is an array
