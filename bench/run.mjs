@@ -1,7 +1,7 @@
 // `npm run bench` (repo root) or `npm --prefix bench run bench`: the peer benchmark suite.
 // Installs the bench package on first use, then runs suite.mjs. Only Node built-ins are
 // imported statically: bench/node_modules may not exist yet.
-// Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
+// Flags: --quantization (runs bench/quantization.mjs instead), --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
 // --timeout=MIN (see bench/README.md).
 import { ensureInstalled } from './lib/setup.mjs';
 
@@ -11,5 +11,11 @@ try {
   console.error(`bench: ${error.message}`);
   process.exit(1);
 }
-const { cli } = await import('./suite.mjs');
-await cli(process.argv.slice(2));
+if (process.argv.includes('--quantization')) {
+  // f16/i8 against USearch f16/i8 (bench/quantization.mjs; its own flags follow).
+  process.argv = process.argv.filter((a) => a !== '--quantization');
+  await import('./quantization.mjs');
+} else {
+  const { cli } = await import('./suite.mjs');
+  await cli(process.argv.slice(2));
+}
