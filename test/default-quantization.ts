@@ -19,14 +19,13 @@ export function withDefaultQuantization<B extends Backend>(backend: B): B {
   return {
     ...backend,
     create(folder: string, config: string, deleteIfExists: boolean) {
-      let settings: unknown;
-      try {
-        settings = JSON.parse(config);
-      } catch {
-        return backend.create(folder, config, deleteIfExists);  // bad JSON: the core's error
-      }
-      if (settings && typeof settings === 'object' && !Array.isArray(settings) && !('quantization' in settings)) {
-        config = JSON.stringify({ ...settings, quantization: wanted, ...('rescore' in settings ? {} : { rescore: true }) });
+      // Spliced into the text rather than parsed and re-serialized: the bad-input suite passes
+      // configs nested 10,000 deep, which JSON.parse/stringify cannot round-trip (stack).
+      const text = config.trimStart();
+      if (text.startsWith('{') && !config.includes('"quantization"')) {
+        const rest = text.slice(1).trimStart();
+        const added = `"quantization":${JSON.stringify(wanted)}${config.includes('"rescore"') ? '' : ',"rescore":true'}`;
+        config = `{${added}${rest.startsWith('}') ? '' : ','}${rest}`;
       }
       return backend.create(folder, config, deleteIfExists);
     },
