@@ -47,6 +47,8 @@ try {
     run(process.execPath, ['scripts/build-wasm.mjs']);
     run(process.execPath, ['scripts/build-ts.mjs']);
   }
+  // The wasm-simd128 kernels against the scalar reference (GoogleTest does not build for wasm).
+  if (want('ts')) run(process.execPath, ['scripts/test-wasm-kernels.mjs']);
   if (want('cpp')) run('ctest', ['--test-dir', 'build', '--output-on-failure', '--no-tests=error', '-j', jobs]);
   if (want('asan')) {
     const generator = hasNinja() ? ['-G', 'Ninja'] : [];
