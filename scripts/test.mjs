@@ -4,7 +4,8 @@
 //   2. the TypeScript package (dist/)
 //   3. ctest on the core
 //   4. the core tests again under ASan + UBSan (a separate build folder)
-//   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
+//   5. the WASM build (dist/wasm) and its simd128 kernels against the scalar ones
+//      (scripts/test-wasm-kernels.mjs), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI
 //   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
 //   7. Vectra 0.15.0's own LocalIndex and ItemSelector specs (mocha) against the native and the WASM build
