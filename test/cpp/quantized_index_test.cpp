@@ -145,3 +145,21 @@ TEST(QuantizedIndexOptions, AreValidatedByTheCore) {
 
 }  // namespace
 }  // namespace quiver
+
+namespace quiver {
+namespace {
+
+TEST(QuantizedIndexInfo, TheCoreNamesItsKernelLevelAndQuantization) {
+  const std::string kernel = Index::simd_kernel();
+  EXPECT_TRUE(kernel == "scalar" || kernel == "sse4" || kernel == "avx2" || kernel == "avx512" ||
+              kernel == "wasm-simd128")
+      << kernel;
+  test::TempDir dir;
+  IndexConfig c = test::config(Metric::Cosine, 4);
+  c.quantization = Quantization::F16;
+  Index::create(dir.path(), c, false);
+  EXPECT_NE(Index::open(dir.path())->stats().config_json.find("\"quantization\":\"f16\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace quiver

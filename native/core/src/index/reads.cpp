@@ -292,11 +292,15 @@ std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
   return lock;
 }
 
+// A quantized index reads returned vectors from SQLite (pack), which may wait for the store's
+// mutex (held by a keyword search or a snapshot on a pool thread): never on the caller's thread.
+bool reads_store(const Index::Impl& impl) { return impl.cache.graph && !impl.cache.graph->codec().exact(); }
+
 }  // namespace
 
 bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
   auto lock = try_lock_current(*impl_);
-  if (!lock.owns_lock()) return false;
+  if (!lock.owns_lock() || reads_store(*impl_)) return false;
   index::check_id(id);
   *out = item_by_id(*impl_, id);
   return true;
@@ -304,7 +308,7 @@ bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
 
 bool Index::try_query(const query::QueryRequest& request, PackedItems* out) const {
   auto lock = try_lock_current(*impl_);
-  if (!lock.owns_lock()) return false;
+  if (!lock.owns_lock() || reads_store(*impl_)) return false;
   const auto& c = impl_->cache.config;
   if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0)) {
     return false;
