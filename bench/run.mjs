@@ -1,9 +1,17 @@
 // `npm run bench` (repo root) or `npm --prefix bench run bench`: the peer benchmark suite.
 // Installs the bench package on first use, then runs suite.mjs. Only Node built-ins are
 // imported statically: bench/node_modules may not exist yet.
-// Flags: --quantization (runs bench/quantization.mjs instead), --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
-// --timeout=MIN (see bench/README.md).
+// Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
+// --timeout=MIN (see bench/README.md); --filtered [--n= --queries= --ef= --json=] runs
+// filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow).
 import { ensureInstalled } from './lib/setup.mjs';
+
+// --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
+if (process.argv.includes('--filtered')) {
+  const { runFiltered } = await import('./filtered.mjs');
+  await runFiltered(process.argv.slice(2));
+  process.exit(0);
+}
 
 try {
   ensureInstalled();

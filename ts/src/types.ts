@@ -169,6 +169,13 @@ export interface QueryOptions {
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
   /** Re-rank with the exact vectors (quantized indexes); default: the index's `rescore`. */
   rescore?: boolean;
+  /**
+   * How a filtered query runs. `'auto'` (default): the planner picks from the estimated number of
+   * matches (see README, "Filters and the planner"). `'exact'`: brute force over every match.
+   * `'filtered-hnsw'`: the filter inside the graph walk with this `efSearch`, no fallback (may
+   * return fewer than topK when few items match); for benchmarks and comparisons.
+   */
+  plan?: 'auto' | 'exact' | 'filtered-hnsw';
 }
 
 /** Options of `LocalIndex.insertItems` (Quiver addition). */

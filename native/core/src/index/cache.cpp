@@ -28,14 +28,24 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
   return doc;
 }
 
-// Adds rows to the graph in parallel (capacity reserved first).
+// Brings the graph up to date with rows read from the store: rows stored without a vector are
+// removed (an upsert may have taken a vector away), the others added in parallel (capacity
+// reserved first; removals first, since they may not run concurrently with upserts).
 void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
   std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
-  for (const auto& row : rows) batch.push_back(row.vector.data());
+  size_t with_vector = 0;
+  for (const auto& row : rows) {
+    if (row.has_vector) {
+      ++with_vector;
+      batch.push_back(row.vector.data());
+    } else {
+      graph.remove(static_cast<uint64_t>(row.label));
+    }
+  }
   graph.calibrate(batch.data(), batch.size());
-  graph.reserve(rows.size());
+  graph.reserve(with_vector);
   util::parallel_for(rows.size(), [&](size_t i) {
-    graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
+    if (rows[i].has_vector) graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
   });
 }
 
@@ -85,17 +95,11 @@ bool Cache::load_from_store() {
   store->reload_config();
   config = store->config();
   applied_seq = store->sequence();
-  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
   items.clear();
   forget_parsed();
-  store->scan([&](store::Row&& row) { items.put(static_cast<uint64_t>(row.label), row.id, row.metadata); },
-              /*with_vectors=*/false);
-  if (config.dimensions == 0) {
-    open_report = "empty index: no graph yet";
-    return false;
-  }
   ann::ShardSet::Loaded loaded;
-  {
+  const auto load_graph_file = [&] {
+    if (config.dimensions == 0) return;
     // Shared: no save's cleanup may remove our temporary copy of the body meanwhile. Without a
     // lock file (read-only folder) no save can run here, so loading unlocked is safe.
     std::optional<util::FileLock> lock;
@@ -104,12 +108,27 @@ bool Cache::load_from_store() {
     } catch (const Error&) {
     }
     loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw, config.quantization);
+  };
+  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
+  const auto scan_items = [&] {
+    store->scan(
+        [&](store::Row&& row) {
+          items.put(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
+        },
+        /*with_vectors=*/false);
+  };
+  // Independent halves of the open, each most of its time at a million items: the graph file is
+  // read and checked on a second thread while this one scans the items.
+  util::beside(load_graph_file, scan_items);
+  if (config.dimensions == 0) {
+    open_report = "empty index: no graph yet";
+    return false;
   }
   if (loaded.set && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
     graph = std::move(loaded.set);
     saved_seq = loaded.seq;
     catch_up(loaded.seq);
-    if (graph->size() == items.size()) {
+    if (graph->size() == items.with_vectors()) {
       open_report = "graph file loaded at write " + std::to_string(loaded.seq) + ", " +
                     std::to_string(applied_seq - loaded.seq) + " newer writes re-applied";
       return false;
@@ -154,7 +173,7 @@ void Cache::apply_catch_up(CatchUp& gap) {
   }
   for (size_t i = 0; i < gap.rows.size(); ++i) {
     const auto label = static_cast<uint64_t>(gap.rows[i].label);
-    items.put(label, gap.rows[i].id, gap.rows[i].metadata);
+    items.put(label, gap.rows[i].id, gap.rows[i].metadata, gap.rows[i].has_vector);
     if (keep_parsed) parsed_.set(label, std::move(gap.docs[i]));
   }
   if (graph) add_rows(*graph, gap.rows);
@@ -185,7 +204,7 @@ void Cache::refresh_if_changed() {
   }
   apply_catch_up(gap);
   // Belt and braces: a cache that missed a deletion holds more items than the store.
-  if ((graph ? graph->size() : 0) != gap.count || items.size() != gap.count) load_from_store();
+  if (items.size() != gap.count || (graph ? graph->size() : 0) != items.with_vectors()) load_from_store();
 }
 
 // What another process committed after applied_seq, read inside a transaction: a read snapshot
@@ -199,7 +218,7 @@ Cache::CatchUp Cache::read_catch_up() {
   gap.data_version = store->data_version();
   gap.seq = store->sequence();
   if (gap.seq == applied_seq) {
-    gap.count = graph ? graph->size() : items.size();
+    gap.count = items.size();
     return gap;
   }
   if (gap.seq < applied_seq || store->deletions_trimmed_through() > applied_seq) {
@@ -284,14 +303,16 @@ std::string Cache::verify() {
   report["items"] = store->count();
   report["graph"] = graph ? graph->size() : 0;
   report["open"] = open_report;
-  bool consistent = (graph ? graph->size() : 0) == store->count();
-  if (consistent && graph) {
-    store->scan(
-        [&](store::Row&& row) {
-          if (!graph->contains(static_cast<uint64_t>(row.label))) consistent = false;
-        },
-        /*with_vectors=*/false);
-  }
+  size_t with_vector = 0;
+  bool consistent = true;
+  store->scan(
+      [&](store::Row&& row) {
+        if (!row.has_vector) return;
+        ++with_vector;
+        if (!graph || !graph->contains(static_cast<uint64_t>(row.label))) consistent = false;
+      },
+      /*with_vectors=*/false);
+  consistent = consistent && (graph ? graph->size() : 0) == with_vector;
   report["consistent"] = consistent;
   report["rebuilt"] = false;
   if (!consistent && config.dimensions != 0) {
@@ -305,10 +326,12 @@ std::string Cache::verify() {
 
 void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
                          const std::vector<uint64_t>& removed, uint64_t seq, size_t changes) {
-  if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.quantization);
+  if (!graph && config.dimensions != 0) {
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.quantization);
+  }
   const bool keep_parsed = parsed_ready_.load();
   for (uint64_t label : removed) {
-    graph->remove(label);
+    if (graph) graph->remove(label);
     items.erase(label);
     if (keep_parsed) parsed_.erase(label);
   }
@@ -321,17 +344,29 @@ void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upsert
   for (size_t i = 0; i < upserts.size(); ++i) {
     if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) final_upserts.push_back(upserts[i]);
   }
-  {
-    std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
-    for (auto& [label, item] : final_upserts) batch.push_back(item->vector.data());
-    graph->calibrate(batch.data(), batch.size());
-  }
-  graph->reserve(final_upserts.size());
-  util::parallel_for(final_upserts.size(), [&](size_t i) {
-    graph->upsert(final_upserts[i].first, final_upserts[i].second->vector.data());
-  });
+  // Items without a vector leave the graph (an upsert may have taken their vector away).
+  size_t with_vector = 0;
   for (auto& [label, item] : final_upserts) {
-    items.put(label, item->id, item->metadata_text);
+    if (!item->vector.empty()) {
+      ++with_vector;
+    } else if (graph) {
+      graph->remove(label);
+    }
+  }
+  if (graph) {
+    std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
+    for (auto& [label, item] : final_upserts) {
+      if (!item->vector.empty()) batch.push_back(item->vector.data());
+    }
+    graph->calibrate(batch.data(), batch.size());
+    graph->reserve(with_vector);
+    util::parallel_for(final_upserts.size(), [&](size_t i) {
+      const auto& vector = final_upserts[i].second->vector;
+      if (!vector.empty()) graph->upsert(final_upserts[i].first, vector.data());
+    });
+  }
+  for (auto& [label, item] : final_upserts) {
+    items.put(label, item->id, item->metadata_text, !item->vector.empty());
     if (keep_parsed) parsed_.set(label, std::move(item->metadata));
   }
   // Exact: every commit before ours was read inside the transaction and applied first.
@@ -339,24 +374,35 @@ void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upsert
   unsaved_changes += changes;
 }
 
-const query::MetadataStore& Cache::filterable() const {
+const query::MetadataColumns& Cache::filterable() const {
   if (parsed_ready_.load(std::memory_order_acquire)) return parsed_;
   std::lock_guard<std::mutex> guard(parsed_mutex_);
   if (!parsed_ready_.load(std::memory_order_relaxed)) {
-    parsed_.clear();
-    for (uint64_t label : items.labels()) {
-      const std::string_view text = items.metadata(label);
-      auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-      if (doc.is_discarded() || !doc.is_object()) {
-        parsed_.clear();
-        throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
-                                            "\" is damaged; delete the item and insert it again");
-      }
-      parsed_.set(label, std::move(doc));
-    }
+    parsed_.reset(items.labels(), config.indexed_fields);
     parsed_ready_.store(true, std::memory_order_release);
   }
   return parsed_;
+}
+
+size_t Cache::filter_bound_if_built(const query::Filter& filter) const {
+  if (filter.empty() || !parsed_ready_.load(std::memory_order_acquire)) return query::CompiledFilter::kUnbounded;
+  if (!parsed_.has_columns(query::CompiledFilter::paths_of(filter))) return query::CompiledFilter::kUnbounded;
+  return query::CompiledFilter::compile(filter, parsed_).bound();
+}
+
+query::CompiledFilter Cache::compile(const query::Filter& filter) const {
+  if (filter.empty()) return {};
+  const query::MetadataColumns& columns = filterable();
+  columns.ensure(query::CompiledFilter::paths_of(filter), [this](uint64_t label) {
+    const std::string_view text = items.metadata(label);
+    auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
+                                          "\" is damaged; delete the item and insert it again");
+    }
+    return doc;
+  });
+  return query::CompiledFilter::compile(filter, columns);
 }
 
 void Cache::forget_parsed() {

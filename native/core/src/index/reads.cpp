@@ -29,8 +29,9 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
   // A quantized graph holds approximations: the vector returned is the exact one, from SQLite
   // (one indexed row read per item, checksum verified; see ARCHITECTURE "Quantization").
   const bool from_graph = graph && graph->codec().exact();
+  const bool has_vector = items.has_vector(label);
   std::optional<store::Row> row;
-  if (!from_graph) {
+  if (!from_graph && has_vector) {
     row = store->find_by_label(static_cast<int64_t>(label));
     // Deleted by another process after this read's refresh: the read reflects an instant just
     // before that delete, minus this item. (f32 never gets here for a live item.)
@@ -41,8 +42,13 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
   out.text.push_back('\0');
   out.text.append(items.metadata(label));
   const size_t at = out.vectors.size();
-  out.vectors.resize(at + dims);
+  out.vectors.resize(at + dims);  // zeros for an item without a vector (its slot is unused)
   float* v = out.vectors.data() + at;
+  if (!has_vector) {
+    out.numbers.insert(out.numbers.end(), {std::nan(""), score, distance, vector_score, text_score});
+    ++out.count;
+    return;
+  }
   if (!from_graph || !graph->vector_of(label, v)) {
     // Reachable with f32 too (the row-decoder fuzzer finds it: a damaged row can be in the item
     // table and not in the vector index): the row is read, and checked, from the store.
@@ -144,7 +150,7 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
                                                         const query::Filter& filter, size_t k) {
   std::vector<std::pair<int64_t, double>> out;
   if (impl.cache.config.text_field.empty() || k == 0) return out;
-  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl.cache.filterable();
+  const query::CompiledFilter compiled = impl.cache.compile(filter);
   store::SqliteStore::ReadTxn snapshot(*impl.store);  // holds the connection's mutex
   size_t limit = filter.empty() ? k : k * 4 + 16;
   while (true) {
@@ -152,10 +158,7 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
     out.clear();
     for (const auto& [label, score] : candidates) {
       if (!impl.cache.items.contains(static_cast<uint64_t>(label))) continue;
-      if (docs) {
-        const auto* doc = docs->find(static_cast<uint64_t>(label));
-        if (!doc || !filter.matches(*doc)) continue;
-      }
+      if (!compiled.empty() && !compiled.matches(static_cast<uint64_t>(label))) continue;
       out.emplace_back(label, score);
       if (out.size() == k) return out;
     }
@@ -173,9 +176,12 @@ size_t rescore_candidates(size_t top_k) {
 std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRequest& r, size_t k, size_t min_ef) {
   if (!impl.cache.graph || impl.cache.graph->size() == 0) return {};
   const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.cache.config.hnsw.ef_search, min_ef);
-  static const query::MetadataStore kNoMetadata;
-  const query::MetadataStore& docs = r.filter.empty() ? kNoMetadata : impl.cache.filterable();
-  return query::plan_and_search(*impl.cache.graph, docs, r.filter, r.vector.data, k, ef).neighbors;
+  static const query::MetadataColumns kNoMetadata;
+  const query::CompiledFilter compiled = impl.cache.compile(r.filter);
+  const query::MetadataColumns& columns = r.filter.empty() ? kNoMetadata : impl.cache.filterable();
+  return query::plan_and_search(*impl.cache.graph, columns, compiled, r.vector.data, k, ef,
+                                impl.cache.config.hnsw.M, r.plan)
+      .neighbors;
 }
 
 // The item with this id, packed (0 or 1 item); lock held.
@@ -260,17 +266,25 @@ PackedItems Index::get_packed(const std::string& id) const {
 PackedItems Index::list_packed(const std::string& filter_json) const {
   const auto filter = query::Filter::parse(filter_json);
   auto lock = lock_for_read(*impl_);
-  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl_->cache.filterable();
   PackedItems out;
-  for (uint64_t label : impl_->cache.items.labels()) {
-    if (docs) {
-      const auto* doc = docs->find(label);
-      if (!doc || !filter.matches(*doc)) continue;
+  if (filter.empty()) {
+    for (uint64_t label : impl_->cache.items.labels()) impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  } else {
+    const query::CompiledFilter compiled = impl_->cache.compile(filter);
+    for (uint64_t label : query::matching_labels(impl_->cache.filterable(), compiled)) {
+      impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
     }
-    impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
   }
   finish(out, impl_->cache.config.dimensions);
   return out;
+}
+
+size_t Index::count(const std::string& filter_json) const {
+  const auto filter = query::Filter::parse(filter_json);
+  auto lock = lock_for_read(*impl_);
+  if (filter.empty()) return impl_->cache.items.size();
+  const query::CompiledFilter compiled = impl_->cache.compile(filter);
+  return query::matching_labels(impl_->cache.filterable(), compiled).size();
 }
 
 PackedItems Index::query(const query::QueryRequest& request) const {
@@ -310,7 +324,11 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
   auto lock = try_lock_current(*impl_);
   if (!lock.owns_lock() || reads_store(*impl_)) return false;
   const auto& c = impl_->cache.config;
-  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0)) {
+  const size_t bound = request.filter.empty() || request.mode != query::QueryRequest::Mode::Vector
+                           ? query::CompiledFilter::kUnbounded
+                           : impl_->cache.filter_bound_if_built(request.filter);
+  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0,
+                          bound)) {
     return false;
   }
   *out = impl_->answer(request);
@@ -334,9 +352,11 @@ std::vector<QueryHit> unpack(const PackedItems& packed) {
     QueryHit& hit = out[i];
     hit.item.id = next_part();
     hit.item.metadata_json = next_part();
-    hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
-                           packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
     const double* n = packed.numbers.data() + i * PackedItems::kNumbersPerItem;
+    if (!std::isnan(n[0])) {  // NaN norm: stored without a vector
+      hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
+                             packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
+    }
     hit.score = static_cast<float>(n[1]);
     hit.distance = static_cast<float>(n[2]);
     hit.vector_score = static_cast<float>(n[3]);

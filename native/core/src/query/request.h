@@ -30,6 +30,11 @@ struct QueryRequest {
   // index's "rescore" setting.
   enum class Rescore { Default, Yes, No };
   Rescore rescore = Rescore::Default;
+  // "plan": forces how a filtered nearest-neighbour query runs (query/planner.h), for
+  // benchmarks and for users who know better than the estimate: "exact" scans every match;
+  // "filtered-hnsw" runs the filter inside the graph walk with this ef, no fallback.
+  enum class PlanHint { Auto, Exact, FilteredHnsw };
+  PlanHint plan = PlanHint::Auto;
 };
 
 // Throws InvalidArgument (what is wrong and what to give instead) or Limit.
