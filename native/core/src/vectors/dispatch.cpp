@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
+
 #include "vectors/kernels.h"
 
 namespace quiver::vectors {
@@ -20,6 +24,15 @@ const KernelTable* compiled_table(IsaLevel level) {
   return nullptr;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// CPUID leaf 1, ECX bit 29. Asked directly: clang 14's __builtin_cpu_supports has no "f16c".
+// (AVX2 being usable already implies the OS saves the YMM state F16C needs.)
+bool cpu_has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+#endif
+
 bool cpu_runs(IsaLevel level) {
 #if defined(__x86_64__) && defined(__GNUC__)
   // libgcc's / compiler-rt's CPU model checks both CPUID and that the OS saves the YMM / ZMM
@@ -29,8 +42,7 @@ bool cpu_runs(IsaLevel level) {
     case IsaLevel::Sse4: return __builtin_cpu_supports("sse4.1");
     // F16C converts halves; every AVX2 CPU so far has it, but it is a separate CPUID bit.
     case IsaLevel::Avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
     // xsimd 8.1's avx512f horizontal sum uses an AVX512DQ instruction (vextractf32x8); the byte
     // kernels widen with AVX512BW.
     case IsaLevel::Avx512:

@@ -13,7 +13,9 @@
 #if defined(QUIVER_HAVE_XSIMD) && defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512BW__)
 // GCC 12's avx512fintrin.h builds the widening conversions on an _mm512_undefined_* register,
 // which -Wmaybe-uninitialized reports at every use (a known false positive of the header).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include "vectors/kernels_xsimd_body.h"
