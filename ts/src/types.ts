@@ -112,7 +112,21 @@ export interface CreateIndexConfig {
    * (BM25) search: `queryItems(..., isBm25 = true)` and `query(vector, { text })`.
    */
   text?: { field: string };
+  /**
+   * Quiver addition: how the HNSW graph stores vectors: `'f32'` (default, as given), `'f16'`
+   * (IEEE half, half the memory) or `'i8'` (one byte a component, a quarter). Items returned
+   * always carry the exact vectors given (kept in the database).
+   */
+  quantization?: Quantization;
+  /**
+   * Quiver addition: re-rank the graph's candidates with the exact vectors (3 × topK
+   * candidates), so a quantized index ranks like f32. A query's `rescore` overrides it.
+   */
+  rescore?: boolean;
 }
+
+/** How the graph stores vectors (createIndex `quantization`). */
+export type Quantization = 'f32' | 'f16' | 'i8';
 
 /** Result of `LocalIndex.getIndexStats`: exactly Vectra's. */
 export interface IndexStats {
@@ -132,6 +146,10 @@ export interface IndexInfo extends IndexStats {
   hnsw: Required<HnswConfig>;
   /** The keyword-indexed field, if any. */
   text?: { field: string };
+  /** The graph's stored form (createIndex `quantization`). */
+  quantization: Quantization;
+  /** Whether queries rescore by default (createIndex `rescore`). */
+  rescore: boolean;
 }
 
 /** Options of `LocalIndex.query` (Quiver addition). */
@@ -149,6 +167,8 @@ export interface QueryOptions {
   text?: string;
   /** How to fuse the two rankings: reciprocal rank fusion, `weight / (k + rank)` summed. */
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
+  /** Re-rank with the exact vectors (quantized indexes); default: the index's `rescore`. */
+  rescore?: boolean;
   /**
    * How a filtered query runs. `'auto'` (default): the planner picks from the estimated number of
    * matches (see README, "Filters and the planner"). `'exact'`: brute force over every match.
