@@ -14,16 +14,17 @@ namespace {
 
 inline float half_to_float(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exponent = h & 0x7c00u;
   const uint32_t magnitude = static_cast<uint32_t>(h & 0x7fffu) << 13;
   uint32_t bits;
-  if ((h & 0x7c00u) == 0x7c00u) {
+  if (exponent == 0x7c00u) {
     bits = magnitude | 0x70000000u;  // exponent 31 -> 255: infinity or NaN (payload kept)
+  } else if (exponent != 0) {
+    bits = magnitude + 0x38000000u;  // normal: rebias the exponent (15 -> 127)
   } else {
-    // The half's exponent and mantissa placed in a float's fields read 2^112 too small (the
-    // exponent biases differ by 112); one exact multiplication fixes it, subnormals included.
-    float f;
-    std::memcpy(&f, &magnitude, sizeof f);
-    f *= 5.192296858534828e33f;  // 2^112
+    // Zero or subnormal: mantissa * 2^-24, exact, and never a float subnormal on the way (an
+    // operation on a subnormal float costs ~100 cycles on x86).
+    const float f = static_cast<float>(h & 0x3ffu) * 5.9604644775390625e-8f;  // 2^-24
     std::memcpy(&bits, &f, sizeof bits);
   }
   bits |= sign;

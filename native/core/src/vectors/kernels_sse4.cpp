@@ -21,15 +21,18 @@ int64_t lane_sum(__m128i v) {
 }
 
 struct Ops {
+  // The steps of half_to_float (vectors/half.h), four lanes at a time.
   static xsimd::batch<float, Arch> load_halves(const uint16_t* p) {
     const __m128i h = _mm_cvtepu16_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
     const __m128i sign = _mm_slli_epi32(_mm_and_si128(h, _mm_set1_epi32(0x8000)), 16);
     const __m128i magnitude = _mm_slli_epi32(_mm_and_si128(h, _mm_set1_epi32(0x7fff)), 13);
-    const __m128 scaled = _mm_mul_ps(_mm_castsi128_ps(magnitude), _mm_set1_ps(5.192296858534828e33f));
     const __m128i exponent = _mm_and_si128(h, _mm_set1_epi32(0x7c00));
-    const __m128i special = _mm_cmpeq_epi32(exponent, _mm_set1_epi32(0x7c00));
-    const __m128i bits = _mm_blendv_epi8(_mm_castps_si128(scaled),
-                                         _mm_or_si128(magnitude, _mm_set1_epi32(0x70000000)), special);
+    const __m128i normal = _mm_add_epi32(magnitude, _mm_set1_epi32(0x38000000));
+    const __m128i special = _mm_or_si128(magnitude, _mm_set1_epi32(0x70000000));
+    const __m128i small = _mm_castps_si128(_mm_mul_ps(
+        _mm_cvtepi32_ps(_mm_and_si128(h, _mm_set1_epi32(0x3ff))), _mm_set1_ps(5.9604644775390625e-8f)));
+    __m128i bits = _mm_blendv_epi8(normal, special, _mm_cmpeq_epi32(exponent, _mm_set1_epi32(0x7c00)));
+    bits = _mm_blendv_epi8(bits, small, _mm_cmpeq_epi32(exponent, _mm_setzero_si128()));
     return _mm_castsi128_ps(_mm_or_si128(bits, sign));
   }
 

@@ -72,14 +72,18 @@ float cosine(const void* pa, const void* pb, const void* params) {
   return 1.0f - dot(a, b, n) * (a[n] * b[n]);
 }
 
-// Four halves -> four floats, bit for bit as half_to_float.
+// Four halves -> four floats, bit for bit as half_to_float (the same steps).
 v128_t load_halves(const uint16_t* p) {
   const v128_t h = wasm_u32x4_load16x4(p);
   const v128_t sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
   const v128_t magnitude = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
-  const v128_t scaled = wasm_f32x4_mul(magnitude, wasm_f32x4_splat(5.192296858534828e33f));
-  const v128_t special = wasm_i32x4_eq(wasm_v128_and(h, wasm_i32x4_splat(0x7c00)), wasm_i32x4_splat(0x7c00));
-  const v128_t bits = wasm_v128_bitselect(wasm_v128_or(magnitude, wasm_i32x4_splat(0x70000000)), scaled, special);
+  const v128_t exponent = wasm_v128_and(h, wasm_i32x4_splat(0x7c00));
+  const v128_t normal = wasm_i32x4_add(magnitude, wasm_i32x4_splat(0x38000000));
+  const v128_t special = wasm_v128_or(magnitude, wasm_i32x4_splat(0x70000000));
+  const v128_t small = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_v128_and(h, wasm_i32x4_splat(0x3ff))),
+                                      wasm_f32x4_splat(5.9604644775390625e-8f));
+  v128_t bits = wasm_v128_bitselect(special, normal, wasm_i32x4_eq(exponent, wasm_i32x4_splat(0x7c00)));
+  bits = wasm_v128_bitselect(small, bits, wasm_i32x4_eq(exponent, wasm_i32x4_splat(0)));
   return wasm_v128_or(bits, sign);
 }
 
