@@ -98,7 +98,8 @@ const cases: Case[] = [
   { name: 'Float32Array with -Infinity', run: (i) => i.insertItem(item({ vector: new Float32Array([0, 0, -Infinity]) })), code: IA },
   { name: 'vector overflows float32', run: (i) => i.insertItem(item({ vector: [1e39, 0, 0] })), code: IA },
   { name: 'zero vector under cosine', run: (i) => i.insertItem(item({ vector: [0, 0, 0] })), code: IA, message: /zero vector/ },
-  { name: 'empty vector', run: (i) => i.insertItem(item({ vector: [] })), code: IA },
+  // An item with an empty vector is valid (Vectra stores them; never a vector hit); a query is not.
+  { name: 'empty query vector', run: (i) => i.queryItems([], '', 3), code: IA },
   { name: 'too few dimensions', run: (i) => i.insertItem(item({ vector: [1, 0] })), code: 'DIMENSION_MISMATCH', message: /2 dimensions but the index has 3/ },
   { name: 'too many dimensions', run: (i) => i.insertItem(item({ vector: [1, 0, 0, 0] })), code: 'DIMENSION_MISMATCH' },
   { name: 'vector of 70,000 dimensions', run: (i) => i.insertItem(item({ vector: new Float32Array(70_000).fill(1) })), code: 'LIMIT' },
