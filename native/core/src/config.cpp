@@ -92,7 +92,8 @@ IndexConfig parse_config_json(const std::string& text) {
   if (!text.empty()) j = util::parse_caller_json(text, Limits::kMaxJsonDepth, "index config");
   if (j.is_null()) j = json::object();
   if (!j.is_object()) bad("index config must be an object");
-  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text"}, "index config");
+  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text", "shards"},
+             "index config");
 
   IndexConfig c;
   c.version = int_field(j, "version", 1, 0, 1 << 30, "");
@@ -102,6 +103,7 @@ IndexConfig parse_config_json(const std::string& text) {
     if (!j["metric"].is_string()) bad("metric must be \"cosine\", \"l2\" or \"ip\"");
     c.metric = parse_metric(j["metric"].get<std::string>());
   }
+  c.shards = static_cast<uint32_t>(int_field(j, "shards", 1, 1, Limits::kMaxShards, ""));
   if (j.contains("hnsw") && !j["hnsw"].is_null()) {
     const json& h = j["hnsw"];
     if (!h.is_object()) bad("hnsw must be an object like {M, efConstruction, efSearch}");
@@ -151,6 +153,7 @@ std::string config_to_json(const IndexConfig& c) {
   };
   if (c.indexed_given) j["metadata_config"]["indexed"] = c.indexed_fields;
   if (!c.text_field.empty()) j["text"] = {{"field", c.text_field}};
+  if (c.shards != 1) j["shards"] = c.shards;
   return j.dump();
 }
 

@@ -23,7 +23,10 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
 
 // Adds rows to the graph in parallel (capacity reserved first).
 void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
-  graph.reserve(rows.size());
+  std::vector<uint64_t> labels;
+  labels.reserve(rows.size());
+  for (const auto& row : rows) labels.push_back(static_cast<uint64_t>(row.label));
+  graph.reserve_for(labels);
   util::parallel_for(rows.size(), [&](size_t i) {
     graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
   });
@@ -80,24 +83,49 @@ bool Index::Impl::load_from_store() {
       lock.emplace(util::FileLock::acquire(lock_path(), util::FileLock::Mode::Shared));
     } catch (const Error&) {
     }
-    loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw);
+    loaded = ann::ShardSet::load(folder, config.metric, config.dimensions, config.hnsw, config.shards);
   }
-  if (loaded.set && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
+  // Each shard is judged alone: a shard whose file is unusable, from the future or older than
+  // the deletion log reaches back is rebuilt from its own rows; the others are caught up.
+  const uint64_t trimmed = store->deletions_trimmed_through();
+  std::vector<uint32_t> damaged;
+  std::string problems;
+  uint64_t oldest = applied_seq;
+  for (uint32_t i = 0; i < loaded.seq.size(); ++i) {
+    std::string problem = loaded.problem[i];
+    if (problem.empty() && loaded.seq[i] > applied_seq) problem = "is newer than the database";
+    if (problem.empty() && loaded.seq[i] < trimmed) problem = "is older than the deletion log reaches back";
+    if (problem.empty()) {
+      oldest = std::min(oldest, loaded.seq[i]);
+      continue;
+    }
+    damaged.push_back(i);
+    problems += std::string(problems.empty() ? "" : "; ") + ann::ShardSet::file_name(i) + " " + problem;
+  }
+  if (damaged.size() < loaded.seq.size()) {
     graph = std::move(loaded.set);
-    saved_seq = loaded.seq;
-    catch_up(loaded.seq);
+    for (uint32_t i : damaged) rebuild_shard(i);
+    saved_seq = damaged.empty() ? oldest : 0;  // a rebuilt shard must be saved
+    catch_up(oldest);
     if (graph->size() == items.size()) {
-      open_report = "graph file loaded at write " + std::to_string(loaded.seq) + ", " +
-                    std::to_string(applied_seq - loaded.seq) + " newer writes re-applied";
-      return false;
+      open_report = "graph file loaded at write " + std::to_string(oldest) + ", " +
+                    std::to_string(applied_seq - oldest) + " newer writes re-applied";
+      if (!damaged.empty()) {
+        open_report += "; rebuilt " + std::to_string(damaged.size()) + " of " +
+                       std::to_string(loaded.seq.size()) + " shards (" + problems + ")";
+      }
+      return !damaged.empty();
     }
     open_report = "graph file disagreed with the database after catch-up; rebuilt";
-  } else if (loaded.set) {
-    open_report = loaded.seq > applied_seq
-                      ? "graph file is newer than the database; rebuilt"
-                      : "graph file is older than the deletion log reaches back; rebuilt";
+  } else if (loaded.seq.size() == 1) {
+    open_report = "graph file " + loaded.problem[0] + "; rebuilt";
+    if (loaded.problem[0].empty()) {
+      open_report = loaded.seq[0] > applied_seq
+                        ? "graph file is newer than the database; rebuilt"
+                        : "graph file is older than the deletion log reaches back; rebuilt";
+    }
   } else {
-    open_report = "graph file " + loaded.problem + "; rebuilt";
+    open_report = "every shard rebuilt (" + problems + ")";
   }
   rebuild_graph();
   return true;
@@ -139,8 +167,16 @@ void Index::Impl::apply_catch_up(CatchUp& gap) {
   applied_seq = gap.seq;
 }
 
+void Index::Impl::rebuild_shard(uint32_t shard) {
+  graph->replace_shard(shard);
+  std::vector<store::Row> rows;
+  store->scan_shard(shard, graph->shard_count(), [&](store::Row&& row) { rows.push_back(std::move(row)); });
+  add_rows(*graph, rows);
+  unsaved_changes += rows.size();
+}
+
 void Index::Impl::rebuild_graph() {
-  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.shards);
   std::vector<store::Row> rows;
   store->scan([&](store::Row&& row) { rows.push_back(std::move(row)); });
   add_rows(*graph, rows);
@@ -190,7 +226,7 @@ Index::Impl::CatchUp Index::Impl::read_catch_up() {
     config = store->config();
   }
   if (config.dimensions != 0 && !graph) {
-    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.shards);
   }
   read_rows_since(applied_seq, gap);
   gap.count = store->count();
@@ -210,7 +246,8 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
     auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
     if (!lock.held()) return;  // another process is saving right now
     remove_stale_temp_files();
-    const auto on_disk = ann::ShardSet::file_seq(graph_path, config.metric, config.dimensions);
+    const auto on_disk =
+        ann::ShardSet::file_seq(folder, config.metric, config.dimensions, config.shards);
     // A file "from the future" (beyond the committed sequence: a database restored from a
     // backup) is not newer, it is wrong.
     // After a rebuild (replace_unusable_file) the file we found bad may carry our own sequence
@@ -221,7 +258,7 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
       unsaved_changes = 0;
       return;
     }
-    graph->save(graph_path, applied_seq);
+    graph->save(folder, applied_seq);
     saved = applied_seq;
   }
   saved_seq = saved;
@@ -233,14 +270,13 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
 
 std::string Index::Impl::lock_path() const { return graph_path + ".lock"; }
 
-// Temp files are "shard-0.hnsw.<...>.tmp" (save and load copies, and the fixed names of older
+// Temp files are "shard-<i>.hnsw.<...>.tmp" (save and load copies, and the fixed names of older
 // versions). Callers hold the save lock exclusively, which proves every such file stale. Without
 // real locks (Emscripten) only files untouched for an hour are removed.
 void Index::Impl::remove_stale_temp_files() {
-  const std::string prefix = std::string(kGraphFile) + ".";  // "shard-0.hnsw."
   for (const auto& name : util::list_dir(folder)) {
-    // "shard-0.hnsw.tmp" shares its dot with the prefix: hence size() >= prefix + "tmp".
-    if (name.size() < prefix.size() + 3 || name.compare(0, prefix.size(), prefix) != 0 ||
+    // "shard-<i>.hnsw.<...>.tmp" (also the older fixed "shard-0.hnsw.tmp").
+    if (!ann::ShardSet::is_graph_file_name(name) || name.size() < 4 ||
         name.compare(name.size() - 4, 4, ".tmp") != 0) {
       continue;
     }

@@ -48,10 +48,9 @@ void Index::create(const std::string& folder, const IndexConfig& config, bool de
 void Index::destroy(const std::string& folder) {
   check_folder(folder);
   store::SqliteStore::destroy(folder);
-  const std::string graph_prefix = std::string(Impl::kGraphFile) + ".";
   for (const auto& name : util::list_dir(folder)) {
-    // The graph file, its lock and every temp file ("shard-0.hnsw.<...>.tmp").
-    if (name == Impl::kGraphFile || name.compare(0, graph_prefix.size(), graph_prefix) == 0) {
+    // Every shard's graph file, the lock and every temp file ("shard-<i>.hnsw.<...>.tmp").
+    if (ann::ShardSet::is_graph_file_name(name)) {
       util::remove_file(util::join_path(folder, name));
     }
   }
@@ -328,7 +327,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
 
 void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
                                   const std::vector<uint64_t>& removed, uint32_t dims) {
-  if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw);
+  if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw, config.shards);
   const bool keep_parsed = parsed_ready.load();
   for (uint64_t label : removed) {
     graph->remove(label);
@@ -344,7 +343,10 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
   for (size_t i = 0; i < upserts.size(); ++i) {
     if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) final_upserts.push_back(upserts[i]);
   }
-  graph->reserve(final_upserts.size());
+  std::vector<uint64_t> labels;
+  labels.reserve(final_upserts.size());
+  for (const auto& u : final_upserts) labels.push_back(u.first);
+  graph->reserve_for(labels);
   util::parallel_for(final_upserts.size(), [&](size_t i) {
     graph->upsert(final_upserts[i].first, final_upserts[i].second->vector.data());
   });

@@ -28,6 +28,7 @@ struct Op {
 };
 
 struct Index::Impl {
+  // Shard 0's file ("shard-<i>.hnsw": ann::ShardSet); its ".lock" serializes saves of the set.
   static constexpr const char* kGraphFile = "shard-0.hnsw";
   // Save the graph in the write path after this many unsaved changes, so that a crash never
   // leaves more than this much for the next open to re-apply.
@@ -51,7 +52,7 @@ struct Index::Impl {
   std::unique_ptr<store::SqliteStore> store;
   std::unique_ptr<store::TextIndex> text_index;  // on store's connection; destroyed before it
   IndexConfig config;
-  std::unique_ptr<ann::VectorIndex> graph;  // null while the index has no dimensions
+  std::unique_ptr<ann::ShardSet> graph;  // null while the index has no dimensions
   index::ItemTable items;  // id and metadata text of every live item: what reads return
   // Parsed metadata, for filters only. Opening parses nothing: it is built by the first filtered
   // read (under the shared lock, hence its own mutex) and kept up to date by writes from then on.
@@ -91,6 +92,7 @@ struct Index::Impl {
   void read_rows_since(uint64_t from_seq, CatchUp& gap);
   void apply_catch_up(CatchUp& gap);
   void rebuild_graph();               // from every row in the store
+  void rebuild_shard(uint32_t shard); // one shard, from its rows only
   void refresh_if_changed();          // another process committed: catch up (exclusive lock held)
   void save_graph(bool replace_unusable_file = false);  // write the graph file if it is behind
   std::string lock_path() const;      // the save lock, "shard-0.hnsw.lock"
