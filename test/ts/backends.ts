@@ -10,6 +10,7 @@ import type { Backend } from '../../ts/src/backend.js';
 import { nodeBackend } from '../../ts/src/backends/node.js';
 import { wasmNodeBackend } from '../../ts/src/backends/wasm-node.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
+import { withTestShards } from './test-shards.js';
 
 // The browser build (web module + IDBFS storage glue from dist/, built by `npm test` before
 // Vitest) over fake-indexeddb: the contract then also covers the browser's storage path. The
@@ -17,14 +18,15 @@ import { LocalIndex } from '../../ts/src/local-index.js';
 const { createBrowserBackend } = (await import(
   '../../dist/esm/browser/in-thread.js'
 )) as typeof import('../../ts/src/browser/in-thread.js');
-const browserIdbBackend: Backend = {
+const browserIdbBackend: Backend = withTestShards({
   ...createBrowserBackend({
     wasmBinary: readFileSync(fileURLToPath(new URL('../../dist/wasm/quiver.wasm', import.meta.url))),
   }),
   name: 'browser (IDBFS over fake-indexeddb)',
-};
+});
 
-export const backends: Backend[] = [nodeBackend, wasmNodeBackend, browserIdbBackend];
+// QUIVER_TEST_SHARDS=N: every index these tests create has N shards (test-shards.ts).
+export const backends: Backend[] = [withTestShards(nodeBackend), withTestShards(wasmNodeBackend), browserIdbBackend];
 
 /** Whether the backend keeps an index as a real folder on disk (the browser's is IndexedDB). */
 export function storesInFolders(backend: Backend): boolean {

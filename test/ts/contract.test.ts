@@ -11,6 +11,7 @@ import type { LocalIndex } from '../../ts/src/local-index.js';
 import type { CreateIndexConfig, IndexItemInput, MetadataFilter } from '../../ts/src/types.js';
 import { type AnyMetadata, backends, createLocalIndex, storesInFolders } from './backends.js';
 import { expectQuiverError, expectUnchanged, snapshot, useTempIndexes } from './helpers.js';
+import { testShards } from './test-shards.js';
 
 type Index = LocalIndex<AnyMetadata>;
 type Item = IndexItemInput<AnyMetadata>;
@@ -89,6 +90,13 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         dimensions: 4,
         metric: 'l2',
         hnsw: { M: 8, efConstruction: 100, efSearch: 50 },
+        quantization: 'f32',
+        simd: expect.stringMatching(/^(avx512|avx2|sse2|scalar|wasm-simd128)$/),
+        shards: Array.from({ length: testShards() }, () => ({
+          items: 0,
+          bytes: expect.any(Number),
+          fileBytes: expect.any(Number),
+        })),
       });
     });
 

@@ -190,6 +190,45 @@ std::vector<std::string> Index::upsert(const std::vector<ItemInput>& items) {
   return impl_->write(Op::Kind::Upsert, items);
 }
 
+namespace {
+// Puts a call's WriteOptions in place for its duration (the exclusive lock is held).
+struct ScopedWriteOptions {
+  ScopedWriteOptions(Index::Impl& impl, const WriteOptions& options) : impl_(impl) {
+    impl_.write_options = options;
+  }
+  ~ScopedWriteOptions() { impl_.write_options = WriteOptions{}; }
+  Index::Impl& impl_;
+};
+}  // namespace
+
+std::vector<std::string> Index::insert(const std::vector<ItemInput>& items, const WriteOptions& options) {
+  auto lock = lock_for_write(*impl_);
+  ScopedWriteOptions scoped(*impl_, options);
+  return impl_->write(Op::Kind::Insert, items);
+}
+
+std::vector<std::string> Index::upsert(const std::vector<ItemInput>& items, const WriteOptions& options) {
+  auto lock = lock_for_write(*impl_);
+  ScopedWriteOptions scoped(*impl_, options);
+  return impl_->write(Op::Kind::Upsert, items);
+}
+
+void Index::reserve(size_t additional) {
+  auto lock = lock_for_write(*impl_);
+  if (impl_->config.dimensions == 0) return;
+  if (!impl_->graph) {
+    impl_->graph = std::make_unique<ann::ShardSet>(impl_->config.metric, impl_->config.dimensions,
+                                                   impl_->config.hnsw, impl_->config.shards);
+  }
+  impl_->graph->reserve(additional);
+}
+
+void Index::Impl::check_not_aborted() const {
+  if (write_options.abort_flag && __atomic_load_n(write_options.abort_flag, __ATOMIC_RELAXED) != 0) {
+    throw Error(ErrorCode::Aborted, "the write was aborted by its signal before it committed; nothing of it was written");
+  }
+}
+
 void Index::remove(const std::vector<std::string>& ids) {
   auto lock = lock_for_write(*impl_);
   std::vector<Op> ops;
@@ -217,6 +256,7 @@ std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<Ite
   ops.reserve(items.size());
   std::unordered_set<std::string> batch_ids;
   for (const auto& input : items) {
+    if ((ops.size() & 1023) == 1023) check_not_aborted();
     Op op{kind, index::prepare_item(input, dims, config.metric)};
     if (kind == Op::Kind::Insert) {
       const std::string& id = op.item.id;
@@ -276,6 +316,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
     seq = txn.seq();
     if (fixes_dims) store->set_dimensions(dims);
     for (auto& op : ops) {
+      if ((upserts.size() & 1023) == 1023) check_not_aborted();
       auto& item = op.item;
       auto label = store->find_label(item.id);
       if (op.kind == Op::Kind::Delete) {
@@ -306,6 +347,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
       }
       upserts.emplace_back(static_cast<uint64_t>(*label), &item);
     }
+    check_not_aborted();  // the last moment a write can be taken back
     txn.commit();
   }
   apply_catch_up(gap);
@@ -349,7 +391,7 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
   graph->reserve_for(labels);
   util::parallel_for(final_upserts.size(), [&](size_t i) {
     graph->upsert(final_upserts[i].first, final_upserts[i].second->vector.data());
-  });
+  }, write_options.threads);
   for (auto& [label, item] : final_upserts) {
     items.put(label, item->id, item->metadata_text);
     if (keep_parsed) parsed.set(label, std::move(item->metadata));
