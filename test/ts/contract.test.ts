@@ -244,6 +244,25 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
       await expectUnchanged(index, before);
     });
 
+    test('items with an empty vector are stored and read back, never vector hits (as in Vectra)', async () => {
+      const index = newIndex();
+      await index.createIndex();
+      await index.batchInsertItems([
+        { id: 'note', vector: [], metadata: { kind: 'note' } },
+        { id: 'v', vector: [1, 0, 0], metadata: { kind: 'note' } },
+      ]);
+      expect(await index.getItem('note')).toEqual({ id: 'note', vector: [], norm: 0, metadata: { kind: 'note' } });
+      expect(await index.getIndexInfo()).toMatchObject({ dimensions: 3, items: 2 });
+      expect(await ids(index.listItemsByMetadata({ kind: 'note' }))).toEqual(['note', 'v']);
+      expect(await hitIds(index.queryItems([1, 0, 0], '', 10))).toEqual(['v']);
+      expect(await hitIds(index.queryItems([1, 0, 0], '', 10, { kind: 'note' }))).toEqual(['v']);
+      await index.upsertItem({ id: 'note', vector: [0, 1, 0], metadata: { kind: 'note' } });
+      expect(await hitIds(index.queryItems([0, 1, 0], '', 10))).toEqual(['note', 'v']);
+      await index.upsertItem({ id: 'note', vector: [], metadata: { kind: 'note' } });
+      expect(await hitIds(index.queryItems([0, 1, 0], '', 10))).toEqual(['v']);
+      await expectQuiverError(index.queryItems([], '', 10), 'INVALID_ARGUMENT');
+    });
+
     test('upsertItem replaces an existing item and inserts a new one', async () => {
       const index = await createdIndex({}, FRUIT);
       const replaced = await index.upsertItem({ id: 'b', vector: [0, 0, 2], metadata: { v: 2 } });

@@ -28,20 +28,20 @@ uint64_t file_size(const std::string& path) {
 
 std::string Index::info_json() const {
   auto lock = lock_for_read(*impl_);
-  const IndexConfig& c = impl_->config;
+  const IndexConfig& c = impl_->cache.config;
   nlohmann::json j = {
       {"dimensions", c.dimensions},
       {"metric", metric_name(c.metric)},
       {"hnsw", {{"M", c.hnsw.M}, {"efConstruction", c.hnsw.ef_construction}, {"efSearch", c.hnsw.ef_search}}},
-      {"quantization", impl_->graph ? scalar_kind_name(impl_->graph->codec().kind()) : "f32"},
+      {"quantization", impl_->cache.graph ? scalar_kind_name(impl_->cache.graph->codec().kind()) : "f32"},
       {"simd", vectors::level_name(vectors::active_level())},
   };
   nlohmann::json shards = nlohmann::json::array();
   for (uint32_t i = 0; i < c.shards; ++i) {
-    const auto info = impl_->graph ? impl_->graph->shard_info(i) : ann::ShardSet::ShardInfo{0, 0};
+    const auto info = impl_->cache.graph ? impl_->cache.graph->shard_info(i) : ann::ShardSet::ShardInfo{0, 0};
     shards.push_back({{"items", info.items},
                       {"bytes", info.memory_bytes},
-                      {"fileBytes", file_size(util::join_path(impl_->folder, ann::ShardSet::file_name(i)))}});
+                      {"fileBytes", file_size(util::join_path(impl_->cache.folder, ann::ShardSet::file_name(i)))}});
   }
   j["shards"] = std::move(shards);
   return j.dump();

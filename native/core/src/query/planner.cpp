@@ -38,6 +38,7 @@ std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const Metad
   for (size_t i = 0; i < n; ++i) {
     if (!match[i]) continue;
     const uint64_t label = metadata.label_at(i);
+    if (!graph.contains(label)) continue;  // an item stored without a vector: never a hit
     const float d = graph.distance(query, label);
     if (heap.size() < k) {
       heap.push_back({d, label});

@@ -21,7 +21,8 @@ namespace quiver::store {
 struct Row {
   int64_t label = 0;  // SQLite rowid; never reused (AUTOINCREMENT), doubles as the HNSW label
   std::string id;
-  std::vector<float> vector;
+  std::vector<float> vector;  // empty when read without vectors, or stored without one
+  bool has_vector = true;     // false: stored with an empty vector (never in the vector index)
   std::string metadata;
   uint64_t seq = 0;
 };

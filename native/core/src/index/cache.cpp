@@ -1,15 +1,22 @@
-// Keeps the in-memory cache (HNSW graph + item table) equal to the SQLite store: at open
-// (load the graph file if it can be trusted, re-apply newer writes, otherwise rebuild), when
-// another process has committed, and when the graph is saved.
+// The in-memory cache (index/cache.h) kept equal to the SQLite store: at open (load the graph file
+// if it can be trusted, re-apply newer writes, otherwise rebuild), when another process has
+// committed, after this process's commits, and when the graph is saved.
+#include "index/cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
-#include "index/index_impl.h"
 #include "util/file_lock.h"
 #include "util/files.h"
 #include "util/parallel_for.h"
 
-namespace quiver {
+namespace quiver::index {
 namespace {
 
 nlohmann::json parse_stored_metadata(const store::Row& row) {
@@ -21,20 +28,45 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
   return doc;
 }
 
-// Adds rows to the graph in parallel (capacity reserved first).
+// Brings the graph up to date with rows read from the store: rows stored without a vector are
+// removed (an upsert may have taken a vector away), the others added in parallel (capacity
+// reserved first; removals first, since they may not run concurrently with upserts).
 void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
+  size_t with_vector = 0;
+  for (const auto& row : rows) {
+    if (row.has_vector) {
+      ++with_vector;
+    } else {
+      graph.remove(static_cast<uint64_t>(row.label));
+    }
+  }
   std::vector<uint64_t> labels;
-  labels.reserve(rows.size());
-  for (const auto& row : rows) labels.push_back(static_cast<uint64_t>(row.label));
+  labels.reserve(with_vector);
+  for (const auto& row : rows) {
+    if (row.has_vector) labels.push_back(static_cast<uint64_t>(row.label));
+  }
   graph.reserve_for(labels);
   util::parallel_for(rows.size(), [&](size_t i) {
-    graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
+    if (rows[i].has_vector) graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
   });
 }
 
 }  // namespace
 
-void Index::Impl::load_cache() {
+void Cache::open(const std::string& folder_path, store::SqliteStore& owner_store) {
+  store = &owner_store;
+  folder = folder_path;
+  graph_path = util::join_path(folder, kGraphFile);
+  folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st {};
+  if (folder_fd >= 0 && ::fstat(folder_fd, &st) == 0) {
+    folder_device = static_cast<uint64_t>(st.st_dev);
+    folder_inode = static_cast<uint64_t>(st.st_ino);
+  }
+  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) == 0) {
+    db_device = static_cast<uint64_t>(st.st_dev);
+    db_inode = static_cast<uint64_t>(st.st_ino);
+  }
   {
     // Leftovers of a crash during a save or a load. Only with the save lock held exclusively:
     // savers hold it exclusively and loaders shared while their temp files exist, so then every
@@ -57,7 +89,7 @@ void Index::Impl::load_cache() {
   }
 }
 
-bool Index::Impl::load_from_store() {
+bool Cache::load_from_store() {
   graph.reset();
   store::SqliteStore::ReadTxn snapshot(*store);
   // Inside the snapshot, so it names exactly the commits the snapshot holds.
@@ -65,17 +97,11 @@ bool Index::Impl::load_from_store() {
   store->reload_config();
   config = store->config();
   applied_seq = store->sequence();
-  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
   items.clear();
   forget_parsed();
-  store->scan([&](store::Row&& row) { items.put(static_cast<uint64_t>(row.label), row.id, row.metadata); },
-              /*with_vectors=*/false);
-  if (config.dimensions == 0) {
-    open_report = "empty index: no graph yet";
-    return false;
-  }
   ann::ShardSet::Loaded loaded;
-  {
+  const auto load_graph_file = [&] {
+    if (config.dimensions == 0) return;
     // Shared: no save's cleanup may remove our temporary copy of the body meanwhile. Without a
     // lock file (read-only folder) no save can run here, so loading unlocked is safe.
     std::optional<util::FileLock> lock;
@@ -84,6 +110,21 @@ bool Index::Impl::load_from_store() {
     } catch (const Error&) {
     }
     loaded = ann::ShardSet::load(folder, config.metric, config.dimensions, config.hnsw, config.shards);
+  };
+  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
+  const auto scan_items = [&] {
+    store->scan(
+        [&](store::Row&& row) {
+          items.put(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
+        },
+        /*with_vectors=*/false);
+  };
+  // Independent halves of the open, each most of its time at a million items: the graph file is
+  // read and checked on a second thread while this one scans the items.
+  util::beside(load_graph_file, scan_items);
+  if (config.dimensions == 0) {
+    open_report = "empty index: no graph yet";
+    return false;
   }
   // Each shard is judged alone: a shard whose file is unusable, from the future or older than
   // the deletion log reaches back is rebuilt from its own rows; the others are caught up.
@@ -107,7 +148,7 @@ bool Index::Impl::load_from_store() {
     for (uint32_t i : damaged) rebuild_shard(i);
     saved_seq = damaged.empty() ? oldest : 0;  // a rebuilt shard must be saved
     catch_up(oldest);
-    if (graph->size() == items.size()) {
+    if (graph->size() == items.with_vectors()) {
       open_report = "graph file loaded at write " + std::to_string(oldest) + ", " +
                     std::to_string(applied_seq - oldest) + " newer writes re-applied";
       if (!damaged.empty()) {
@@ -131,7 +172,7 @@ bool Index::Impl::load_from_store() {
   return true;
 }
 
-void Index::Impl::catch_up(uint64_t from_seq) {
+void Cache::catch_up(uint64_t from_seq) {
   CatchUp gap;
   gap.seq = applied_seq;
   gap.data_version = seen_data_version;
@@ -141,7 +182,7 @@ void Index::Impl::catch_up(uint64_t from_seq) {
 
 // Reads (does not apply) the deletions and rows committed after from_seq; metadata is parsed
 // here (for the filters' parsed copy, and so that a damaged row fails before anything is applied).
-void Index::Impl::read_rows_since(uint64_t from_seq, CatchUp& gap) {
+void Cache::read_rows_since(uint64_t from_seq, CatchUp& gap) {
   gap.deleted = store->deletions_since(from_seq);
   store->scan_since(from_seq, [&](store::Row&& row) {
     gap.docs.push_back(parse_stored_metadata(row));
@@ -149,25 +190,25 @@ void Index::Impl::read_rows_since(uint64_t from_seq, CatchUp& gap) {
   });
 }
 
-void Index::Impl::apply_catch_up(CatchUp& gap) {
+void Cache::apply_catch_up(CatchUp& gap) {
   seen_data_version = gap.data_version;
-  const bool keep_parsed = parsed_ready.load();
+  const bool keep_parsed = parsed_ready_.load();
   for (int64_t label : gap.deleted) {
     if (graph) graph->remove(static_cast<uint64_t>(label));
     items.erase(static_cast<uint64_t>(label));
-    if (keep_parsed) parsed.erase(static_cast<uint64_t>(label));
+    if (keep_parsed) parsed_.erase(static_cast<uint64_t>(label));
   }
   for (size_t i = 0; i < gap.rows.size(); ++i) {
     const auto label = static_cast<uint64_t>(gap.rows[i].label);
-    items.put(label, gap.rows[i].id, gap.rows[i].metadata);
-    if (keep_parsed) parsed.set(label, std::move(gap.docs[i]));
+    items.put(label, gap.rows[i].id, gap.rows[i].metadata, gap.rows[i].has_vector);
+    if (keep_parsed) parsed_.set(label, std::move(gap.docs[i]));
   }
   if (graph) add_rows(*graph, gap.rows);
   unsaved_changes += gap.rows.size();
   applied_seq = gap.seq;
 }
 
-void Index::Impl::rebuild_shard(uint32_t shard) {
+void Cache::rebuild_shard(uint32_t shard) {
   graph->replace_shard(shard);
   std::vector<store::Row> rows;
   store->scan_shard(shard, graph->shard_count(), [&](store::Row&& row) { rows.push_back(std::move(row)); });
@@ -175,7 +216,7 @@ void Index::Impl::rebuild_shard(uint32_t shard) {
   unsaved_changes += rows.size();
 }
 
-void Index::Impl::rebuild_graph() {
+void Cache::rebuild_graph() {
   graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.shards);
   std::vector<store::Row> rows;
   store->scan([&](store::Row&& row) { rows.push_back(std::move(row)); });
@@ -184,7 +225,7 @@ void Index::Impl::rebuild_graph() {
   unsaved_changes = rows.size();
 }
 
-void Index::Impl::refresh_if_changed() {
+void Cache::refresh_if_changed() {
   // data_version changes whenever another connection commits; our own commits never change it.
   if (store->data_version() == seen_data_version) return;
   CatchUp gap;
@@ -198,7 +239,7 @@ void Index::Impl::refresh_if_changed() {
   }
   apply_catch_up(gap);
   // Belt and braces: a cache that missed a deletion holds more items than the store.
-  if ((graph ? graph->size() : 0) != gap.count || items.size() != gap.count) load_from_store();
+  if (items.size() != gap.count || (graph ? graph->size() : 0) != items.with_vectors()) load_from_store();
 }
 
 // What another process committed after applied_seq, read inside a transaction: a read snapshot
@@ -207,12 +248,12 @@ void Index::Impl::refresh_if_changed() {
 // applied (after our COMMIT, to keep the lock short) applied_seq = our seq is exact.
 // Only reads, apart from the settings it reloads: a transaction that fails afterwards leaves
 // the cache as it was, and the next call reads the gap again.
-Index::Impl::CatchUp Index::Impl::read_catch_up() {
+Cache::CatchUp Cache::read_catch_up() {
   CatchUp gap;
   gap.data_version = store->data_version();
   gap.seq = store->sequence();
   if (gap.seq == applied_seq) {
-    gap.count = graph ? graph->size() : items.size();
+    gap.count = items.size();
     return gap;
   }
   if (gap.seq < applied_seq || store->deletions_trimmed_through() > applied_seq) {
@@ -238,7 +279,7 @@ Index::Impl::CatchUp Index::Impl::read_catch_up() {
 // finds it taken skips its save (the file is a cache; the next open re-applies newer writes from
 // SQLite). A save that lost the race, i.e. the file on disk already reflects this write or a
 // later one, writes nothing. See ARCHITECTURE.md, "Several processes".
-void Index::Impl::save_graph(bool replace_unusable_file) {
+void Cache::save_graph(bool replace_unusable_file) {
   if (!graph || saved_seq == applied_seq) return;
   if (!database_still_in_folder()) return;  // deleted or replaced: nothing to cache for
   uint64_t saved;
@@ -268,12 +309,12 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
   store->trim_deletions(saved);
 }
 
-std::string Index::Impl::lock_path() const { return graph_path + ".lock"; }
+std::string Cache::lock_path() const { return graph_path + ".lock"; }
 
 // Temp files are "shard-<i>.hnsw.<...>.tmp" (save and load copies, and the fixed names of older
 // versions). Callers hold the save lock exclusively, which proves every such file stale. Without
 // real locks (Emscripten) only files untouched for an hour are removed.
-void Index::Impl::remove_stale_temp_files() {
+void Cache::remove_stale_temp_files() {
   for (const auto& name : util::list_dir(folder)) {
     // "shard-<i>.hnsw.<...>.tmp" (also the older fixed "shard-0.hnsw.tmp").
     if (!ann::ShardSet::is_graph_file_name(name) || name.size() < 4 ||
@@ -292,19 +333,21 @@ void Index::Impl::remove_stale_temp_files() {
   }
 }
 
-std::string Index::Impl::verify_cache() {
+std::string Cache::verify() {
   nlohmann::json report;
   report["items"] = store->count();
   report["graph"] = graph ? graph->size() : 0;
   report["open"] = open_report;
-  bool consistent = (graph ? graph->size() : 0) == store->count();
-  if (consistent && graph) {
-    store->scan(
-        [&](store::Row&& row) {
-          if (!graph->contains(static_cast<uint64_t>(row.label))) consistent = false;
-        },
-        /*with_vectors=*/false);
-  }
+  size_t with_vector = 0;
+  bool consistent = true;
+  store->scan(
+      [&](store::Row&& row) {
+        if (!row.has_vector) return;
+        ++with_vector;
+        if (!graph || !graph->contains(static_cast<uint64_t>(row.label))) consistent = false;
+      },
+      /*with_vectors=*/false);
+  consistent = consistent && (graph ? graph->size() : 0) == with_vector;
   report["consistent"] = consistent;
   report["rebuilt"] = false;
   if (!consistent && config.dimensions != 0) {
@@ -316,4 +359,103 @@ std::string Index::Impl::verify_cache() {
   return report.dump();
 }
 
-}  // namespace quiver
+void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
+                         const std::vector<uint64_t>& removed, uint64_t seq, size_t changes,
+                         unsigned threads) {
+  if (!graph && config.dimensions != 0) {
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.shards);
+  }
+  const bool keep_parsed = parsed_ready_.load();
+  for (uint64_t label : removed) {
+    if (graph) graph->remove(label);
+    items.erase(label);
+    if (keep_parsed) parsed_.erase(label);
+  }
+  // A label upserted twice in one batch keeps its last version; a removed label cannot come
+  // back (labels are never reused), so drop those too.
+  std::unordered_map<uint64_t, size_t> last;
+  for (size_t i = 0; i < upserts.size(); ++i) last[upserts[i].first] = i;
+  std::unordered_set<uint64_t> gone(removed.begin(), removed.end());
+  std::vector<std::pair<uint64_t, PreparedItem*>> final_upserts;
+  for (size_t i = 0; i < upserts.size(); ++i) {
+    if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) final_upserts.push_back(upserts[i]);
+  }
+  // Items without a vector leave the graph (an upsert may have taken their vector away).
+  size_t with_vector = 0;
+  for (auto& [label, item] : final_upserts) {
+    if (!item->vector.empty()) {
+      ++with_vector;
+    } else if (graph) {
+      graph->remove(label);
+    }
+  }
+  if (graph) {
+    std::vector<uint64_t> labels;
+    labels.reserve(with_vector);
+    for (const auto& [label, item] : final_upserts) {
+      if (!item->vector.empty()) labels.push_back(label);
+    }
+    graph->reserve_for(labels);
+    util::parallel_for(final_upserts.size(), [&](size_t i) {
+      const auto& vector = final_upserts[i].second->vector;
+      if (!vector.empty()) graph->upsert(final_upserts[i].first, vector.data());
+    }, threads);
+  }
+  for (auto& [label, item] : final_upserts) {
+    items.put(label, item->id, item->metadata_text, !item->vector.empty());
+    if (keep_parsed) parsed_.set(label, std::move(item->metadata));
+  }
+  // Exact: every commit before ours was read inside the transaction and applied first.
+  applied_seq = seq;
+  unsaved_changes += changes;
+}
+
+const query::MetadataStore& Cache::filterable() const {
+  if (parsed_ready_.load(std::memory_order_acquire)) return parsed_;
+  std::lock_guard<std::mutex> guard(parsed_mutex_);
+  if (!parsed_ready_.load(std::memory_order_relaxed)) {
+    parsed_.clear();
+    for (uint64_t label : items.labels()) {
+      const std::string_view text = items.metadata(label);
+      auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+      if (doc.is_discarded() || !doc.is_object()) {
+        parsed_.clear();
+        throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
+                                            "\" is damaged; delete the item and insert it again");
+      }
+      parsed_.set(label, std::move(doc));
+    }
+    parsed_ready_.store(true, std::memory_order_release);
+  }
+  return parsed_;
+}
+
+void Cache::forget_parsed() {
+  std::lock_guard<std::mutex> guard(parsed_mutex_);
+  parsed_ready_.store(false);
+  parsed_.clear();
+}
+
+bool Cache::database_still_in_folder() const {
+  struct stat held {};
+  struct stat dir {};
+  struct stat db {};
+  if (folder_fd < 0 || ::fstat(folder_fd, &held) != 0 || held.st_nlink == 0) return false;  // removed
+  if (::stat(folder.c_str(), &dir) != 0 || static_cast<uint64_t>(dir.st_dev) != folder_device ||
+      static_cast<uint64_t>(dir.st_ino) != folder_inode) {
+    return false;  // a new folder under the same name
+  }
+  return ::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &db) == 0 &&
+         static_cast<uint64_t>(db.st_dev) == db_device && static_cast<uint64_t>(db.st_ino) == db_inode;
+}
+
+void Cache::release() {
+  graph.reset();
+  items.clear();
+  forget_parsed();
+  store = nullptr;
+  if (folder_fd >= 0) ::close(folder_fd);
+  folder_fd = -1;
+}
+
+}  // namespace quiver::index
