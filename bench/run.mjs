@@ -2,7 +2,7 @@
 // Installs the bench package on first use, then runs suite.mjs. Only Node built-ins are
 // imported statically: bench/node_modules may not exist yet.
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
-// --timeout=MIN (see bench/README.md).
+// --timeout=MIN (see bench/README.md). --ingest: durable ingest and shards only (bench/ingest.mjs).
 import { ensureInstalled } from './lib/setup.mjs';
 
 try {
@@ -11,5 +11,6 @@ try {
   console.error(`bench: ${error.message}`);
   process.exit(1);
 }
-const { cli } = await import('./suite.mjs');
-await cli(process.argv.slice(2));
+const args = process.argv.slice(2);
+const { cli } = await import(args.includes('--ingest') ? './ingest.mjs' : './suite.mjs');
+await cli(args);
