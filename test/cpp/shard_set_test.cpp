@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "ann/codec_space.h"
 #include "ann/hnsw_file.h"
 #include "ann/shard_set.h"
 #include "quiver/index.h"
@@ -92,33 +91,6 @@ TEST(ShardSetFiles, EachFileKnowsItsSlot) {
   EXPECT_EQ(loaded.loaded(), 1u);
   EXPECT_NE(loaded.problem[0].find("belongs to shard 1 of 2"), std::string::npos) << loaded.problem[0];
   EXPECT_TRUE(loaded.problem[1].empty());
-}
-
-// Codec parameters (for quantized codecs: an i8 scale) are saved after the header, covered by
-// the body checksum, and handed back by the loader.
-TEST(ShardSetFiles, CodecParametersRoundTripAndAreChecksummed) {
-  const auto data = test::clustered(100, 8, 4, 6);
-  const vectors::VectorCodec codec(vectors::ScalarKind::F32, Metric::L2, 8);
-  ann::CodecSpace space(codec);
-  hnswlib::HierarchicalNSW<float> graph(&space, 128, 16, 100);
-  for (size_t i = 0; i < data.size(); ++i) graph.addPoint(data[i].data(), i + 1);
-  TempDir dir;
-  const std::string path = dir.sub("shard-1.hnsw");
-  const std::string params = std::string("scale:\x01\x02\x00\xff", 10);
-  ann::save_graph_file(graph, codec, data.size(), 5, path, ann::GraphFileSlot{1, 2}, params);
-  auto loaded = ann::load_graph_file(path, space, 16, ann::GraphFileSlot{1, 2});
-  ASSERT_TRUE(loaded.graph) << loaded.problem;
-  EXPECT_EQ(loaded.codec_params, params);
-  EXPECT_EQ(loaded.seq, 5u);
-  EXPECT_EQ(ann::graph_file_seq(path, codec, ann::GraphFileSlot{1, 2}), std::optional<uint64_t>(5));
-  {
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(64 + 7);  // a byte of the parameters
-    f.put('\x7f');
-  }
-  loaded = ann::load_graph_file(path, space, 16, ann::GraphFileSlot{1, 2});
-  EXPECT_FALSE(loaded.graph);
-  EXPECT_EQ(loaded.problem, "body checksum mismatch");
 }
 
 std::vector<ItemInput> inputs(const std::vector<std::vector<float>>& data, size_t from = 0) {

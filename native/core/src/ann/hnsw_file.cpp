@@ -44,10 +44,8 @@ struct FileHeader {
   uint64_t seq;
   uint64_t live_count;
   uint64_t body_size;
-  uint32_t body_crc;  // CRC-32C of the codec parameters + body (format 1: CRC-32 of the body)
-  // Bytes of codec parameters (e.g. an i8 scale) stored between this header and the body; 0 for
-  // f32 and in every file written before shards (this field was reserved, always 0).
-  uint32_t codec_params_bytes;
+  uint32_t body_crc;  // CRC-32C of the body (format 1: CRC-32)
+  uint32_t reserved1;
   // Which shard of how many this file is (ann/shard_set.h): low 16 bits the shard's number,
   // high 16 bits the shard count minus one. 0 = shard 0 of 1, i.e. every file written before
   // shards (this field was reserved, always 0).
@@ -288,12 +286,7 @@ std::string header_problem(const FileHeader& h, const vectors::VectorCodec& code
            std::to_string((h.shard_slot >> 16) + 1) + ", not shard " + std::to_string(slot.index) +
            " of " + std::to_string(slot.count);
   }
-  if (h.codec_params_bytes > kMaxCodecParamsBytes) return "has oversized codec parameters";
-  if (file_size != 0 &&
-      (file_size < sizeof h + h.codec_params_bytes ||
-       h.body_size != file_size - sizeof h - h.codec_params_bytes)) {
-    return "truncated body";
-  }
+  if (file_size != 0 && h.body_size != file_size - sizeof h) return "truncated body";
   return {};
 }
 
@@ -301,10 +294,7 @@ std::string header_problem(const FileHeader& h, const vectors::VectorCodec& code
 
 void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::VectorCodec& codec,
                      size_t live_count, uint64_t seq, const std::string& path,
-                     const GraphFileSlot& slot, const std::string& codec_params) {
-  if (codec_params.size() > kMaxCodecParamsBytes) {
-    throw Error(ErrorCode::Internal, "codec parameters larger than the graph file allows");
-  }
+                     const GraphFileSlot& slot) {
   const std::string tmp_path = path + "." + util::unique_name_part() + ".tmp";
   Fd file;
   file.fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -316,14 +306,12 @@ void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::Ve
     h.seq = seq;
     h.live_count = live_count;
     h.shard_slot = pack_slot(slot);
-    h.codec_params_bytes = static_cast<uint32_t>(codec_params.size());
     // The body goes after the header's place; the header is written last, once the body's
-    // size and checksum are known. The codec parameters open the checksummed part.
+    // size and checksum are known.
     if (::lseek(file.fd, sizeof h, SEEK_SET) != static_cast<off_t>(sizeof h)) {
       throw Error(ErrorCode::Io, "cannot seek in \"" + tmp_path + "\": " + std::strerror(errno));
     }
     BodyWriter out(file.fd, tmp_path);
-    if (!codec_params.empty()) out.append(codec_params.data(), codec_params.size());
 
     // The body, byte for byte what hnswlib 0.8's saveIndex writes.
     const size_t count = g.cur_element_count;
@@ -361,7 +349,7 @@ void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::Ve
       if (size) out.append(g.linkLists_[i], size);
     }
     out.flush();
-    h.body_size = out.written() - codec_params.size();
+    h.body_size = out.written();
     h.body_crc = out.crc();
     h.header_crc = header_crc(h);
     if (::pwrite(file.fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h)) {
@@ -412,23 +400,12 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
     result.problem = p;
     return result;
   }
-  // The codec parameters: checksummed with the body (the CRC starts with them).
-  util::Crc32c crc;
-  result.codec_params.resize(h.codec_params_bytes);
-  if (h.codec_params_bytes != 0) {
-    if (!read_exact(file.fd, result.codec_params.data(), h.codec_params_bytes, sizeof h)) {
-      result.problem = "could not be read";
-      return result;
-    }
-    crc.update(result.codec_params.data(), h.codec_params_bytes);
-  }
-  const uint64_t body_start = sizeof h + h.codec_params_bytes;
 
   // 1. The fixed fields: they say how much to allocate, so they are checked first.
   const HnswBodyExpectation want{codec.stored_bytes(), m};
   char field_bytes[kHnswFieldsBytes] = {};
   if (h.body_size < kHnswFieldsBytes ||
-      !read_exact(file.fd, field_bytes, kHnswFieldsBytes, body_start)) {
+      !read_exact(file.fd, field_bytes, kHnswFieldsBytes, sizeof h)) {
     result.problem = "body is not a graph hnswlib wrote (header fields truncated)";
     return result;
   }
@@ -452,11 +429,12 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
     result.problem = "does not fit in memory";
     return result;
   }
+  util::Crc32c crc;
   crc.update(field_bytes, sizeof field_bytes);
   Level0Consumer level0(*g, f, &crc);  // declared after g: stops before g is destroyed
   std::vector<char> converted;         // a chunk as the file has it, where memory differs
   const uint64_t chunk_elements = std::max<uint64_t>(1, (8u << 20) / f.size_per_element);
-  uint64_t offset = body_start + kHnswFieldsBytes;
+  uint64_t offset = sizeof h + kHnswFieldsBytes;
   for (uint64_t first = 0; first < f.count; first += chunk_elements) {
     const uint64_t n = std::min(chunk_elements, f.count - first);
     if (kMemoryIsFileLayout) {
@@ -569,7 +547,6 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   }
   result.graph = std::move(g);
   result.seq = h.seq;
-  result.file_bytes = file_size;
   return result;
 }
 

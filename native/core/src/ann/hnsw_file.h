@@ -7,10 +7,9 @@
 // file on every platform, so the wasm32 and the native builds read each other's files). Format 1 held unit-normalized cosine vectors and a CRC-32 body
 // checksum: such a file is reported and rebuilt, never read.
 //
-// Shards and codec parameters (both fit format 2: they took its two reserved header words, which
-// every earlier format-2 file has as 0 = "shard 0 of 1, no codec parameters"): the header names
-// the file's shard slot, and `codec_params` — opaque bytes the codec defines (e.g. an i8 scale),
-// empty for f32 — sit between the header and the body, covered by the body checksum.
+// Shards (fit format 2: the slot took its second reserved header word, which every earlier
+// format-2 file has as 0 = "shard 0 of 1"): the header names the file's shard slot, and a file
+// is used only in that slot.
 //
 // Saving streams the body straight from the graph's memory into the file (no intermediate
 // file). Loading reads the file once, straight into the buffers the graph keeps, checks the
@@ -34,8 +33,6 @@ namespace quiver::ann {
 class CodecSpace;
 
 constexpr uint32_t kGraphFormatVersion = 2;
-// Upper bound of a file's codec parameters (a per-dimension f32 scale and offset at 65,536 dims).
-constexpr uint32_t kMaxCodecParamsBytes = 1u << 20;
 
 // Which shard of a set a file holds: a file is used only in the slot it was written for.
 struct GraphFileSlot {
@@ -48,8 +45,7 @@ struct GraphFileSlot {
 // exclusively (no addPoint may run) and the folder's save lock.
 void save_graph_file(const hnswlib::HierarchicalNSW<float>& graph,
                      const vectors::VectorCodec& codec, size_t live_count, uint64_t seq,
-                     const std::string& path, const GraphFileSlot& slot = {},
-                     const std::string& codec_params = {});
+                     const std::string& path, const GraphFileSlot& slot = {});
 
 // The sequence number in the header of the file at `path`, when the header is intact and the
 // file is of this format for this codec (the body is not read).
@@ -60,12 +56,8 @@ struct LoadedGraphFile {
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;  // null when the file was not used
   uint64_t seq = 0;
   std::string problem;  // why not (missing, truncated, checksum, older format, ...)
-  std::string codec_params;  // as saved (checksummed); empty for f32
-  uint64_t file_bytes = 0;   // size of the file read
 };
 // Never throws for a bad file. `space` must outlive the graph; `m` is the index's HNSW M.
-// The loader checks the stored form and sizes, never the parameters' meaning: the caller hands
-// `codec_params` to its codec before the first distance is computed.
 LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size_t m,
                                 const GraphFileSlot& slot = {});
 
