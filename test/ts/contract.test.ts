@@ -517,6 +517,54 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
     });
   });
 
+  describe('countItems and deleteItemsByMetadata', () => {
+    test('countItems counts every item, or those matching a filter (the same set as listItemsByMetadata)', async () => {
+      const index = await createdIndex({}, FRUIT);
+      expect(await index.countItems()).toBe(5);
+      expect(await index.countItems({})).toBe(5);
+      expect(await index.countItems({ category: 'fruit' })).toBe(2);
+      expect(await index.countItems({ price: { $gte: 3 } })).toBe(3);
+      expect(await index.countItems({ tag: { $exists: false } })).toBe(3);
+      expect(await index.countItems({ category: 'meat' })).toBe(0);
+      await expectQuiverError(index.countItems({ price: { $regex: 'x' } } as unknown as MetadataFilter), 'INVALID_ARGUMENT');
+    });
+
+    test('deleteItemsByMetadata deletes the matches in one call and returns how many', async () => {
+      const index = await createdIndex({}, FRUIT);
+      expect(await index.deleteItemsByMetadata({ price: { $lt: 4 } })).toBe(2);
+      expect(await ids(index.listItems())).toEqual(['b', 'c', 'e']);
+      expect(await index.countItems({ price: { $lt: 4 } })).toBe(0);
+      expect(await hitIds(index.queryItems([1, 0, 0], 5))).not.toContain('a');
+      expect(await index.deleteItemsByMetadata({ category: 'meat' })).toBe(0);
+      // Columns built by a filter follow later writes: an upsert changes what matches.
+      await index.upsertItem({ id: 'b', vector: [0, 1, 0], metadata: { category: 'veg', price: 2 } });
+      expect(await index.deleteItemsByMetadata({ category: 'veg' })).toBe(2);
+      expect(await ids(index.listItems())).toEqual(['e']);
+    });
+
+    test('bad or empty filters are typed errors and delete nothing; not inside an update', async () => {
+      const index = await createdIndex({}, FRUIT);
+      const before = await snapshot(index);
+      await expectQuiverError(index.deleteItemsByMetadata({}), 'INVALID_ARGUMENT', 'non-empty filter');
+      await expectQuiverError(
+        index.deleteItemsByMetadata(undefined as unknown as MetadataFilter),
+        'INVALID_ARGUMENT',
+      );
+      await expectQuiverError(
+        index.deleteItemsByMetadata({ price: { $bad: 1 } } as unknown as MetadataFilter),
+        'INVALID_ARGUMENT',
+      );
+      await expectQuiverError(
+        index.deleteItemsByMetadata({ price: { $gt: new Date() } } as unknown as MetadataFilter),
+        'INVALID_ARGUMENT',
+      );
+      await index.beginUpdate();
+      await expectQuiverError(index.deleteItemsByMetadata({ category: 'fruit' }), 'INVALID_STATE');
+      await index.cancelUpdate();
+      await expectUnchanged(index, before);
+    });
+  });
+
   describe('queries', () => {
     test('cosine: identical vector scores 1, orthogonal 0, best first', async () => {
       const index = await createdIndex({}, FRUIT);

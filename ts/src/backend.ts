@@ -72,6 +72,10 @@ export interface BackendIndex {
   get(id: string): Promise<PackedItems>;
   /** filter: JSON text, or "" for all items. Insertion order. */
   list(filter: string): Promise<PackedItems>;
+  /** How many items match: filter is JSON text, or "" for all items. */
+  count(filter: string): Promise<number>;
+  /** Deletes every item matching the filter (JSON text, non-empty) in one transaction; resolves to how many. */
+  removeByMetadata(filter: string): Promise<number>;
   /**
    * Nearest neighbours, keyword or hybrid search. options: JSON text {topK, efSearch?, filter?,
    * text?, mode?, hybrid?: {method: 'rrf', k?, weights?: {vector?, text?}}} (the core's

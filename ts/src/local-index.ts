@@ -346,7 +346,32 @@ export class LocalIndex<
     return this.write((index) => index.remove(checked));
   }
 
+  /**
+   * Quiver addition: deletes every item whose metadata matches `filter`, in one transaction, and
+   * resolves to how many were deleted. The filter must be a non-empty filter object (a missing or
+   * empty filter rejects with INVALID_ARGUMENT: deleting everything is `deleteIndex`); a bad
+   * filter rejects before anything is written. Not inside beginUpdate/endUpdate (INVALID_STATE).
+   *
+   * @example
+   * ```ts
+   * const removed = await index.deleteItemsByMetadata({ userId: 'u42' });
+   * ```
+   */
+  async deleteItemsByMetadata(filter: MetadataFilter): Promise<number> {
+    const json = filterJson(filter);
+    return this.write((index) => index.removeByMetadata(json));
+  }
+
   // ---- Reads ----------------------------------------------------------------------------------
+
+  /**
+   * Quiver addition: how many items match `filter` (all items without one). Counted in memory:
+   * no item is unpacked.
+   */
+  async countItems(filter?: MetadataFilter): Promise<number> {
+    const json = filterJson(filter);
+    return this.read((index) => index.count(json));
+  }
 
   /** The item with this id, or undefined. */
   async getItem<TItemMetadata extends TMetadata = TMetadata>(

@@ -171,6 +171,13 @@ export interface QueryOptions {
   text?: string;
   /** How to fuse the two rankings: reciprocal rank fusion, `weight / (k + rank)` summed. */
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
+  /**
+   * How a filtered query runs. `'auto'` (default): the planner picks from the estimated number of
+   * matches (see README, "Filters and the planner"). `'exact'`: brute force over every match.
+   * `'filtered-hnsw'`: the filter inside the graph walk with this `efSearch`, no fallback (may
+   * return fewer than topK when few items match); for benchmarks and comparisons.
+   */
+  plan?: 'auto' | 'exact' | 'filtered-hnsw';
 }
 
 /** Options of `LocalIndex.insertItems` (Quiver addition). */

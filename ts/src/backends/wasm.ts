@@ -90,6 +90,8 @@ class WasmIndex implements BackendIndex {
   remove(ids: string[]) { return this.write(() => this.handle.remove(ids)); }
   async get(id: string) { return unwrap(this.handle.get(id)); }
   async list(filter: string) { return unwrap(this.handle.list(filter)); }
+  async count(filter: string) { return unwrap(this.handle.count(filter)); }
+  removeByMetadata(filter: string) { return this.write(() => this.handle.removeByMetadata(filter)); }
   async query(vector: VectorLike | undefined, options: string) {
     return unwrap(this.handle.query(vector, options));
   }

@@ -410,24 +410,35 @@ void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upsert
   unsaved_changes += changes;
 }
 
-const query::MetadataStore& Cache::filterable() const {
+const query::MetadataColumns& Cache::filterable() const {
   if (parsed_ready_.load(std::memory_order_acquire)) return parsed_;
   std::lock_guard<std::mutex> guard(parsed_mutex_);
   if (!parsed_ready_.load(std::memory_order_relaxed)) {
-    parsed_.clear();
-    for (uint64_t label : items.labels()) {
-      const std::string_view text = items.metadata(label);
-      auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-      if (doc.is_discarded() || !doc.is_object()) {
-        parsed_.clear();
-        throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
-                                            "\" is damaged; delete the item and insert it again");
-      }
-      parsed_.set(label, std::move(doc));
-    }
+    parsed_.reset(items.labels(), config.indexed_fields);
     parsed_ready_.store(true, std::memory_order_release);
   }
   return parsed_;
+}
+
+size_t Cache::filter_bound_if_built(const query::Filter& filter) const {
+  if (filter.empty() || !parsed_ready_.load(std::memory_order_acquire)) return query::CompiledFilter::kUnbounded;
+  if (!parsed_.has_columns(query::CompiledFilter::paths_of(filter))) return query::CompiledFilter::kUnbounded;
+  return query::CompiledFilter::compile(filter, parsed_).bound();
+}
+
+query::CompiledFilter Cache::compile(const query::Filter& filter) const {
+  if (filter.empty()) return {};
+  const query::MetadataColumns& columns = filterable();
+  columns.ensure(query::CompiledFilter::paths_of(filter), [this](uint64_t label) {
+    const std::string_view text = items.metadata(label);
+    auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
+                                          "\" is damaged; delete the item and insert it again");
+    }
+    return doc;
+  });
+  return query::CompiledFilter::compile(filter, columns);
 }
 
 void Cache::forget_parsed() {

@@ -21,7 +21,8 @@
 #include "ann/shard_set.h"
 #include "index/item_table.h"
 #include "index/item_validation.h"
-#include "query/metadata_store.h"
+#include "query/compiled_filter.h"
+#include "query/metadata_columns.h"
 #include "quiver/config.h"
 #include "quiver/error.h"
 #include "store/sqlite_store.h"
@@ -94,9 +95,15 @@ struct Cache {
   void save_graph(bool replace_unusable_file = false);  // writes the file if it is behind
   std::string verify();  // checks the graph against the store, rebuilds if they disagree
 
-  // ---- parsed metadata, for filters ----
-  const query::MetadataStore& filterable() const;  // builds the parsed copy on first use
-  void forget_parsed();                            // after a reload: rebuilt on next use
+  // ---- metadata columns, for filters (query/metadata_columns.h) ----
+  const query::MetadataColumns& filterable() const;  // starts the columns on first use
+  // The filter compiled against the columns, its fields' columns built first if missing
+  // (shared lock held: the columns have their own mutex). Empty filter: empty result.
+  query::CompiledFilter compile(const query::Filter& filter) const;
+  void forget_parsed();                              // after a reload: restarted on next use
+  // CompiledFilter::bound() of the filter when its columns exist, else kUnbounded; builds
+  // nothing (for deciding whether a query may run on the caller's thread).
+  size_t filter_bound_if_built(const query::Filter& filter) const;
 
  private:
   void catch_up(uint64_t from_seq);  // apply rows/deletions committed after from_seq
@@ -107,9 +114,10 @@ struct Cache {
   std::string lock_path() const;     // the save lock, "shard-0.hnsw.lock"
   void remove_stale_temp_files();    // only with the save lock held exclusively
 
-  // Parsed metadata, for filters only. Opening parses nothing: it is built by the first filtered
-  // read (under the shared lock, hence its own mutex) and kept up to date by writes from then on.
-  mutable query::MetadataStore parsed_;
+  // Metadata as typed columns, for filters only. Opening parses nothing: the first filtered read
+  // starts it (under the shared lock, hence its own mutex), each field's column is built when a
+  // filter first names it, and writes keep the columns up to date from then on.
+  mutable query::MetadataColumns parsed_;
   mutable std::atomic<bool> parsed_ready_{false};
   mutable std::mutex parsed_mutex_;
 };

@@ -226,6 +226,34 @@ void Index::remove(const std::vector<std::string>& ids) {
   impl_->commit(ops, impl_->cache.config.dimensions);
 }
 
+size_t Index::remove_by_metadata(const std::string& filter_json) {
+  const auto filter = query::Filter::parse(filter_json);  // bad input: nothing is written
+  if (filter.empty()) {
+    throw Error(ErrorCode::InvalidArgument,
+                "deleteItemsByMetadata needs a non-empty filter such as {\"field\": value}; to "
+                "delete every item, delete the index (deleteIndex) or list the ids and delete them");
+  }
+  auto lock = lock_for_write(*impl_);
+  if (impl_->updating) {
+    throw Error(ErrorCode::InvalidState,
+                "deleteItemsByMetadata cannot run while an update is in progress; call endUpdate() "
+                "or cancelUpdate() first");
+  }
+  // The matches are found in memory (current with every commit: lock_for_write caught up) and
+  // deleted by id in one transaction.
+  const query::CompiledFilter compiled = impl_->cache.compile(filter);
+  const std::vector<uint64_t> labels = query::matching_labels(impl_->cache.filterable(), compiled);
+  std::vector<Op> ops;
+  ops.reserve(labels.size());
+  for (uint64_t label : labels) {
+    Op op{Op::Kind::Delete, {}};
+    op.item.id = std::string(impl_->cache.items.id(label));
+    ops.push_back(std::move(op));
+  }
+  impl_->commit(ops, impl_->cache.config.dimensions);
+  return labels.size();
+}
+
 std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<ItemInput>& items) {
   // Validate the whole batch before anything is staged or written: all or nothing.
   uint32_t dims = updating ? staged_dims : cache.config.dimensions;

@@ -127,7 +127,7 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
                                                         const query::Filter& filter, size_t k) {
   std::vector<std::pair<int64_t, double>> out;
   if (impl.cache.config.text_field.empty() || k == 0) return out;
-  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl.cache.filterable();
+  const query::CompiledFilter compiled = impl.cache.compile(filter);
   store::SqliteStore::ReadTxn snapshot(*impl.store);  // holds the connection's mutex
   size_t limit = filter.empty() ? k : k * 4 + 16;
   while (true) {
@@ -135,10 +135,7 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
     out.clear();
     for (const auto& [label, score] : candidates) {
       if (!impl.cache.items.contains(static_cast<uint64_t>(label))) continue;
-      if (docs) {
-        const auto* doc = docs->find(static_cast<uint64_t>(label));
-        if (!doc || !filter.matches(*doc)) continue;
-      }
+      if (!compiled.empty() && !compiled.matches(static_cast<uint64_t>(label))) continue;
       out.emplace_back(label, score);
       if (out.size() == k) return out;
     }
@@ -150,9 +147,12 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
 std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRequest& r, size_t k, size_t min_ef) {
   if (!impl.cache.graph || impl.cache.graph->size() == 0) return {};
   const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.cache.config.hnsw.ef_search, min_ef);
-  static const query::MetadataStore kNoMetadata;
-  const query::MetadataStore& docs = r.filter.empty() ? kNoMetadata : impl.cache.filterable();
-  return query::plan_and_search(*impl.cache.graph, docs, r.filter, r.vector.data, k, ef).neighbors;
+  static const query::MetadataColumns kNoMetadata;
+  const query::CompiledFilter compiled = impl.cache.compile(r.filter);
+  const query::MetadataColumns& columns = r.filter.empty() ? kNoMetadata : impl.cache.filterable();
+  return query::plan_and_search(*impl.cache.graph, columns, compiled, r.vector.data, k, ef,
+                                impl.cache.config.hnsw.M, r.plan)
+      .neighbors;
 }
 
 // The item with this id, packed (0 or 1 item); lock held.
@@ -229,17 +229,25 @@ PackedItems Index::get_packed(const std::string& id) const {
 PackedItems Index::list_packed(const std::string& filter_json) const {
   const auto filter = query::Filter::parse(filter_json);
   auto lock = lock_for_read(*impl_);
-  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl_->cache.filterable();
   PackedItems out;
-  for (uint64_t label : impl_->cache.items.labels()) {
-    if (docs) {
-      const auto* doc = docs->find(label);
-      if (!doc || !filter.matches(*doc)) continue;
+  if (filter.empty()) {
+    for (uint64_t label : impl_->cache.items.labels()) impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  } else {
+    const query::CompiledFilter compiled = impl_->cache.compile(filter);
+    for (uint64_t label : query::matching_labels(impl_->cache.filterable(), compiled)) {
+      impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
     }
-    impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
   }
   finish(out, impl_->cache.config.dimensions);
   return out;
+}
+
+size_t Index::count(const std::string& filter_json) const {
+  const auto filter = query::Filter::parse(filter_json);
+  auto lock = lock_for_read(*impl_);
+  if (filter.empty()) return impl_->cache.items.size();
+  const query::CompiledFilter compiled = impl_->cache.compile(filter);
+  return query::matching_labels(impl_->cache.filterable(), compiled).size();
 }
 
 PackedItems Index::query(const query::QueryRequest& request) const {
@@ -275,7 +283,11 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
   auto lock = try_lock_current(*impl_);
   if (!lock.owns_lock()) return false;
   const auto& c = impl_->cache.config;
-  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0)) {
+  const size_t bound = request.filter.empty() || request.mode != query::QueryRequest::Mode::Vector
+                           ? query::CompiledFilter::kUnbounded
+                           : impl_->cache.filter_bound_if_built(request.filter);
+  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0,
+                          bound)) {
     return false;
   }
   *out = impl_->answer(request);

@@ -26,6 +26,11 @@ struct QueryRequest {
   Filter filter;      // empty: every item
   std::string text;   // keyword and hybrid modes
   HybridParams hybrid;
+  // "plan": forces how a filtered nearest-neighbour query runs (query/planner.h), for
+  // benchmarks and for users who know better than the estimate: "exact" scans every match;
+  // "filtered-hnsw" runs the filter inside the graph walk with this ef, no fallback.
+  enum class PlanHint { Auto, Exact, FilteredHnsw };
+  PlanHint plan = PlanHint::Auto;
 };
 
 // Throws InvalidArgument (what is wrong and what to give instead) or Limit.
