@@ -67,8 +67,8 @@ TEST_P(ShardSetTest, VectorsComeBackBitExactAlsoAfterSaveAndLoad) {
 
   TempDir dir;
   set->save(dir.path(), 7);
-  EXPECT_EQ(ShardSet::file_seq(dir.path(), GetParam(), 24, 1), std::optional<uint64_t>(7));
-  auto loaded = ShardSet::load(dir.path(), GetParam(), 24, HnswParams{}, 1);
+  EXPECT_EQ(ShardSet::file_seq(dir.path(), GetParam(), 24, Quantization::F32, 1), std::optional<uint64_t>(7));
+  auto loaded = ShardSet::load(dir.path(), GetParam(), 24, HnswParams{}, Quantization::F32, 1);
   ASSERT_EQ(loaded.loaded(), 1u) << loaded.problem[0];
   EXPECT_EQ(loaded.seq[0], 7u);
   expect_exact(*loaded.set, "loaded");
@@ -158,7 +158,7 @@ TEST(GraphFormat, DuplicateLabelsWithAValidChecksumAreRefused) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(file.data(), static_cast<std::streamsize>(file.size()));
   }
-  auto loaded = ShardSet::load(dir.path(), Metric::L2, 8, HnswParams{}, 1);
+  auto loaded = ShardSet::load(dir.path(), Metric::L2, 8, HnswParams{}, Quantization::F32, 1);
   EXPECT_EQ(loaded.loaded(), 0u);
   EXPECT_NE(loaded.problem[0].find("duplicate labels"), std::string::npos) << "[" << loaded.problem[0] << "]";
 }
@@ -194,7 +194,7 @@ TEST(GraphFormat, OlderFormatIsReportedAndRebuilt) {
     f.seekp(0);
     f.write(header, sizeof header);
   }
-  EXPECT_EQ(ShardSet::file_seq(folder, Metric::Cosine, kDims, 1), std::nullopt);
+  EXPECT_EQ(ShardSet::file_seq(folder, Metric::Cosine, kDims, Quantization::F32, 1), std::nullopt);
   auto index = Index::open(folder);
   auto report = nlohmann::json::parse(index->verify());
   const std::string open = report["open"].get<std::string>();
@@ -205,7 +205,7 @@ TEST(GraphFormat, OlderFormatIsReportedAndRebuilt) {
   q.top_k = 1;
   EXPECT_EQ(index->query(test::view(data[17]), q).at(0).item.id, "17");
   index->close();
-  EXPECT_TRUE(ShardSet::file_seq(folder, Metric::Cosine, kDims, 1).has_value());  // rewritten as format 2
+  EXPECT_TRUE(ShardSet::file_seq(folder, Metric::Cosine, kDims, Quantization::F32, 1).has_value());  // rewritten as format 2
 }
 
 }  // namespace

@@ -169,7 +169,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string path = quiver_fuzz::scratch_dir() + "/shard-0.hnsw";
   quiver_fuzz::write_file(path, file);
-  auto loaded = ShardSet::load(quiver_fuzz::scratch_dir(), metric, kDims, quiver::HnswParams{}, 1);
+  auto loaded = ShardSet::load(quiver_fuzz::scratch_dir(), metric, kDims, quiver::HnswParams{}, quiver::Quantization::F32, 1);
   if (std::getenv("QUIVER_FUZZ_VERBOSE")) {  // to check that seeds load: replay them with it set
     std::fprintf(stderr, "graph file: %s\n", loaded.loaded() ? "loaded" : loaded.problem[0].c_str());
   }

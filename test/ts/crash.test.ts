@@ -12,7 +12,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 import { nodeBackend } from '../../ts/src/backends/node.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
-import { withTestShards } from './test-shards.js';
+import { withTestShards } from '../default-quantization.js';
 import { makeTempDir, randomVector } from './helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

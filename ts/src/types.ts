@@ -113,12 +113,26 @@ export interface CreateIndexConfig {
    */
   text?: { field: string };
   /**
+   * Quiver addition: how the HNSW graph stores vectors: `'f32'` (default, as given), `'f16'`
+   * (IEEE half, half the memory) or `'i8'` (one byte a component, a quarter). Items returned
+   * always carry the exact vectors given (kept in the database).
+   */
+  quantization?: Quantization;
+  /**
+   * Quiver addition: re-rank the graph's candidates with the exact vectors (3 × topK
+   * candidates), so a quantized index ranks like f32. A query's `rescore` overrides it.
+   */
+  rescore?: boolean;
+  /**
    * Quiver addition: number of HNSW shards, 1 to 64, fixed at creation (default 1). Each shard is
    * its own graph and file; a query searches all of them (in parallel when they are big) and
-   * merges the results exactly. See README, "Shards".
+   * merges the results exactly. See README, "Shards and ingest".
    */
   shards?: number;
 }
+
+/** How the graph stores vectors (createIndex `quantization`). */
+export type Quantization = 'f32' | 'f16' | 'i8';
 
 /** Result of `LocalIndex.getIndexStats`: exactly Vectra's. */
 export interface IndexStats {
@@ -138,9 +152,11 @@ export interface IndexInfo extends IndexStats {
   hnsw: Required<HnswConfig>;
   /** The keyword-indexed field, if any. */
   text?: { field: string };
-  /** How the graph stores vectors (`'f32'`: as given). */
-  quantization: 'f32' | 'f16' | 'i8';
-  /** The instruction set of the distance kernels in use: `'avx512'`, `'avx2'`, `'sse2'`, `'scalar'`, `'wasm-simd128'`. */
+  /** The graph's stored form (createIndex `quantization`). */
+  quantization: Quantization;
+  /** Whether queries rescore by default (createIndex `rescore`). */
+  rescore: boolean;
+  /** The instruction set of the distance kernels in use: `'avx512'`, `'avx2'`, `'sse4'`, `'scalar'`, `'wasm-simd128'`. */
   simd: string;
   /**
    * One entry per HNSW shard (createIndex `shards`): its live `items`, the `bytes` its graph holds
@@ -171,6 +187,8 @@ export interface QueryOptions {
   text?: string;
   /** How to fuse the two rankings: reciprocal rank fusion, `weight / (k + rank)` summed. */
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
+  /** Re-rank with the exact vectors (quantized indexes); default: the index's `rescore`. */
+  rescore?: boolean;
   /**
    * How a filtered query runs. `'auto'` (default): the planner picks from the estimated number of
    * matches (see README, "Filters and the planner"). `'exact'`: brute force over every match.

@@ -52,6 +52,10 @@ class Index {
   Index& operator=(const Index&) = delete;
 
   IndexStats stats() const;
+  // The SIMD level the distance kernels run at in this process: "avx512" | "avx2" | "sse4" |
+  // "scalar" | "wasm-simd128" (chosen once per process; QUIVER_SIMD overrides). The graph's
+  // stored form is IndexConfig::quantization, reported in stats().config_json.
+  static const char* simd_kernel();
   // getIndexInfo's JSON: {dimensions, metric, hnsw: {M, efConstruction, efSearch},
   // quantization: "f32", simd: "avx512" | ..., shards: [{items, bytes, fileBytes}]} (bytes: the
   // shard's graph in memory; fileBytes: its file, 0 before the first save).

@@ -45,7 +45,7 @@ struct FileHeader {
   uint64_t live_count;
   uint64_t body_size;
   uint32_t body_crc;  // CRC-32C of the body (format 1: CRC-32)
-  uint32_t reserved1;
+  uint32_t codec_param;  // VectorCodec::param_bits(): i8's learned scale (0: none); was reserved
   // Which shard of how many this file is (ann/shard_set.h): low 16 bits the shard's number,
   // high 16 bits the shard count minus one. 0 = shard 0 of 1, i.e. every file written before
   // shards (this field was reserved, always 0).
@@ -263,6 +263,7 @@ FileHeader make_header(const vectors::VectorCodec& codec) {
   h.dims = codec.dims();
   h.metric = static_cast<uint32_t>(codec.metric());
   h.stored_form = codec.stored_form_id();
+  h.codec_param = codec.param_bits();
   return h;
 }
 
@@ -398,6 +399,12 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   }
   if (std::string p = header_problem(h, codec, slot, file_size); !p.empty()) {
     result.problem = p;
+    return result;
+  }
+  // The codec's learned parameters (i8's scale) are the file's: its vectors were encoded with them.
+  space.restore_param_bits(h.codec_param);
+  if (!codec.calibrated()) {
+    result.problem = "has no valid quantization scale in its header";
     return result;
   }
 

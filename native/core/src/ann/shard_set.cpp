@@ -27,11 +27,20 @@ GraphFileSlot slot_of(uint32_t shard, size_t count) {
 ShardSet::ShardSet(const vectors::VectorCodec& codec, const HnswParams& params)
     : codec_(codec), params_(params) {}
 
-ShardSet::ShardSet(Metric metric, uint32_t dims, const HnswParams& params, uint32_t shard_count)
-    : ShardSet(vectors::VectorCodec(vectors::ScalarKind::F32, metric, dims), params) {
+ShardSet::ShardSet(Metric metric, uint32_t dims, const HnswParams& params, Quantization quantization,
+                   uint32_t shard_count)
+    : ShardSet(vectors::VectorCodec(vectors::scalar_kind_of(quantization), metric, dims), params) {
   for (uint32_t i = 0; i < std::max<uint32_t>(1, shard_count); ++i) {
     shards_.push_back(std::make_unique<HnswShard>(codec_, params_));
   }
+}
+
+void ShardSet::calibrate(const float* const* vectors, size_t count) {
+  if (codec_.calibrated() || count == 0) return;
+  // Only an empty set learns (the shards were built with the uncalibrated codec and hold no
+  // vector yet): they are recreated with the learned parameters.
+  codec_.calibrate(vectors, count);
+  for (auto& shard : shards_) shard = std::make_unique<HnswShard>(codec_, params_);
 }
 
 ShardSet::~ShardSet() = default;
@@ -49,8 +58,8 @@ bool ShardSet::is_graph_file_name(const std::string& name) {
 }
 
 std::optional<uint64_t> ShardSet::file_seq(const std::string& folder, Metric metric, uint32_t dims,
-                                           uint32_t shard_count) {
-  const vectors::VectorCodec codec(vectors::ScalarKind::F32, metric, dims);
+                                           Quantization quantization, uint32_t shard_count) {
+  const vectors::VectorCodec codec(vectors::scalar_kind_of(quantization), metric, dims);
   std::optional<uint64_t> oldest;
   for (uint32_t i = 0; i < std::max<uint32_t>(1, shard_count); ++i) {
     auto seq = HnswShard::file_seq(util::join_path(folder, file_name(i)), codec,
@@ -66,22 +75,33 @@ size_t ShardSet::Loaded::loaded() const {
 }
 
 ShardSet::Loaded ShardSet::load(const std::string& folder, Metric metric, uint32_t dims,
-                                const HnswParams& params, uint32_t shard_count) {
-  const vectors::VectorCodec codec(vectors::ScalarKind::F32, metric, dims);
+                                const HnswParams& params, Quantization quantization,
+                                uint32_t shard_count) {
+  const vectors::VectorCodec codec(vectors::scalar_kind_of(quantization), metric, dims);
   const uint32_t n = std::max<uint32_t>(1, shard_count);
   Loaded result;
-  result.set.reset(new ShardSet(codec, params));
+  std::vector<std::unique_ptr<HnswShard>> shards(n);
+  std::optional<vectors::VectorCodec> set_codec;  // the first loaded shard's (i8: its scale)
   for (uint32_t i = 0; i < n; ++i) {
     auto shard = HnswShard::load(util::join_path(folder, file_name(i)), codec, params, slot_of(i, n));
-    if (shard.shard) {
-      result.set->shards_.push_back(std::move(shard.shard));
-      result.seq.push_back(shard.seq);
-      result.problem.emplace_back();
-    } else {
-      result.set->shards_.push_back(std::make_unique<HnswShard>(codec, params));
-      result.seq.push_back(0);
-      result.problem.push_back(shard.problem.empty() ? "could not be loaded" : shard.problem);
+    std::string problem = shard.shard ? "" : (shard.problem.empty() ? "could not be loaded" : shard.problem);
+    if (shard.shard && set_codec && shard.shard->codec().param_bits() != set_codec->param_bits()) {
+      problem = "holds other codec parameters than the other shards";
     }
+    if (problem.empty()) {
+      if (!set_codec) set_codec = shard.shard->codec();
+      shards[i] = std::move(shard.shard);
+      result.seq.push_back(shard.seq);
+    } else {
+      result.seq.push_back(0);
+    }
+    result.problem.push_back(problem);
+  }
+  result.set.reset(new ShardSet(set_codec ? *set_codec : codec, params));
+  for (auto& shard : shards) {
+    // Damaged shards start empty, with the set's codec, for the caller to refill.
+    result.set->shards_.push_back(shard ? std::move(shard)
+                                        : std::make_unique<HnswShard>(result.set->codec_, params));
   }
   return result;
 }

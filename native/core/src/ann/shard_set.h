@@ -21,8 +21,10 @@ namespace quiver::ann {
 
 class ShardSet : public VectorIndex {
  public:
-  // An empty set of `shard_count` shards for vectors of `dims` floats compared by `metric`.
-  ShardSet(Metric metric, uint32_t dims, const HnswParams& params, uint32_t shard_count = 1);
+  // An empty set of `shard_count` shards for vectors of `dims` floats compared by `metric`,
+  // stored as `quantization`. Every shard uses the set's one codec (i8: one learned scale).
+  ShardSet(Metric metric, uint32_t dims, const HnswParams& params,
+           Quantization quantization = Quantization::F32, uint32_t shard_count = 1);
   ~ShardSet() override;
 
   // File names: "shard-<i>.hnsw"; save() writes each (plus "<name>.<unique>.tmp" while it does).
@@ -33,7 +35,7 @@ class ShardSet : public VectorIndex {
   // The oldest sequence number the files in `folder` reflect, when every shard's header is intact
   // and matches (bodies are not read).
   static std::optional<uint64_t> file_seq(const std::string& folder, Metric metric, uint32_t dims,
-                                          uint32_t shard_count);
+                                          Quantization quantization, uint32_t shard_count);
   struct Loaded {
     std::unique_ptr<ShardSet> set;  // every shard present; the unusable ones empty
     std::vector<uint64_t> seq;      // per shard, as its file says (0 for an unusable one)
@@ -41,9 +43,11 @@ class ShardSet : public VectorIndex {
     size_t loaded() const;          // shards whose file was used
   };
   // Never throws for a bad file: a damaged shard is reported (and left empty) for the caller to
-  // rebuild alone (replace_shard + its rows from the store).
+  // rebuild alone (replace_shard + its rows from the store). The set takes the codec (with its
+  // parameters, e.g. i8's scale) of the first shard that loaded; a shard whose file holds other
+  // parameters is reported as damaged.
   static Loaded load(const std::string& folder, Metric metric, uint32_t dims,
-                     const HnswParams& params, uint32_t shard_count);
+                     const HnswParams& params, Quantization quantization, uint32_t shard_count);
 
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
   uint32_t shard_of(uint64_t label) const { return static_cast<uint32_t>(label % shards_.size()); }
@@ -56,6 +60,7 @@ class ShardSet : public VectorIndex {
   ShardInfo shard_info(uint32_t shard) const;
 
   const vectors::VectorCodec& codec() const override { return codec_; }
+  void calibrate(const float* const* vectors, size_t count) override;
   void reserve(size_t additional) override;
   void reserve_for(const std::vector<uint64_t>& labels) override;
   void upsert(uint64_t label, const float* raw) override;

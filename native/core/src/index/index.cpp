@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "index/index_impl.h"
+#include "vectors/kernels.h"
 #include "query/hybrid.h"
 #include "util/files.h"
 #include "util/parallel_for.h"
@@ -111,6 +112,8 @@ std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
   return lock;
 }
 
+const char* Index::simd_kernel() { return vectors::level_name(vectors::active_level()); }
+
 IndexStats Index::stats() const {
   auto lock = lock_for_read(*impl_);
   IndexStats s;
@@ -194,7 +197,8 @@ void Index::reserve(size_t additional) {
   if (cache.config.dimensions == 0) return;
   if (!cache.graph) {
     cache.graph = std::make_unique<ann::ShardSet>(cache.config.metric, cache.config.dimensions,
-                                                  cache.config.hnsw, cache.config.shards);
+                                                  cache.config.hnsw, cache.config.quantization,
+                                                  cache.config.shards);
   }
   cache.graph->reserve(additional);
 }

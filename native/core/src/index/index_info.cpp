@@ -12,13 +12,6 @@
 namespace quiver {
 namespace {
 
-const char* scalar_kind_name(vectors::ScalarKind kind) {
-  switch (kind) {
-    case vectors::ScalarKind::F32: return "f32";
-  }
-  return "f32";
-}
-
 uint64_t file_size(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
@@ -33,7 +26,7 @@ std::string Index::info_json() const {
       {"dimensions", c.dimensions},
       {"metric", metric_name(c.metric)},
       {"hnsw", {{"M", c.hnsw.M}, {"efConstruction", c.hnsw.ef_construction}, {"efSearch", c.hnsw.ef_search}}},
-      {"quantization", impl_->cache.graph ? scalar_kind_name(impl_->cache.graph->codec().kind()) : "f32"},
+      {"quantization", quantization_name(c.quantization)},
       {"simd", vectors::level_name(vectors::active_level())},
   };
   nlohmann::json shards = nlohmann::json::array();
