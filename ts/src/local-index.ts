@@ -206,8 +206,8 @@ export class LocalIndex<
   getIndexInfo(): Promise<IndexInfo> {
     return this.read(async (index) => {
       const [info, runtime] = await Promise.all([readInfo(index), index.info()]);
-      const extra = JSON.parse(runtime) as Pick<IndexInfo, 'quantization' | 'simd' | 'shards'>;
-      return { ...info, quantization: extra.quantization, simd: extra.simd, shards: extra.shards };
+      const extra = JSON.parse(runtime) as Pick<IndexInfo, 'simd' | 'shards'>;
+      return { ...info, simd: extra.simd, shards: extra.shards };
     });
   }
 
@@ -559,7 +559,7 @@ export class LocalIndex<
   }
 }
 
-type ConfigInfo = Omit<IndexInfo, 'quantization' | 'simd' | 'shards'>;
+type ConfigInfo = Omit<IndexInfo, 'simd' | 'shards'>;
 
 async function readInfo(index: BackendIndex): Promise<ConfigInfo> {
   const stats = await index.stats();
