@@ -62,7 +62,7 @@ try {
   }
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
   if (want('ts')) run(process.execPath, [vitest, 'run', '--exclude', 'test/reliability/**']);
-  // The contract suite again with every index split into 2 HNSW shards (test/ts/test-shards.ts;
+  // The contract suite again with every index split into 2 HNSW shards (test/default-quantization.ts;
   // ~20 s): sharding must not change any observable behaviour.
   if (want('ts')) {
     run(process.execPath, [vitest, 'run', 'test/ts/contract.test.ts', 'test/ts/ingest.test.ts'], {
