@@ -3,7 +3,8 @@
 // imported statically: bench/node_modules may not exist yet.
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
 // --timeout=MIN (see bench/README.md); --filtered [--n= --queries= --ef= --json=] runs
-// filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow).
+// filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
+// --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
@@ -24,6 +25,6 @@ if (process.argv.includes('--quantization')) {
   process.argv = process.argv.filter((a) => a !== '--quantization');
   await import('./quantization.mjs');
 } else {
-  const { cli } = await import('./suite.mjs');
+  const { cli } = await import(process.argv.includes('--ingest') ? './ingest.mjs' : './suite.mjs');
   await cli(process.argv.slice(2));
 }

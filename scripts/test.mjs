@@ -62,6 +62,13 @@ try {
   }
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
   if (want('ts')) run(process.execPath, [vitest, 'run', '--exclude', 'test/reliability/**']);
+  // The contract suite again with every index split into 2 HNSW shards (test/default-quantization.ts;
+  // ~20 s): sharding must not change any observable behaviour.
+  if (want('ts')) {
+    run(process.execPath, [vitest, 'run', 'test/ts/contract.test.ts', 'test/ts/ingest.test.ts'], {
+      env: { ...process.env, QUIVER_TEST_SHARDS: '2' },
+    });
+  }
   // 6. The reliability suite's quick mode (kill -9 loop, corruption sweep, bad inputs, several
   // processes on one index) as its own step: its child processes then do not compete with the
   // other suites for the CPU. Long mode: `npm run test:reliability -- --long`.

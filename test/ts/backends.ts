@@ -25,7 +25,8 @@ const browserIdbBackend: Backend = {
   name: 'browser (IDBFS over fake-indexeddb)',
 };
 
-// QUIVER_TEST_QUANTIZATION=f16|i8 runs the suite on quantized graphs (test/default-quantization.ts).
+// QUIVER_TEST_QUANTIZATION=f16|i8 and QUIVER_TEST_SHARDS=N run the suite on quantized / sharded
+// graphs (test/default-quantization.ts).
 export const backends: Backend[] = [nodeBackend, wasmNodeBackend, browserIdbBackend].map(withDefaultQuantization);
 
 /** Whether the backend keeps an index as a real folder on disk (the browser's is IndexedDB). */

@@ -9,7 +9,7 @@ import type { Backend } from '../../ts/src/backend.js';
 import { QuiverError, type QuiverErrorCode } from '../../ts/src/errors.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
 import type { CreateIndexConfig, IndexItemInput, MetadataFilter } from '../../ts/src/types.js';
-import { testQuantization } from '../default-quantization.js';
+import { testQuantization, testShards } from '../default-quantization.js';
 import { type AnyMetadata, backends, createLocalIndex, storesInFolders } from './backends.js';
 import { expectQuiverError, expectUnchanged, snapshot, useTempIndexes } from './helpers.js';
 
@@ -93,6 +93,12 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         // QUIVER_TEST_QUANTIZATION (test/default-quantization.ts) quantizes every index created.
         quantization: testQuantization,
         rescore: testQuantization !== 'f32',
+        simd: expect.stringMatching(/^(avx512|avx2|sse4|scalar|wasm-simd128)$/),
+        shards: Array.from({ length: testShards() }, () => ({
+          items: 0,
+          bytes: expect.any(Number),
+          fileBytes: expect.any(Number),
+        })),
       });
     });
 

@@ -123,6 +123,12 @@ export interface CreateIndexConfig {
    * candidates), so a quantized index ranks like f32. A query's `rescore` overrides it.
    */
   rescore?: boolean;
+  /**
+   * Quiver addition: number of HNSW shards, 1 to 64, fixed at creation (default 1). Each shard is
+   * its own graph and file; a query searches all of them (in parallel when they are big) and
+   * merges the results exactly. See README, "Shards and ingest".
+   */
+  shards?: number;
 }
 
 /** How the graph stores vectors (createIndex `quantization`). */
@@ -150,6 +156,20 @@ export interface IndexInfo extends IndexStats {
   quantization: Quantization;
   /** Whether queries rescore by default (createIndex `rescore`). */
   rescore: boolean;
+  /** The instruction set of the distance kernels in use: `'avx512'`, `'avx2'`, `'sse4'`, `'scalar'`, `'wasm-simd128'`. */
+  simd: string;
+  /**
+   * One entry per HNSW shard (createIndex `shards`): its live `items`, the `bytes` its graph holds
+   * in memory (vectors + links) and the size of its file, `fileBytes` (0 before the first save).
+   */
+  shards: ShardInfo[];
+}
+
+/** One HNSW shard in {@link IndexInfo}. */
+export interface ShardInfo {
+  items: number;
+  bytes: number;
+  fileBytes: number;
 }
 
 /** Options of `LocalIndex.query` (Quiver addition). */
@@ -184,6 +204,26 @@ export interface InsertItemsOptions {
   batchSize?: number;
   /** Called after each committed batch with the number of items written so far. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Stops the insert: the batch in progress is rolled back and the call rejects with a
+   * {@link QuiverAbortError} (`code` `'ABORTED'`, `committed` = items written by earlier batches,
+   * which stay). On the native backend the core checks the signal while it validates and writes
+   * a batch; on WASM backends (synchronous in their thread) it is checked between batches.
+   */
+  signal?: AbortSignal;
+  /** Threads that build the HNSW graph, 1 to 256 (default: every core). */
+  threads?: number;
+}
+
+/**
+ * insertItems' packed form (Quiver addition): item `i` is `ids[i]` with the vector
+ * `vectors[i*d .. (i+1)*d)`, `d = vectors.length / ids.length`, and `metadata?.[i]`. The vectors
+ * are handed to the core in place (sub-arrays per batch, no copy per item in JS).
+ */
+export interface PackedItemsInput<TMetadata = Record<string, MetadataTypes>> {
+  ids: string[];
+  vectors: Float32Array;
+  metadata?: (TMetadata | undefined)[];
 }
 
 /** Options of the `LocalIndex` constructor (Quiver addition). */

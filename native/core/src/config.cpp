@@ -101,7 +101,8 @@ IndexConfig parse_config_json(const std::string& text) {
   if (!text.empty()) j = util::parse_caller_json(text, Limits::kMaxJsonDepth, "index config");
   if (j.is_null()) j = json::object();
   if (!j.is_object()) bad("index config must be an object");
-  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text", "quantization", "rescore"},
+  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text", "quantization",
+                 "rescore", "shards"},
              "index config");
 
   IndexConfig c;
@@ -112,6 +113,7 @@ IndexConfig parse_config_json(const std::string& text) {
     if (!j["metric"].is_string()) bad("metric must be \"cosine\", \"l2\" or \"ip\"");
     c.metric = parse_metric(j["metric"].get<std::string>());
   }
+  c.shards = static_cast<uint32_t>(int_field(j, "shards", 1, 1, Limits::kMaxShards, ""));
   if (j.contains("hnsw") && !j["hnsw"].is_null()) {
     const json& h = j["hnsw"];
     if (!h.is_object()) bad("hnsw must be an object like {M, efConstruction, efSearch}");
@@ -181,6 +183,7 @@ std::string config_to_json(const IndexConfig& c) {
   // Only when not the defaults: the stored config of an f32 index stays as before.
   if (c.quantization != Quantization::F32) j["quantization"] = quantization_name(c.quantization);
   if (c.rescore) j["rescore"] = true;
+  if (c.shards != 1) j["shards"] = c.shards;
   return j.dump();
 }
 
