@@ -278,6 +278,10 @@ TEST(Planner, FilteredQueriesRunInlineOnlyWhenTheIndexBoundsThemSmall) {
   QueryRequest r;
   r.top_k = 10;
   EXPECT_TRUE(quiver::query::runs_inline(r, 128, hnsw, 1000));  // no filter, small
+  // Every shard is searched: 8 shards of 12,500 cost 8 walks of ef * 2M distances.
+  const auto kNoBound = quiver::query::CompiledFilter::kUnbounded;
+  EXPECT_TRUE(quiver::query::runs_inline(r, 128, hnsw, 100000, kNoBound, 1));
+  EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 100000, kNoBound, 8));
   r.filter = Filter::parse(std::string(R"({"a": 1})"));
   EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 100000));  // columns unknown: unbounded
   EXPECT_TRUE(quiver::query::runs_inline(r, 128, hnsw, 100000, 50));

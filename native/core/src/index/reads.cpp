@@ -328,7 +328,7 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
                            ? query::CompiledFilter::kUnbounded
                            : impl_->cache.filter_bound_if_built(request.filter);
   if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0,
-                          bound)) {
+                          bound, c.shards)) {
     return false;
   }
   *out = impl_->answer(request);

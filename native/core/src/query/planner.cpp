@@ -240,7 +240,7 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
 }
 
 bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, size_t items,
-                 size_t filter_bound) {
+                 size_t filter_bound, size_t shards) {
   if (r.mode != QueryRequest::Mode::Vector) return false;
   if (!r.filter.empty()) {
     if (r.plan != QueryRequest::PlanHint::Auto || !index_lists(items, filter_bound)) return false;
@@ -249,7 +249,9 @@ bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, s
     return static_cast<double>(filter_bound) * per_match_ns / 1000.0 <= kInlineBudgetMicros;
   }
   const double ef = std::max(r.ef_search > 0 ? r.ef_search : hnsw.ef_search, r.top_k);
-  const double distances = std::min(static_cast<double>(items), ef * 2.0 * hnsw.M);
+  // Every shard is searched (inline, one after the other, when the query runs inline).
+  const double per_shard = static_cast<double>(items) / static_cast<double>(std::max<size_t>(1, shards));
+  const double distances = static_cast<double>(std::max<size_t>(1, shards)) * std::min(per_shard, ef * 2.0 * hnsw.M);
   const double micros = distances * (25.0 + dims / 16.0) / 1000.0;
   return micros <= kInlineBudgetMicros;
 }

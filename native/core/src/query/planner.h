@@ -68,8 +68,9 @@ std::vector<uint64_t> matching_labels(const MetadataColumns& columns, const Comp
 // (`filter_bound`, CompiledFilter::bound(); kUnbounded otherwise) and whose exact scan fits the
 // budget: then no plan it can pick costs more than that scan.
 constexpr double kInlineBudgetMicros = 400;
+// With several shards, each is searched: the estimate is per shard, times their number.
 bool runs_inline(const QueryRequest& request, uint32_t dims, const HnswParams& hnsw, size_t items,
-                 size_t filter_bound = CompiledFilter::kUnbounded);
+                 size_t filter_bound = CompiledFilter::kUnbounded, size_t shards = 1);
 // Whether the planner lists the matches from the field indexes for this bound.
 bool index_lists(size_t items, size_t bound);
 
