@@ -69,6 +69,16 @@ class Index {
   bool try_get_packed(const std::string& id, PackedItems* out) const;
   bool try_query(const query::QueryRequest& request, PackedItems* out) const;
 
+  // ---- Query cursors (query/cursor.h; queryStream in the bindings): a nearest-neighbour
+  // search handed out in batches. options_json: {efSearch?, filter?, maxResults?}.
+  uint64_t open_cursor(VectorView vector, const std::string& options_json);
+  // The next results (at most `count`, 1..10000), best first after the previous batch; an empty
+  // result when the stream is finished. InvalidState once the cursor is closed.
+  PackedItems cursor_next(uint64_t cursor, double count);
+  void close_cursor(uint64_t cursor);  // frees it at once; an unknown (closed) cursor: no-op
+  size_t open_cursor_count() const;
+  size_t cursor_memory_bytes() const;  // held by the open cursors
+
   // Convenience for C++ callers (tests, tools): the same reads, unpacked into objects.
   std::optional<Item> get(const std::string& id) const;
   std::vector<Item> list(const std::string& filter_json = "") const;

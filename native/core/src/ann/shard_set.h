@@ -43,6 +43,10 @@ class ShardSet : public VectorIndex {
   float distance(const vectors::PreparedQuery& query, uint64_t label) const override;
   void save(const std::string& path, uint64_t seq) const override;
 
+  // The shards, for walks that keep state between calls (ann/graph_walk.h).
+  size_t shard_count() const { return shards_.size(); }
+  const HnswShard& shard(size_t i) const { return *shards_[i]; }
+
  private:
   ShardSet(const vectors::VectorCodec& codec, std::unique_ptr<HnswShard> shard);
 

@@ -55,6 +55,8 @@ void Index::Impl::load_cache() {
 }
 
 bool Index::Impl::load_from_store() {
+  ++changes;
+  ++graph_generation;
   graph.reset();
   store::SqliteStore::ReadTxn snapshot(*store);
   // Inside the snapshot, so it names exactly the commits the snapshot holds.
@@ -122,6 +124,7 @@ void Index::Impl::read_rows_since(uint64_t from_seq, CatchUp& gap) {
 }
 
 void Index::Impl::apply_catch_up(CatchUp& gap) {
+  if (!gap.deleted.empty() || !gap.rows.empty()) ++changes;
   seen_data_version = gap.data_version;
   const bool keep_parsed = parsed_ready.load();
   for (int64_t label : gap.deleted) {
@@ -140,6 +143,8 @@ void Index::Impl::apply_catch_up(CatchUp& gap) {
 }
 
 void Index::Impl::rebuild_graph() {
+  ++changes;
+  ++graph_generation;
   graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
   std::vector<store::Row> rows;
   store->scan([&](store::Row&& row) { rows.push_back(std::move(row)); });

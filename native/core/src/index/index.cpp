@@ -328,6 +328,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
 
 void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
                                   const std::vector<uint64_t>& removed, uint32_t dims) {
+  ++changes;
   if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw);
   const bool keep_parsed = parsed_ready.load();
   for (uint64_t label : removed) {
@@ -373,6 +374,9 @@ void Index::close() {
 
 void Index::Impl::release() {
   closed = true;
+  cursors.clear();
+  ++changes;
+  ++graph_generation;
   graph.reset();
   items.clear();
   forget_parsed();

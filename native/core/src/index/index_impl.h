@@ -14,6 +14,7 @@
 #include "ann/shard_set.h"
 #include "index/item_table.h"
 #include "index/item_validation.h"
+#include "query/cursor.h"
 #include "query/planner.h"
 #include "query/request.h"
 #include "quiver/index.h"
@@ -66,6 +67,14 @@ struct Index::Impl {
 
   mutable std::shared_mutex rw;
   bool closed = false;
+
+  // Hooks for what outlives one call (query cursors, the query cache; query/cursor.h,
+  // query/query_cache.h): `changes` moves whenever the in-memory state changes (a write applied,
+  // another process's writes caught up, a reload or rebuild), `graph_generation` whenever the
+  // vector index object is replaced (its slots then mean nothing to a graph walk).
+  std::atomic<uint64_t> changes{0};
+  std::atomic<uint64_t> graph_generation{0};
+  query::CursorTable cursors;
 
   bool updating = false;
   std::vector<Op> staged;
