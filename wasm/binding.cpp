@@ -199,6 +199,32 @@ class WasmIndex {
       return packed_to_js(index_->query(request));
     });
   }
+  // Query cursors (queryStream).
+  val openCursor(val vector, val options) {
+    return guarded([&] {
+      std::vector<float> v;
+      quiver::VectorView view;
+      if (!vector.isUndefined() && !vector.isNull()) {
+        v = to_floats(vector, "vector");
+        view = {v.data(), v.size(), true};
+      }
+      return val(static_cast<double>(index_->open_cursor(view, to_string(options, "stream options (JSON text)"))));
+    });
+  }
+  val cursorNext(val cursor, val count) {
+    return guarded([&] {
+      if (!cursor.isNumber()) quiver::api::wrong_type("cursor", "a number");
+      if (!count.isNumber()) quiver::api::wrong_type("batchSize", "a number");
+      return packed_to_js(index_->cursor_next(static_cast<uint64_t>(cursor.as<double>()), count.as<double>()));
+    });
+  }
+  val closeCursor(val cursor) {
+    return guarded([&] {
+      if (!cursor.isNumber()) quiver::api::wrong_type("cursor", "a number");
+      index_->close_cursor(static_cast<uint64_t>(cursor.as<double>()));
+      return val::undefined();
+    });
+  }
   val verify() { return guarded([&] { return val(index_->verify()); }); }
   val close() { return guarded([&] { index_->close(); return val::undefined(); }); }
 
@@ -248,6 +274,9 @@ EMSCRIPTEN_BINDINGS(quiver) {
       .function("get", &WasmIndex::get)
       .function("list", &WasmIndex::list)
       .function("query", &WasmIndex::query)
+      .function("openCursor", &WasmIndex::openCursor)
+      .function("cursorNext", &WasmIndex::cursorNext)
+      .function("closeCursor", &WasmIndex::closeCursor)
       .function("verify", &WasmIndex::verify)
       .function("close", &WasmIndex::close);
   emscripten::function("exists", &exists);

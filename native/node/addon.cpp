@@ -95,6 +95,9 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
                            InstanceMethod<&NativeIndex::Get>("get"),
                            InstanceMethod<&NativeIndex::List>("list"),
                            InstanceMethod<&NativeIndex::Query>("query"),
+                           InstanceMethod<&NativeIndex::OpenCursor>("openCursor"),
+                           InstanceMethod<&NativeIndex::CursorNext>("cursorNext"),
+                           InstanceMethod<&NativeIndex::CloseCursor>("closeCursor"),
                            InstanceMethod<&NativeIndex::Verify>("verify"),
                            InstanceMethod<&NativeIndex::Close>("close"),
                        });
@@ -193,6 +196,48 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
       return run_async<PackedItems>(
           info.Env(), [index, request] { return index->query(*request); }, packed_to_js, keep,
           [&reads] { reads.settled(); });
+    });
+  }
+
+  // Query cursors (queryStream): opened and advanced on the pool; closed on the JS thread, at
+  // once (a next() already running keeps its cursor until it returns).
+  Napi::Value OpenCursor(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      KeepAlive keep;
+      const VectorView view = to_vector(info[0], keep, "vector");
+      auto vector = std::make_shared<std::vector<float>>();
+      if (view.present) vector->assign(view.data, view.data + view.size);
+      const bool present = view.present;
+      const std::string options = to_string(info[1], "stream options (JSON text)");
+      IndexPtr index = index_;
+      return run_async<uint64_t>(
+          info.Env(),
+          [index, vector, present, options] {
+            return index->open_cursor({vector->data(), vector->size(), present}, options);
+          },
+          [](Napi::Env env, uint64_t& id) -> Napi::Value { return Napi::Number::New(env, static_cast<double>(id)); });
+    });
+  }
+
+  Napi::Value CursorNext(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (!info[0].IsNumber()) api::wrong_type("cursor", "a number");
+      if (!info[1].IsNumber()) api::wrong_type("batchSize", "a number");
+      const auto cursor = static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue());
+      const double count = info[1].As<Napi::Number>().DoubleValue();
+      IndexPtr index = index_;
+      return run_async<PackedItems>(
+          info.Env(), [index, cursor, count] { return index->cursor_next(cursor, count); }, packed_to_js);
+    });
+  }
+
+  Napi::Value CloseCursor(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (!info[0].IsNumber()) api::wrong_type("cursor", "a number");
+      index_->close_cursor(static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
+      auto deferred = Napi::Promise::Deferred::New(info.Env());
+      deferred.Resolve(info.Env().Undefined());
+      return deferred.Promise();
     });
   }
 

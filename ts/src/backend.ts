@@ -62,6 +62,15 @@ export interface BackendIndex {
    * text without a vector: keyword (BM25); both: hybrid.
    */
   query(vector: VectorLike | undefined, options: string): Promise<PackedItems>;
+  /**
+   * Opens a resumable nearest-neighbour search (the core's query/cursor.h); resolves to its
+   * number. options: JSON text {efSearch?, filter?, maxResults?}.
+   */
+  openCursor(vector: VectorLike, options: string): Promise<number>;
+  /** The next results of a cursor (at most `count`), best first; none when it is finished. */
+  cursorNext(cursor: number, count: number): Promise<PackedItems>;
+  /** Frees a cursor at once; closing a closed cursor does nothing. */
+  closeCursor(cursor: number): Promise<void>;
   /** Checks the HNSW graph against the database, rebuilding it if they disagree; a JSON report. */
   verify(): Promise<string>;
   /** Closes the index. */

@@ -10,6 +10,7 @@ import { checkId, insertedItem, toBackendInput } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
 import { unpackHits, unpackItems } from './packed.js';
+import { queryStream, type QueryStreamOptions } from './query-stream.js';
 import type {
   CreateIndexConfig,
   IndexInfo,
@@ -410,6 +411,25 @@ export class LocalIndex<
     // Every option goes to the core, which rejects unknown ones by name; with text, a null vector
     // means keyword search alone.
     return this.search(vector ?? undefined, options);
+  }
+
+  /**
+   * Quiver addition: the nearest neighbours of `vector`, best first, in batches, from one search
+   * that continues in the core (a cursor), not a new search per page. Scores never increase from
+   * one result to the next and no item comes twice; see README "Streaming results" for what a
+   * stream sees of writes made while it is open. Breaking out of the loop or aborting `signal`
+   * frees the cursor at once.
+   *
+   * @example
+   * for await (const batch of index.queryStream(embedding, { batchSize: 100 })) {
+   *   for (const { item, score } of batch) console.log(item.id, score);
+   * }
+   */
+  queryStream<TItemMetadata extends TMetadata = TMetadata>(
+    vector: Vector,
+    options?: QueryStreamOptions,
+  ): AsyncIterable<QueryResult<TItemMetadata>[]> {
+    return queryStream<TItemMetadata>((fn) => this.read(fn), vector as VectorLike, options);
   }
 
   // ---- Internals ------------------------------------------------------------------------------

@@ -151,6 +151,19 @@ export interface QueryOptions {
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
 }
 
+/** Options of `LocalIndex.queryStream`. */
+export interface QueryStreamOptions {
+  filter?: MetadataFilter;
+  /** Results per batch: an integer from 1 to 10000 (default 100). */
+  batchSize?: number;
+  /** Stop after this many results (default: every item, in the walk's order then exactly). */
+  maxResults?: number;
+  /** Width of the graph walk (default: the index's `hnsw.efSearch`). */
+  efSearch?: number;
+  /** Aborting it frees the cursor at once; the pending or next `next()` rejects with its reason. */
+  signal?: AbortSignal;
+}
+
 /** Options of `LocalIndex.insertItems` (Quiver addition). */
 export interface InsertItemsOptions {
   /** Items per transaction (default 1000). */

@@ -83,6 +83,9 @@ class WasmIndex implements BackendIndex {
   async query(vector: VectorLike | undefined, options: string) {
     return unwrap(this.handle.query(vector, options));
   }
+  async openCursor(vector: VectorLike, options: string) { return unwrap(this.handle.openCursor(vector, options)); }
+  async cursorNext(cursor: number, count: number) { return unwrap(this.handle.cursorNext(cursor, count)); }
+  async closeCursor(cursor: number) { unwrap(this.handle.closeCursor(cursor)); }
   verify() { return this.write(() => this.handle.verify()); }
 
   async close(): Promise<void> {

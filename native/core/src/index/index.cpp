@@ -349,6 +349,7 @@ void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::Prepare
   util::parallel_for(final_upserts.size(), [&](size_t i) {
     graph->upsert(final_upserts[i].first, final_upserts[i].second->vector.data());
   });
+  writes.count(final_upserts.size());
   for (auto& [label, item] : final_upserts) {
     items.put(label, item->id, item->metadata_text);
     if (keep_parsed) parsed.set(label, std::move(item->metadata));

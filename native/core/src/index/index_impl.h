@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -14,8 +15,10 @@
 #include "ann/shard_set.h"
 #include "index/item_table.h"
 #include "index/item_validation.h"
+#include "metrics/latency_window.h"
 #include "query/cursor.h"
 #include "query/planner.h"
+#include "query/query_cache.h"
 #include "query/request.h"
 #include "quiver/index.h"
 #include "store/sqlite_store.h"
@@ -75,6 +78,9 @@ struct Index::Impl {
   std::atomic<uint64_t> changes{0};
   std::atomic<uint64_t> graph_generation{0};
   query::CursorTable cursors;
+  mutable query::QueryCache query_cache{query::kDefaultCacheEntries, query::kDefaultCacheBytes};
+  mutable metrics::LatencyWindow query_latency;  // every query() answered (query/serve.cpp)
+  mutable metrics::LatencyWindow writes;         // items written by this process
 
   bool updating = false;
   std::vector<Op> staged;
@@ -113,6 +119,8 @@ struct Index::Impl {
   void pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
             double text_score) const;
   PackedItems answer(const query::QueryRequest& request) const;  // shared lock held
+  // --- query/serve.cpp: answer() behind the query cache, measured (shared lock held) ---
+  PackedItems serve(const query::QueryRequest& request, std::chrono::steady_clock::time_point started) const;
 
   // --- index.cpp ---
   void check_open() const;

@@ -2,6 +2,7 @@
 // table, vectors from the vector index), each into one packed result (quiver/item.h). No SQLite
 // read and no JSON parsing per item; SQLite is only read by keyword search (FTS5).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -173,7 +174,9 @@ std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRe
   const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.config.hnsw.ef_search, min_ef);
   static const query::MetadataStore kNoMetadata;
   const query::MetadataStore& docs = r.filter.empty() ? kNoMetadata : impl.filterable();
-  return query::plan_and_search(*impl.graph, docs, r.filter, r.vector.data, k, ef).neighbors;
+  auto result = query::plan_and_search(*impl.graph, docs, r.filter, r.vector.data, k, ef);
+  if (r.explain_out) query::describe_plan(result, impl.graph->size(), ef, r.explain_out);
+  return std::move(result.neighbors);
 }
 
 // The item with this id, packed (0 or 1 item); lock held.
@@ -264,8 +267,9 @@ PackedItems Index::list_packed(const std::string& filter_json) const {
 }
 
 PackedItems Index::query(const query::QueryRequest& request) const {
+  const auto started = std::chrono::steady_clock::now();  // lock wait included in the metrics
   auto lock = lock_for_read(*impl_);
-  return impl_->answer(request);
+  return impl_->serve(request, started);
 }
 
 namespace {
@@ -299,7 +303,7 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
   if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->graph ? impl_->graph->size() : 0)) {
     return false;
   }
-  *out = impl_->answer(request);
+  *out = impl_->serve(request, std::chrono::steady_clock::now());
   return true;
 }
 

@@ -85,6 +85,14 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataStore& m
   return result;
 }
 
+void describe_plan(const PlanResult& result, size_t items, size_t ef, Explain* out) {
+  out->plan = result.plan == Plan::Hnsw ? "hnsw" : result.plan == Plan::FilteredHnsw ? "filtered_hnsw" : "exact_scan";
+  out->estimated_selectivity = result.estimated_selectivity;
+  out->estimated_matches = result.estimated_selectivity * static_cast<double>(items);
+  out->items = items;
+  out->ef = ef;
+}
+
 bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, size_t items) {
   if (r.mode != QueryRequest::Mode::Vector || !r.filter.empty()) return false;
   const double ef = std::max(r.ef_search > 0 ? r.ef_search : hnsw.ef_search, r.top_k);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ann/vector_index.h"
+#include "query/explain.h"
 #include "query/filter.h"
 #include "query/metadata_store.h"
 #include "query/request.h"
@@ -24,6 +25,9 @@ struct PlanResult {
   Plan plan = Plan::Hnsw;
   double estimated_selectivity = 1.0;
 };
+
+// Reports a plan for `explain` (query/explain.h).
+void describe_plan(const PlanResult& result, size_t items, size_t ef, Explain* out);
 
 // `query`: the caller's raw vector (dims floats); the vector index prepares it.
 PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataStore& metadata,

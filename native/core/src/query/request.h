@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "query/explain.h"
 #include "query/filter.h"
 #include "query/hybrid.h"
 #include "quiver/item.h"
@@ -26,6 +27,12 @@ struct QueryRequest {
   Filter filter;      // empty: every item
   std::string text;   // keyword and hybrid modes
   HybridParams hybrid;
+  // The options as parsed and dumped again (keys sorted): with the vector's bytes, the query
+  // cache's key (query/query_cache.h). Empty for requests not built from JSON: never cached.
+  std::string normalized_options;
+  bool explain = false;              // "explain": true
+  // Where the read path reports its plan (null: not asked); set by the call that owns the request.
+  mutable Explain* explain_out = nullptr;
 };
 
 // Throws InvalidArgument (what is wrong and what to give instead) or Limit.
