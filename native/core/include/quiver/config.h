@@ -18,6 +18,12 @@ struct HnswParams {
   int ef_search = 64;
 };
 
+struct CacheParams {
+  int max_entries = 256;
+  int max_bytes = 4 << 20;
+  bool given = false;  // written back by config_to_json only when given
+};
+
 struct IndexConfig {
   int version = 1;                          // user-visible config version (Vectra's `version`)
   uint32_t dimensions = 0;                  // 0: fixed by the first vector ever written
@@ -30,7 +36,18 @@ struct IndexConfig {
   // Quiver addition: the metadata field (dotted path) whose string value is indexed for keyword
   // (BM25) search in the FTS5 table `items_text`; empty: no keyword index.
   std::string text_field;
+  // Quiver addition: the in-memory query cache of every process that opens the index
+  // (query/query_cache.h): at most this many answers and bytes; 0 for either turns it off.
+  // Persisted; an open may override it (parse_open_options).
+  CacheParams cache;
 };
+
+// Options of one open (not persisted): {"cache": {"maxEntries": 256, "maxBytes": 4194304}}.
+struct OpenOptions {
+  bool cache_given = false;
+  CacheParams cache;
+};
+OpenOptions parse_open_options(const std::string& json);  // throws InvalidArgument
 
 // Limits that inputs are checked against; documented in the README.
 struct Limits {

@@ -35,6 +35,8 @@ class Index {
   static void destroy(const std::string& folder);
   // Throws NotFound ("Index does not exist") when absent; rebuilds the HNSW cache if needed.
   static std::unique_ptr<Index> open(const std::string& folder);
+  // The same with options of this open only (parse_open_options: the query cache's size).
+  static std::unique_ptr<Index> open(const std::string& folder, const std::string& options_json);
 
   ~Index();
   Index(const Index&) = delete;
@@ -85,6 +87,11 @@ class Index {
   std::vector<QueryHit> query(VectorView vector, const QueryOptions& options) const;
   // options_json as for query::parse_query_request (keyword or hybrid when it has "text").
   std::vector<QueryHit> search(VectorView vector, const std::string& options_json) const;
+
+  // Performance figures measured in the core (metrics/performance.cpp), as JSON: query latency
+  // percentiles over a recent window, queries and inserts per second, the query cache, items,
+  // bytes on disk and in memory, per shard, open streams.
+  std::string performance_metrics() const;
 
   // Verifies the HNSW cache against SQLite and rebuilds it if they disagree; returns a report.
   std::string verify();

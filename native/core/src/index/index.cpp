@@ -81,7 +81,19 @@ std::unique_ptr<Index> Index::open(const std::string& folder) {
     if (impl->folder_fd >= 0) ::close(impl->folder_fd);
     throw;
   }
+  const CacheParams& cache = impl->config.cache;
+  impl->query_cache.resize(static_cast<size_t>(cache.max_entries), static_cast<size_t>(cache.max_bytes));
   return std::unique_ptr<Index>(new Index(std::move(impl)));
+}
+
+std::unique_ptr<Index> Index::open(const std::string& folder, const std::string& options_json) {
+  const OpenOptions options = parse_open_options(options_json);  // before anything is opened
+  auto index = open(folder);
+  if (options.cache_given) {
+    index->impl_->query_cache.resize(static_cast<size_t>(options.cache.max_entries),
+                                     static_cast<size_t>(options.cache.max_bytes));
+  }
+  return index;
 }
 
 Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
