@@ -134,6 +134,7 @@ val packed_to_js(const quiver::PackedItems& packed) {
   obj.set("buffer", buffer);
   obj.set("count", static_cast<double>(packed.count));
   obj.set("dims", packed.dims);
+  if (!packed.explain.empty()) obj.set("explain", packed.explain);
   return obj;
 }
 
@@ -225,6 +226,7 @@ class WasmIndex {
       return val::undefined();
     });
   }
+  val metrics() { return guarded([&] { return val(index_->performance_metrics()); }); }
   val verify() { return guarded([&] { return val(index_->verify()); }); }
   val close() { return guarded([&] { index_->close(); return val::undefined(); }); }
 
@@ -252,9 +254,11 @@ val destroy(val folder) {
   });
 }
 
-val open(val folder) {
+val open(val folder, val options) {
   return guarded([&] {
-    auto index = quiver::Index::open(to_string(folder, "folder"));
+    const std::string open_options =
+        options.isUndefined() || options.isNull() ? "" : to_string(options, "open options (JSON text)");
+    auto index = quiver::Index::open(to_string(folder, "folder"), open_options);
     return val(std::make_shared<WasmIndex>(std::move(index)));
   });
 }
@@ -277,6 +281,7 @@ EMSCRIPTEN_BINDINGS(quiver) {
       .function("openCursor", &WasmIndex::openCursor)
       .function("cursorNext", &WasmIndex::cursorNext)
       .function("closeCursor", &WasmIndex::closeCursor)
+      .function("metrics", &WasmIndex::metrics)
       .function("verify", &WasmIndex::verify)
       .function("close", &WasmIndex::close);
   emscripten::function("exists", &exists);

@@ -52,6 +52,7 @@ Napi::Value packed_to_js(Napi::Env env, PackedItems& packed) {
   obj.Set("buffer", buffer);
   obj.Set("count", Napi::Number::New(env, static_cast<double>(packed.count)));
   obj.Set("dims", Napi::Number::New(env, packed.dims));
+  if (!packed.explain.empty()) obj.Set("explain", Napi::String::New(env, packed.explain));
   return obj;
 }
 
@@ -98,6 +99,7 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
                            InstanceMethod<&NativeIndex::OpenCursor>("openCursor"),
                            InstanceMethod<&NativeIndex::CursorNext>("cursorNext"),
                            InstanceMethod<&NativeIndex::CloseCursor>("closeCursor"),
+                           InstanceMethod<&NativeIndex::Metrics>("metrics"),
                            InstanceMethod<&NativeIndex::Verify>("verify"),
                            InstanceMethod<&NativeIndex::Close>("close"),
                        });
@@ -241,6 +243,14 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
     });
   }
 
+  // Cheap (counters and sizes) but takes the shared lock, which a writer may hold: on the pool.
+  Napi::Value Metrics(const Napi::CallbackInfo& info) {
+    IndexPtr index = index_;
+    return run_async<std::string>(
+        info.Env(), [index] { return index->performance_metrics(); },
+        [](Napi::Env env, std::string& json) -> Napi::Value { return Napi::String::New(env, json); });
+  }
+
   Napi::Value Verify(const Napi::CallbackInfo& info) {
     IndexPtr index = index_;
     return run_async<std::string>(
@@ -287,8 +297,9 @@ Napi::Value Destroy(const Napi::CallbackInfo& info) {
 Napi::Value Open(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     std::string folder = to_string(info[0], "folder");
+    std::string options = info[1].IsUndefined() ? "" : to_string(info[1], "open options (JSON text)");
     return run_async<IndexPtr>(
-        info.Env(), [folder] { return IndexPtr(Index::open(folder)); },
+        info.Env(), [folder, options] { return IndexPtr(Index::open(folder, options)); },
         [](Napi::Env env, IndexPtr& index) -> Napi::Value {
           Napi::Object obj = env.GetInstanceData<AddonData>()->native_index.New({});
           NativeIndex::Unwrap(obj)->attach(index);

@@ -5,7 +5,7 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { createWorkerBackend } from '../../ts/src/browser/worker-backend.js';
@@ -18,7 +18,7 @@ import { expectQuiverError, randomVector, useTempIndexes } from './helpers.js';
 type Index = LocalIndex<AnyMetadata>;
 
 const cleanups: (() => void)[] = [];
-afterEach(() => {
+afterAll(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
@@ -34,7 +34,8 @@ function overRpc(backend: Backend): Backend {
     },
   });
   cleanups.push(() => worker.terminate());
-  return { ...createWorkerBackend({ createWorker: () => worker as unknown as Worker }), name: `worker RPC -> ${backend.name}` };
+  // Not spread: the worker backend forwards its methods through a Proxy.
+  return createWorkerBackend({ createWorker: () => worker as unknown as Worker });
 }
 
 const all: Backend[] = [...backends, overRpc(backends[backends.length - 1]!)];

@@ -25,6 +25,8 @@ export interface PackedItems {
   buffer: ArrayBuffer;
   count: number;
   dims: number;
+  /** JSON text of the plan, estimates and timings, when the query asked for `explain`. */
+  explain?: string;
 }
 
 /** Counters and configuration of an open index. */
@@ -71,6 +73,8 @@ export interface BackendIndex {
   cursorNext(cursor: number, count: number): Promise<PackedItems>;
   /** Frees a cursor at once; closing a closed cursor does nothing. */
   closeCursor(cursor: number): Promise<void>;
+  /** Performance figures measured in the core, as JSON text (see PerformanceMetrics in types.ts). */
+  metrics(): Promise<string>;
   /** Checks the HNSW graph against the database, rebuilding it if they disagree; a JSON report. */
   verify(): Promise<string>;
   /** Closes the index. */
@@ -87,6 +91,6 @@ export interface Backend {
   create(folder: string, config: string, deleteIfExists: boolean): Promise<void>;
   /** Deletes the index files in the folder. */
   destroy(folder: string): Promise<void>;
-  /** Opens the index in the folder. */
-  open(folder: string): Promise<BackendIndex>;
+  /** Opens the index in the folder. options: JSON text {cache?: {maxEntries?, maxBytes?}} (this open only). */
+  open(folder: string, options?: string): Promise<BackendIndex>;
 }

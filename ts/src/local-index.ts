@@ -21,6 +21,8 @@ import type {
   LocalIndexOptions,
   MetadataFilter,
   MetadataTypes,
+  PerformanceMetrics,
+  QueryExplain,
   QueryOptions,
   QueryResult,
   Vector,
@@ -52,6 +54,8 @@ export class LocalIndex<
   /** Where the backend keeps the index: the folder, or a private one for in-memory storage. */
   private readonly location: string;
   private readonly backend: Backend;
+  /** JSON text of this instance's open options (the query cache's size), if any. */
+  private readonly openOptions: string | undefined;
   private readonly queue = new OpQueue();
   private handle: BackendIndex | undefined;
   private opening: Promise<BackendIndex> | undefined;
@@ -89,6 +93,8 @@ export class LocalIndex<
     this._storage = storage as VectraStorageLike | undefined;
     const statics = this.constructor as typeof LocalIndex;
     this.backend = options?.backend ?? statics.defaultBackend();
+    // Checked by the core at open (a bad size rejects the first call).
+    this.openOptions = options?.cache === undefined ? undefined : JSON.stringify({ cache: options.cache });
     this.location = isInMemory(folderPath, this._storage)
       ? statics.memoryLocation(folderPath, this._storage)
       : folderPath;
@@ -404,13 +410,22 @@ export class LocalIndex<
   async query<TItemMetadata extends TMetadata = TMetadata>(
     vector: Vector | null,
     options: QueryOptions,
-  ): Promise<QueryResult<TItemMetadata>[]> {
+  ): Promise<QueryResult<TItemMetadata>[] & { explain?: QueryExplain }> {
     if (typeof options !== 'object' || options === null) {
       throw invalidArgument('options must be an object like { topK, filter?, efSearch?, text?, hybrid? }');
     }
     // Every option goes to the core, which rejects unknown ones by name; with text, a null vector
     // means keyword search alone.
     return this.search(vector ?? undefined, options);
+  }
+
+  /**
+   * Quiver addition: performance figures measured in the core, always on: query latency
+   * percentiles over the last 10-20 s, queries and inserts per second, the query cache's hit
+   * rate, items, bytes on disk and in memory, per shard, open streams.
+   */
+  async getPerformanceMetrics(): Promise<PerformanceMetrics> {
+    return this.read(async (index) => JSON.parse(await index.metrics()) as PerformanceMetrics);
   }
 
   /**
@@ -437,7 +452,14 @@ export class LocalIndex<
   /** Must be called synchronously by the public method so that call order is kept. */
   private search<T>(vector: Vector | undefined, options: QueryOptions): Promise<QueryResult<T>[]> {
     const json = queryOptionsJson(options);
-    return this.read(async (index) => unpackHits<T>(await index.query(vector as VectorLike | undefined, json)));
+    return this.read(async (index) => {
+      const packed = await index.query(vector as VectorLike | undefined, json);
+      const hits = unpackHits<T>(packed);
+      if (packed.explain !== undefined) {
+        Object.defineProperty(hits, 'explain', { value: JSON.parse(packed.explain) as QueryExplain, enumerable: false });
+      }
+      return hits;
+    });
   }
 
   /**
@@ -518,7 +540,7 @@ export class LocalIndex<
     if (this.handle) return Promise.resolve(this.handle);
     // Concurrent reads share one open; a failed open is forgotten so that a later call (e.g.
     // after createIndex by another instance) tries again.
-    this.opening ??= this.backend.open(this.location).then(
+    this.opening ??= this.backend.open(this.location, this.openOptions).then(
       (handle) => {
         this.handle = handle;
         this.opening = undefined;

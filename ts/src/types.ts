@@ -112,6 +112,19 @@ export interface CreateIndexConfig {
    * (BM25) search: `queryItems(..., isBm25 = true)` and `query(vector, { text })`.
    */
   text?: { field: string };
+  /**
+   * Quiver addition: the in-memory query cache of each process that opens the index (answers of
+   * repeated queries; any committed write, here or in another process, drops them). Default
+   * `{ maxEntries: 256, maxBytes: 4 MiB }`; 0 for either turns it off. An open can override it
+   * (`new LocalIndex(folder, undefined, { cache })`).
+   */
+  cache?: QueryCacheOptions;
+}
+
+/** Size of the query cache: at most this many answers and bytes (0: off). */
+export interface QueryCacheOptions {
+  maxEntries?: number;
+  maxBytes?: number;
 }
 
 /** Result of `LocalIndex.getIndexStats`: exactly Vectra's. */
@@ -149,6 +162,8 @@ export interface QueryOptions {
   text?: string;
   /** How to fuse the two rankings: reciprocal rank fusion, `weight / (k + rank)` summed. */
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
+  /** Report the plan, its estimates and timings on the result's `explain` property. */
+  explain?: boolean;
 }
 
 /** Options of `LocalIndex.queryStream`. */
@@ -183,6 +198,35 @@ export interface LocalIndexOptions {
   bm25Factory?: unknown;
   /** Vectra's document reader injection: accepted and unused. */
   docReader?: unknown;
+  /** Quiver addition: the query cache's size for this instance's open (overrides createIndex's). */
+  cache?: QueryCacheOptions;
+}
+
+/** What `query(..., { explain: true })` reports on its result array's `explain` property. */
+export interface QueryExplain {
+  /** hnsw | filtered_hnsw | exact_scan | keyword | hybrid+... */
+  plan: string;
+  estimates: { selectivity: number; matches: number };
+  items: number;
+  efSearch: number;
+  results: number;
+  timings: { searchMs: number; totalMs: number };
+  cacheHit: boolean;
+}
+
+/** `getPerformanceMetrics()`: measured in the core, always on. */
+export interface PerformanceMetrics {
+  /** Latency of query() in the core (lock wait included) over the last 10-20 s. */
+  queries: { p50Ms: number; p95Ms: number; p99Ms: number; count: number; perSecond: number; windowSeconds: number };
+  /** Items written by this process per second over the same window. */
+  inserts: { perSecond: number };
+  cache: { hits: number; misses: number; hitRate: number; entries: number; bytes: number; maxEntries: number; maxBytes: number };
+  items: number;
+  bytesOnDisk: number;
+  bytesInMemory: { total: number; items: number; vectors: number; cache: number; streams: number };
+  shards: { items: number; bytesInMemory: number }[];
+  /** Open queryStream cursors and what they hold. */
+  streams: { open: number; bytes: number };
 }
 
 /**
