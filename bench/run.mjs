@@ -2,8 +2,16 @@
 // Installs the bench package on first use, then runs suite.mjs. Only Node built-ins are
 // imported statically: bench/node_modules may not exist yet.
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
-// --timeout=MIN (see bench/README.md).
+// --timeout=MIN (see bench/README.md); --filtered [--n= --queries= --ef= --json=] runs
+// filtered.mjs instead.
 import { ensureInstalled } from './lib/setup.mjs';
+
+// --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
+if (process.argv.includes('--filtered')) {
+  const { runFiltered } = await import('./filtered.mjs');
+  await runFiltered(process.argv.slice(2));
+  process.exit(0);
+}
 
 try {
   ensureInstalled();

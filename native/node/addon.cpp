@@ -95,6 +95,8 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
                            InstanceMethod<&NativeIndex::Remove>("remove"),
                            InstanceMethod<&NativeIndex::Get>("get"),
                            InstanceMethod<&NativeIndex::List>("list"),
+                           InstanceMethod<&NativeIndex::Count>("count"),
+                           InstanceMethod<&NativeIndex::RemoveByMetadata>("removeByMetadata"),
                            InstanceMethod<&NativeIndex::Query>("query"),
                            InstanceMethod<&NativeIndex::OpenCursor>("openCursor"),
                            InstanceMethod<&NativeIndex::CursorNext>("cursorNext"),
@@ -176,6 +178,26 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
       IndexPtr index = index_;
       return run_async<PackedItems>(
           info.Env(), [index, filter] { return index->list_packed(filter); }, packed_to_js);
+    });
+  }
+
+  Napi::Value Count(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      std::string filter = info[0].IsUndefined() ? "" : to_string(info[0], "filter (JSON text)");
+      IndexPtr index = index_;
+      return run_async<size_t>(
+          info.Env(), [index, filter] { return index->count(filter); },
+          [](Napi::Env env, size_t& n) -> Napi::Value { return Napi::Number::New(env, static_cast<double>(n)); });
+    });
+  }
+
+  Napi::Value RemoveByMetadata(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      std::string filter = to_string(info[0], "filter (JSON text)");
+      IndexPtr index = index_;
+      return run_async<size_t>(
+          info.Env(), [index, filter] { return index->remove_by_metadata(filter); },
+          [](Napi::Env env, size_t& n) -> Napi::Value { return Napi::Number::New(env, static_cast<double>(n)); });
     });
   }
 

@@ -167,6 +167,58 @@ TEST_F(IndexTest, FirstVectorFixesDimensionsAndIsPersisted) {
   EXPECT_NE(reopened->stats().config_json.find("\"dimensions\":3"), std::string::npos);
 }
 
+// Vectra stores items with an empty vector; so do we: they are read back, filtered and counted,
+// never a vector-search hit, and fix no dimensions. Across reopen (rebuilt graph and loaded graph
+// file) and across processes' caches (a second handle) alike.
+TEST(VectorlessItems, AreStoredReadAndFilteredButNeverSearched) {
+  TempDir dir;
+  const std::string folder = dir.sub("idx");
+  Index::create(folder, test::config(Metric::Cosine), false);
+  auto index = Index::open(folder);
+  auto other = Index::open(folder);
+  const std::vector<float> none, a{1, 0, 0}, b{0, 1, 0};
+  index->insert({input("hollow", none, R"({"k":1})")});
+  EXPECT_EQ(index->stats().config_json.find("\"dimensions\":3"), std::string::npos);  // not fixed
+  index->insert({input("a", a, R"({"k":1})"), input("b", b, R"({"k":2})")});
+  const auto check = [&](Index& idx) {
+    auto hollow = idx.get("hollow");
+    ASSERT_TRUE(hollow);
+    EXPECT_TRUE(hollow->vector.empty());
+    EXPECT_EQ(hollow->metadata_json, R"({"k":1})");
+    EXPECT_EQ(idx.list().size(), 3u);
+    EXPECT_EQ(idx.list(R"({"k":1})").size(), 2u);
+    QueryOptions q;
+    q.top_k = 10;
+    EXPECT_EQ(idx.query(view(a), q).size(), 2u);
+    q.filter_json = R"({"k":1})";  // the exact scan of the matches skips it too
+    auto hits = idx.query(view(b), q);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].item.id, "a");
+    EXPECT_EQ(idx.stats().items, 3u);
+  };
+  check(*index);
+  check(*other);
+  // An upsert gives it a vector, then takes it away again.
+  index->upsert({input("hollow", b, R"({"k":1})")});
+  QueryOptions q;
+  q.top_k = 10;
+  EXPECT_EQ(other->query(view(a), q).size(), 3u);
+  index->upsert({input("hollow", none, R"({"k":1})")});
+  EXPECT_EQ(other->query(view(a), q).size(), 2u);
+  EXPECT_EQ(index->query(view(a), q).size(), 2u);
+  other.reset();
+  index->close();
+  auto reopened = Index::open(folder);  // graph file loaded
+  check(*reopened);
+  EXPECT_NE(reopened->verify().find("\"consistent\":true"), std::string::npos);
+  reopened->close();
+  std::filesystem::remove(dir.sub("idx/shard-0.hnsw"));
+  auto rebuilt = Index::open(folder);  // graph rebuilt from the store
+  check(*rebuilt);
+  // A query still needs a vector.
+  EXPECT_EQ(code_of([&] { rebuilt->query(view(none), q); }), ErrorCode::InvalidArgument);
+}
+
 TEST_F(IndexTest, ClosedIndexRejectsEveryCall) {
   index_->close();
   index_->close();  // idempotent

@@ -162,7 +162,7 @@ TEST(PerformanceMetrics, LatencyAndCountsAreMeasured) {
   EXPECT_GE(e["timings"]["totalMs"].get<double>(), e["timings"]["searchMs"].get<double>());
   const auto filtered = index->query(
       query::parse_query_request(view(data[0]), R"({"topK":3,"explain":true,"filter":{"nope":1}})"));
-  EXPECT_EQ(nlohmann::json::parse(filtered.explain)["plan"], "exact_scan");
+  EXPECT_EQ(nlohmann::json::parse(filtered.explain)["plan"], "exact-scan");
 }
 
 }  // namespace

@@ -170,4 +170,26 @@ describe.each(all)('queryStream on the $name backend', (backend: Backend) => {
     await expectQuiverError(first({ filter: { n: { $bogus: 1 } } }), 'INVALID_ARGUMENT');
     await expectQuiverError(index.queryStream([1, 2], {})[Symbol.asyncIterator]().next(), 'DIMENSION_MISMATCH');
   });
+
+  test('iterateItems: insertion order from one snapshot; filter; bad options', async () => {
+    const index = await filled();
+    const it = index.iterateItems({ batchSize: 64 })[Symbol.asyncIterator]();
+    const ids: string[] = [];
+    const first = await it.next();
+    ids.push(...first.value!.map((item) => item.id));
+    expect(first.value![0]).toMatchObject({ id: 'i0', metadata: { n: 0, even: true } });
+    expect(Array.from(first.value![0]!.vector)).toEqual(Array.from(vectors[0]!));
+    await index.deleteItems(['i100', 'i300']);
+    await index.insertItem({ id: 'late', vector: randomVector(DIMS, 1) });
+    for (let r = await it.next(); !r.done; r = await it.next()) ids.push(...r.value.map((item) => item.id));
+    expect(ids).toEqual(vectors.map((_, i) => `i${i}`)); // the snapshot: nothing added, nothing vanished
+    const evens: string[] = [];
+    for await (const batch of index.iterateItems({ filter: { even: true, n: { $lt: 20 } }, batchSize: 3 })) {
+      expect(batch.length).toBeLessThanOrEqual(3);
+      evens.push(...batch.map((item) => item.id));
+    }
+    expect(evens).toEqual(['i0', 'i2', 'i4', 'i6', 'i8', 'i10', 'i12', 'i14', 'i16', 'i18']);
+    await expectQuiverError(index.iterateItems({ batchSize: 0 })[Symbol.asyncIterator]().next(), 'INVALID_ARGUMENT', 'batchSize');
+    await expectQuiverError(index.iterateItems({ order: 'x' } as never)[Symbol.asyncIterator]().next(), 'INVALID_ARGUMENT', 'unknown option');
+  });
 });

@@ -236,6 +236,25 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
       await expectUnchanged(index, before);
     });
 
+    test('items with an empty vector are stored and read back, never vector hits (as in Vectra)', async () => {
+      const index = newIndex();
+      await index.createIndex();
+      await index.batchInsertItems([
+        { id: 'note', vector: [], metadata: { kind: 'note' } },
+        { id: 'v', vector: [1, 0, 0], metadata: { kind: 'note' } },
+      ]);
+      expect(await index.getItem('note')).toEqual({ id: 'note', vector: [], norm: 0, metadata: { kind: 'note' } });
+      expect(await index.getIndexInfo()).toMatchObject({ dimensions: 3, items: 2 });
+      expect(await ids(index.listItemsByMetadata({ kind: 'note' }))).toEqual(['note', 'v']);
+      expect(await hitIds(index.queryItems([1, 0, 0], '', 10))).toEqual(['v']);
+      expect(await hitIds(index.queryItems([1, 0, 0], '', 10, { kind: 'note' }))).toEqual(['v']);
+      await index.upsertItem({ id: 'note', vector: [0, 1, 0], metadata: { kind: 'note' } });
+      expect(await hitIds(index.queryItems([0, 1, 0], '', 10))).toEqual(['note', 'v']);
+      await index.upsertItem({ id: 'note', vector: [], metadata: { kind: 'note' } });
+      expect(await hitIds(index.queryItems([0, 1, 0], '', 10))).toEqual(['v']);
+      await expectQuiverError(index.queryItems([], '', 10), 'INVALID_ARGUMENT');
+    });
+
     test('upsertItem replaces an existing item and inserts a new one', async () => {
       const index = await createdIndex({}, FRUIT);
       const replaced = await index.upsertItem({ id: 'b', vector: [0, 0, 2], metadata: { v: 2 } });
@@ -487,6 +506,54 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         'INVALID_ARGUMENT',
         'filter.price.$gt is a Date',
       );
+    });
+  });
+
+  describe('countItems and deleteItemsByMetadata', () => {
+    test('countItems counts every item, or those matching a filter (the same set as listItemsByMetadata)', async () => {
+      const index = await createdIndex({}, FRUIT);
+      expect(await index.countItems()).toBe(5);
+      expect(await index.countItems({})).toBe(5);
+      expect(await index.countItems({ category: 'fruit' })).toBe(2);
+      expect(await index.countItems({ price: { $gte: 3 } })).toBe(3);
+      expect(await index.countItems({ tag: { $exists: false } })).toBe(3);
+      expect(await index.countItems({ category: 'meat' })).toBe(0);
+      await expectQuiverError(index.countItems({ price: { $regex: 'x' } } as unknown as MetadataFilter), 'INVALID_ARGUMENT');
+    });
+
+    test('deleteItemsByMetadata deletes the matches in one call and returns how many', async () => {
+      const index = await createdIndex({}, FRUIT);
+      expect(await index.deleteItemsByMetadata({ price: { $lt: 4 } })).toBe(2);
+      expect(await ids(index.listItems())).toEqual(['b', 'c', 'e']);
+      expect(await index.countItems({ price: { $lt: 4 } })).toBe(0);
+      expect(await hitIds(index.queryItems([1, 0, 0], 5))).not.toContain('a');
+      expect(await index.deleteItemsByMetadata({ category: 'meat' })).toBe(0);
+      // Columns built by a filter follow later writes: an upsert changes what matches.
+      await index.upsertItem({ id: 'b', vector: [0, 1, 0], metadata: { category: 'veg', price: 2 } });
+      expect(await index.deleteItemsByMetadata({ category: 'veg' })).toBe(2);
+      expect(await ids(index.listItems())).toEqual(['e']);
+    });
+
+    test('bad or empty filters are typed errors and delete nothing; not inside an update', async () => {
+      const index = await createdIndex({}, FRUIT);
+      const before = await snapshot(index);
+      await expectQuiverError(index.deleteItemsByMetadata({}), 'INVALID_ARGUMENT', 'non-empty filter');
+      await expectQuiverError(
+        index.deleteItemsByMetadata(undefined as unknown as MetadataFilter),
+        'INVALID_ARGUMENT',
+      );
+      await expectQuiverError(
+        index.deleteItemsByMetadata({ price: { $bad: 1 } } as unknown as MetadataFilter),
+        'INVALID_ARGUMENT',
+      );
+      await expectQuiverError(
+        index.deleteItemsByMetadata({ price: { $gt: new Date() } } as unknown as MetadataFilter),
+        'INVALID_ARGUMENT',
+      );
+      await index.beginUpdate();
+      await expectQuiverError(index.deleteItemsByMetadata({ category: 'fruit' }), 'INVALID_STATE');
+      await index.cancelUpdate();
+      await expectUnchanged(index, before);
     });
   });
 

@@ -84,7 +84,7 @@ describe.each([nodeBackend, wasmNodeBackend])('importVectraIndex ($name)', (back
     const source = join(tmp.path, `vectra-empty-${backend.name}`);
     const index = new vectra.LocalIndex(source);
     await index.createIndex();
-    await index.batchInsertItems([{ id: 'ok', vector: [1, 2] }, { id: 'hollow', vector: [] }]);
+    await index.batchInsertItems([{ id: 'ok', vector: [1, 2] }, { id: 'hollow', vector: [0, 0] }]);
     const target = join(tmp.path, `quiver-empty-${backend.name}`);
     await expect(importVectraIndex(source, target, { backend })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
@@ -94,6 +94,26 @@ describe.each([nodeBackend, wasmNodeBackend])('importVectraIndex ($name)', (back
     await expect(importVectraIndex(join(tmp.path, 'nothing-here'), target, { backend })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
+  });
+
+  test('items Vectra stored with an empty vector import as they are, and are never vector hits', async () => {
+    const source = join(tmp.path, `vectra-vectorless-${backend.name}`);
+    const index = new vectra.LocalIndex(source);
+    await index.createIndex();
+    await index.batchInsertItems([
+      { id: 'a', vector: [1, 0], metadata: { kind: 'x' } },
+      { id: 'hollow', vector: [], metadata: { kind: 'x' } },
+    ]);
+    const target = join(tmp.path, `quiver-vectorless-${backend.name}`);
+    await importVectraIndex(source, target, { backend });
+    const quiver = new LocalIndex(target, undefined, { backend });
+    try {
+      expect(await quiver.getItem('hollow')).toEqual({ id: 'hollow', vector: [], norm: 0, metadata: { kind: 'x' } });
+      expect((await quiver.queryItems([1, 0], '', 10)).map((r) => r.item.id)).toEqual(['a']);
+      expect((await quiver.listItemsByMetadata({ kind: 'x' })).map((i) => i.id)).toEqual(['a', 'hollow']);
+    } finally {
+      await quiver.close();
+    }
   });
 
   test('an existing Quiver index is kept unless overwrite is set', async () => {

@@ -57,6 +57,10 @@ export interface BackendIndex {
   get(id: string): Promise<PackedItems>;
   /** filter: JSON text, or "" for all items. Insertion order. */
   list(filter: string): Promise<PackedItems>;
+  /** How many items match: filter is JSON text, or "" for all items. */
+  count(filter: string): Promise<number>;
+  /** Deletes every item matching the filter (JSON text, non-empty) in one transaction; resolves to how many. */
+  removeByMetadata(filter: string): Promise<number>;
   /**
    * Nearest neighbours, keyword or hybrid search. options: JSON text {topK, efSearch?, filter?,
    * text?, mode?, hybrid?: {method: 'rrf', k?, weights?: {vector?, text?}}} (the core's
@@ -65,10 +69,11 @@ export interface BackendIndex {
    */
   query(vector: VectorLike | undefined, options: string): Promise<PackedItems>;
   /**
-   * Opens a resumable nearest-neighbour search (the core's query/cursor.h); resolves to its
-   * number. options: JSON text {efSearch?, filter?, maxResults?}.
+   * Opens a resumable nearest-neighbour search (the core's query/cursor.h) or, with options
+   * {order: 'insertion', filter?} and no vector, an item iterator over one snapshot
+   * (query/item_cursor.h); resolves to its number. Query options: {efSearch?, filter?, maxResults?}.
    */
-  openCursor(vector: VectorLike, options: string): Promise<number>;
+  openCursor(vector: VectorLike | undefined, options: string): Promise<number>;
   /** The next results of a cursor (at most `count`), best first; none when it is finished. */
   cursorNext(cursor: number, count: number): Promise<PackedItems>;
   /** Frees a cursor at once; closing a closed cursor does nothing. */

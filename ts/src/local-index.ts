@@ -10,7 +10,7 @@ import { checkId, insertedItem, toBackendInput } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
 import { unpackHits, unpackItems } from './packed.js';
-import { queryStream, type QueryStreamOptions } from './query-stream.js';
+import { iterateItems, queryStream, type QueryStreamOptions } from './query-stream.js';
 import type {
   CreateIndexConfig,
   IndexInfo,
@@ -338,7 +338,32 @@ export class LocalIndex<
     return this.write((index) => index.remove(checked));
   }
 
+  /**
+   * Quiver addition: deletes every item whose metadata matches `filter`, in one transaction, and
+   * resolves to how many were deleted. The filter must be a non-empty filter object (a missing or
+   * empty filter rejects with INVALID_ARGUMENT: deleting everything is `deleteIndex`); a bad
+   * filter rejects before anything is written. Not inside beginUpdate/endUpdate (INVALID_STATE).
+   *
+   * @example
+   * ```ts
+   * const removed = await index.deleteItemsByMetadata({ userId: 'u42' });
+   * ```
+   */
+  async deleteItemsByMetadata(filter: MetadataFilter): Promise<number> {
+    const json = filterJson(filter);
+    return this.write((index) => index.removeByMetadata(json));
+  }
+
   // ---- Reads ----------------------------------------------------------------------------------
+
+  /**
+   * Quiver addition: how many items match `filter` (all items without one). Counted in memory:
+   * no item is unpacked.
+   */
+  async countItems(filter?: MetadataFilter): Promise<number> {
+    const json = filterJson(filter);
+    return this.read((index) => index.count(json));
+  }
 
   /** The item with this id, or undefined. */
   async getItem<TItemMetadata extends TMetadata = TMetadata>(
@@ -417,6 +442,19 @@ export class LocalIndex<
     // Every option goes to the core, which rejects unknown ones by name; with text, a null vector
     // means keyword search alone.
     return this.search(vector ?? undefined, options);
+  }
+
+  /**
+   * Quiver addition: every item (optionally filtered) in insertion order, in batches, from one
+   * consistent snapshot: writes made while iterating neither appear nor make an item vanish or
+   * come twice. `listItems` keeps Vectra's behaviour (everything at once).
+   */
+  iterateItems<TItemMetadata extends TMetadata = TMetadata>(options?: {
+    filter?: MetadataFilter;
+    batchSize?: number;
+    signal?: AbortSignal;
+  }): AsyncIterable<IndexItem<TItemMetadata>[]> {
+    return iterateItems<TItemMetadata>((fn) => this.read(fn), options);
   }
 
   /**

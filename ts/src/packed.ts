@@ -7,7 +7,8 @@ import type { PackedItems } from './backend.js';
 import { QuiverError } from './errors.js';
 import type { IndexItem, QueryResult } from './types.js';
 
-/** Per item in the numbers: norm, score, distance, vectorScore, textScore (NaN: not applicable). */
+/** Per item in the numbers: norm, score, distance, vectorScore, textScore (NaN: not applicable;
+ * a NaN norm: the item was stored with an empty vector, and its slot in the vectors is unused). */
 const NUMBERS_PER_ITEM = 5;
 
 /** id, metadata JSON, id, metadata JSON, ... (a split, not one JSON.parse: V8 interns short
@@ -37,6 +38,10 @@ function views(packed: PackedItems): { numbers: Float64Array; vectors: Float32Ar
 }
 
 function item<T>(texts: string[], vectors: Float32Array, dims: number, i: number, norm: number): IndexItem<T> {
+  if (Number.isNaN(norm)) {
+    // Stored with an empty vector: Vectra's shape for it is vector [] and norm 0.
+    return { id: texts[2 * i], metadata: metadata(texts[2 * i + 1]) as T, vector: [], norm: 0 };
+  }
   // A plain loop: Array.from over a typed array goes through the iterator protocol, ~10x slower
   // (3 µs for 128 floats on Node 20, against 0.3 µs).
   const vector = new Array<number>(dims);

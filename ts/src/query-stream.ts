@@ -3,11 +3,11 @@
 // cursor as soon as the stream ends, the loop breaks (`return()`), the signal aborts, or — as a
 // backstop for an iterator dropped half-read — when the iterator is garbage-collected.
 
-import type { BackendIndex, VectorLike } from './backend.js';
+import type { BackendIndex, PackedItems, VectorLike } from './backend.js';
 import { invalidArgument } from './errors.js';
 import { toFilterJson } from './filter-json.js';
-import { unpackHits } from './packed.js';
-import type { MetadataFilter, QueryResult, QueryStreamOptions } from './types.js';
+import { unpackHits, unpackItems } from './packed.js';
+import type { IndexItem, MetadataFilter, QueryResult, QueryStreamOptions } from './types.js';
 
 export type { QueryStreamOptions };
 
@@ -55,7 +55,7 @@ export function checkStreamOptions(options: unknown): { json: string; batchSize:
   return { json, batchSize, ...(signal ? { signal: signal as AbortSignal } : {}) };
 }
 
-class CursorIterator<T> implements AsyncIterator<QueryResult<T>[]> {
+class CursorIterator<R> implements AsyncIterator<R[]> {
   private open?: OpenCursor;
   private finished = false;
   private abortReported = false;
@@ -63,7 +63,8 @@ class CursorIterator<T> implements AsyncIterator<QueryResult<T>[]> {
 
   constructor(
     private readonly read: ReadOnIndex,
-    private readonly vector: VectorLike,
+    private readonly unpack: (packed: PackedItems) => R[],
+    private readonly vector: VectorLike | undefined,
     private readonly json: string,
     private readonly batchSize: number,
     private readonly signal: AbortSignal | undefined,
@@ -71,7 +72,7 @@ class CursorIterator<T> implements AsyncIterator<QueryResult<T>[]> {
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  async next(): Promise<IteratorResult<QueryResult<T>[]>> {
+  async next(): Promise<IteratorResult<R[]>> {
     if (this.signal?.aborted && !this.abortReported) {
       // The cursor was freed when the signal fired; this call reports why the stream ended.
       this.abortReported = true;
@@ -97,14 +98,14 @@ class CursorIterator<T> implements AsyncIterator<QueryResult<T>[]> {
         await this.close();
         return { done: true, value: undefined };
       }
-      return { done: false, value: unpackHits<T>(packed) };
+      return { done: false, value: this.unpack(packed) };
     } catch (err) {
       await this.close();
       throw err;
     }
   }
 
-  async return(): Promise<IteratorResult<QueryResult<T>[]>> {
+  async return(): Promise<IteratorResult<R[]>> {
     await this.close();
     return { done: true, value: undefined };
   }
@@ -131,6 +132,32 @@ export function queryStream<T>(read: ReadOnIndex, vector: VectorLike, options: u
   }
   const { json, batchSize, signal } = checked;
   return {
-    [Symbol.asyncIterator]: () => new CursorIterator<T>(read, vector, json, batchSize, signal),
+    [Symbol.asyncIterator]: () => new CursorIterator<QueryResult<T>>(read, unpackHits<T>, vector, json, batchSize, signal),
+  };
+}
+
+/**
+ * The AsyncIterable returned by iterateItems: every item (filtered) in insertion order from one
+ * snapshot (the core's query/item_cursor.h); each `for await` runs its own iterator.
+ */
+export function iterateItems<T>(read: ReadOnIndex, options: unknown): AsyncIterable<IndexItem<T>[]> {
+  let checked: { json: string; batchSize: number; signal?: AbortSignal };
+  try {
+    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+      throw invalidArgument('options must be an object like { filter?, batchSize?, signal? }');
+    }
+    const { filter, batchSize, signal, ...rest } = (options ?? {}) as Record<string, unknown>;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) {
+      throw invalidArgument(`options has an unknown option ${JSON.stringify(unknown)}; the options are: filter, batchSize, signal`);
+    }
+    const base = checkStreamOptions({ filter, batchSize, signal });
+    checked = { ...base, json: `{"order":"insertion"${base.json === '{}' ? '' : `,${base.json.slice(1, -1)}`}}` };
+  } catch (err) {
+    return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(err) }) };
+  }
+  const { json, batchSize, signal } = checked;
+  return {
+    [Symbol.asyncIterator]: () => new CursorIterator<IndexItem<T>>(read, unpackItems<T>, undefined, json, batchSize, signal),
   };
 }

@@ -162,6 +162,13 @@ export interface QueryOptions {
   text?: string;
   /** How to fuse the two rankings: reciprocal rank fusion, `weight / (k + rank)` summed. */
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
+  /**
+   * How a filtered query runs. `'auto'` (default): the planner picks from the estimated number of
+   * matches (see README, "Filters and the planner"). `'exact'`: brute force over every match.
+   * `'filtered-hnsw'`: the filter inside the graph walk with this `efSearch`, no fallback (may
+   * return fewer than topK when few items match); for benchmarks and comparisons.
+   */
+  plan?: 'auto' | 'exact' | 'filtered-hnsw';
   /** Report the plan, its estimates and timings on the result's `explain` property. */
   explain?: boolean;
 }
@@ -171,7 +178,7 @@ export interface QueryStreamOptions {
   filter?: MetadataFilter;
   /** Results per batch: an integer from 1 to 10000 (default 100). */
   batchSize?: number;
-  /** Stop after this many results (default: every item, in the walk's order then exactly). */
+  /** Stop after this many results (default: no limit; see README "Streaming results"). */
   maxResults?: number;
   /** Width of the graph walk (default: the index's `hnsw.efSearch`). */
   efSearch?: number;
@@ -204,9 +211,12 @@ export interface LocalIndexOptions {
 
 /** What `query(..., { explain: true })` reports on its result array's `explain` property. */
 export interface QueryExplain {
-  /** hnsw | filtered_hnsw | exact_scan | keyword | hybrid+... */
+  /** The planner's plan (hnsw, filtered-hnsw, bitmap-hnsw, exact-scan), keyword, or hybrid+<plan>. */
   plan: string;
-  estimates: { selectivity: number; matches: number };
+  /** Where the match estimate came from (none, index, sample, scan), the estimate, whether exact. */
+  estimates: { source: string; matches: number; exact: boolean; indexBound?: number };
+  /** A graph walk found fewer than topK and the exact scan answered. */
+  fellBack: boolean;
   items: number;
   efSearch: number;
   results: number;

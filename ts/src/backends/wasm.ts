@@ -80,10 +80,12 @@ class WasmIndex implements BackendIndex {
   remove(ids: string[]) { return this.write(() => this.handle.remove(ids)); }
   async get(id: string) { return unwrap(this.handle.get(id)); }
   async list(filter: string) { return unwrap(this.handle.list(filter)); }
+  async count(filter: string) { return unwrap(this.handle.count(filter)); }
+  removeByMetadata(filter: string) { return this.write(() => this.handle.removeByMetadata(filter)); }
   async query(vector: VectorLike | undefined, options: string) {
     return unwrap(this.handle.query(vector, options));
   }
-  async openCursor(vector: VectorLike, options: string) { return unwrap(this.handle.openCursor(vector, options)); }
+  async openCursor(vector: VectorLike | undefined, options: string) { return unwrap(this.handle.openCursor(vector, options)); }
   async cursorNext(cursor: number, count: number) { return unwrap(this.handle.cursorNext(cursor, count)); }
   async closeCursor(cursor: number) { unwrap(this.handle.closeCursor(cursor)); }
   async metrics() { return unwrap(this.handle.metrics()); }

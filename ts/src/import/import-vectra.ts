@@ -59,11 +59,13 @@ export async function importVectraInto(target: LocalIndex<any>, vectraFolder: st
   const batchSize = options.batchSize ?? 1000;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArgument(`batchSize must be a positive integer (got ${String(batchSize)})`);
   const { data, file } = await readVectraIndex(vectraFolder, options.indexName);
-  const empty = data.items.find((i) => !Array.isArray(i.vector) || i.vector.length === 0);
-  if (empty) {
+  // Checked before anything is created. Items with an empty vector import as they are (stored,
+  // never a vector-search hit); a zero vector has no direction under cosine, Vectra's metric.
+  const unusable = data.items.find((i) => !Array.isArray(i.vector) || (i.vector.length > 0 && i.vector.every((x) => x === 0)));
+  if (unusable) {
     throw new QuiverError('INVALID_ARGUMENT',
-      `item "${empty.id}" of the Vectra index has an empty vector, which Quiver cannot store; ` +
-      'delete such items in Vectra (or give them vectors) and import again');
+      `item "${unusable.id}" of the Vectra index has ${Array.isArray(unusable.vector) ? 'a zero vector (no direction, so no cosine similarity)' : 'no vector'}, ` +
+      'which Quiver cannot store; delete such items in Vectra (or give them vectors) and import again');
   }
   const documentFolder = await readVectraCatalog(vectraFolder);
   const documents = documentFolder ? await documentIndexItems(vectraFolder, data, documentFolder) : undefined;

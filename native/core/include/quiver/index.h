@@ -57,10 +57,16 @@ class Index {
   std::vector<std::string> insert(const std::vector<ItemInput>& items);  // duplicates: error
   std::vector<std::string> upsert(const std::vector<ItemInput>& items);  // replace if present
   void remove(const std::vector<std::string>& ids);                      // unknown ids: no-op
+  // Deletes every item whose metadata matches the filter (non-empty JSON object; "{}" or ""
+  // deletes nothing and is InvalidArgument), in one transaction; returns how many. A bad filter
+  // throws before anything is written. Not while an update is open (InvalidState).
+  size_t remove_by_metadata(const std::string& filter_json);
 
   // ---- Reads: answered from memory (no SQLite read, no JSON parsed), one packed result each.
   PackedItems get_packed(const std::string& id) const;                 // 0 or 1 item
   PackedItems list_packed(const std::string& filter_json = "") const;  // insertion order
+  // How many items match the filter ("" or "{}": all items). Counts from memory.
+  size_t count(const std::string& filter_json = "") const;
   // Nearest neighbours, keyword (BM25) or hybrid search (query/request.h).
   PackedItems query(const query::QueryRequest& request) const;
   // The same two reads, answered on the calling thread only when that cannot wait or take

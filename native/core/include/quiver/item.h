@@ -47,7 +47,8 @@ struct QueryHit {
 // parsed), one array every number and one array every vector. ts/src/packed.ts unpacks it.
 struct PackedItems {
   // Per item, in `numbers`: the vector's norm (double precision), score, distance, vector score
-  // and text score (the last four NaN where they do not apply, e.g. for get/list).
+  // and text score (the last four NaN where they do not apply, e.g. for get/list). The norm is
+  // NaN for an item stored with an empty vector: its `dims` floats in `vectors` are unused.
   static constexpr size_t kNumbersPerItem = 5;
   size_t count = 0;
   uint32_t dims = 0;

@@ -48,10 +48,10 @@ void Index::create(const std::string& folder, const IndexConfig& config, bool de
 void Index::destroy(const std::string& folder) {
   check_folder(folder);
   store::SqliteStore::destroy(folder);
-  const std::string graph_prefix = std::string(Impl::kGraphFile) + ".";
+  const std::string graph_prefix = std::string(index::Cache::kGraphFile) + ".";
   for (const auto& name : util::list_dir(folder)) {
     // The graph file, its lock and every temp file ("shard-0.hnsw.<...>.tmp").
-    if (name == Impl::kGraphFile || name.compare(0, graph_prefix.size(), graph_prefix) == 0) {
+    if (name == index::Cache::kGraphFile || name.compare(0, graph_prefix.size(), graph_prefix) == 0) {
       util::remove_file(util::join_path(folder, name));
     }
   }
@@ -61,27 +61,15 @@ void Index::destroy(const std::string& folder) {
 std::unique_ptr<Index> Index::open(const std::string& folder) {
   check_folder(folder);
   auto impl = std::make_unique<Impl>();
-  impl->folder = folder;
-  impl->graph_path = util::join_path(folder, Impl::kGraphFile);
   impl->store = store::SqliteStore::open(folder);
   impl->text_index = std::make_unique<store::TextIndex>(impl->store->handle());
-  impl->folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  struct stat st {};
-  if (impl->folder_fd >= 0 && ::fstat(impl->folder_fd, &st) == 0) {
-    impl->folder_device = static_cast<uint64_t>(st.st_dev);
-    impl->folder_inode = static_cast<uint64_t>(st.st_ino);
-  }
-  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) == 0) {
-    impl->db_device = static_cast<uint64_t>(st.st_dev);
-    impl->db_inode = static_cast<uint64_t>(st.st_ino);
-  }
   try {
-    impl->load_cache();
+    impl->cache.open(folder, *impl->store);
   } catch (...) {
-    if (impl->folder_fd >= 0) ::close(impl->folder_fd);
+    impl->cache.release();
     throw;
   }
-  const CacheParams& cache = impl->config.cache;
+  const CacheParams& cache = impl->cache.config.cache;
   impl->query_cache.resize(static_cast<size_t>(cache.max_entries), static_cast<size_t>(cache.max_bytes));
   return std::unique_ptr<Index>(new Index(std::move(impl)));
 }
@@ -111,19 +99,6 @@ Index::~Index() {
   }
 }
 
-bool Index::Impl::database_still_in_folder() const {
-  struct stat held {};
-  struct stat dir {};
-  struct stat db {};
-  if (folder_fd < 0 || ::fstat(folder_fd, &held) != 0 || held.st_nlink == 0) return false;  // removed
-  if (::stat(folder.c_str(), &dir) != 0 || static_cast<uint64_t>(dir.st_dev) != folder_device ||
-      static_cast<uint64_t>(dir.st_ino) != folder_inode) {
-    return false;  // a new folder under the same name
-  }
-  return ::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &db) == 0 &&
-         static_cast<uint64_t>(db.st_dev) == db_device && static_cast<uint64_t>(db.st_ino) == db_inode;
-}
-
 void Index::Impl::check_open() const {
   if (closed) {
     throw Error(ErrorCode::Closed, "the index is closed; create a new LocalIndex to use it again");
@@ -133,14 +108,14 @@ void Index::Impl::check_open() const {
 std::unique_lock<std::shared_mutex> lock_for_write(Index::Impl& impl) {
   std::unique_lock<std::shared_mutex> lock(impl.rw);
   impl.check_open();
-  impl.refresh_if_changed();
+  impl.cache.refresh_if_changed();
   return lock;
 }
 
 std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
   std::shared_lock<std::shared_mutex> lock(impl.rw);
   impl.check_open();
-  if (impl.store->data_version() != impl.seen_data_version) {
+  if (!impl.cache.is_current()) {
     lock.unlock();
     lock_for_write(impl).unlock();
     lock.lock();
@@ -152,9 +127,9 @@ std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
 IndexStats Index::stats() const {
   auto lock = lock_for_read(*impl_);
   IndexStats s;
-  s.config_json = config_to_json(impl_->config);
+  s.config_json = config_to_json(impl_->cache.config);
   s.items = impl_->store->count();
-  s.sequence = impl_->applied_seq;
+  s.sequence = impl_->cache.applied_seq;
   return s;
 }
 
@@ -166,7 +141,7 @@ void Index::begin_update() {
   impl_->updating = true;
   impl_->staged.clear();
   impl_->staged_exists.clear();
-  impl_->staged_dims = impl_->config.dimensions;
+  impl_->staged_dims = impl_->cache.config.dimensions;
 }
 
 void Index::end_update() {
@@ -220,17 +195,45 @@ void Index::remove(const std::vector<std::string>& ids) {
     }
     return;
   }
-  impl_->commit(ops, impl_->config.dimensions);
+  impl_->commit(ops, impl_->cache.config.dimensions);
+}
+
+size_t Index::remove_by_metadata(const std::string& filter_json) {
+  const auto filter = query::Filter::parse(filter_json);  // bad input: nothing is written
+  if (filter.empty()) {
+    throw Error(ErrorCode::InvalidArgument,
+                "deleteItemsByMetadata needs a non-empty filter such as {\"field\": value}; to "
+                "delete every item, delete the index (deleteIndex) or list the ids and delete them");
+  }
+  auto lock = lock_for_write(*impl_);
+  if (impl_->updating) {
+    throw Error(ErrorCode::InvalidState,
+                "deleteItemsByMetadata cannot run while an update is in progress; call endUpdate() "
+                "or cancelUpdate() first");
+  }
+  // The matches are found in memory (current with every commit: lock_for_write caught up) and
+  // deleted by id in one transaction.
+  const query::CompiledFilter compiled = impl_->cache.compile(filter);
+  const std::vector<uint64_t> labels = query::matching_labels(impl_->cache.filterable(), compiled);
+  std::vector<Op> ops;
+  ops.reserve(labels.size());
+  for (uint64_t label : labels) {
+    Op op{Op::Kind::Delete, {}};
+    op.item.id = std::string(impl_->cache.items.id(label));
+    ops.push_back(std::move(op));
+  }
+  impl_->commit(ops, impl_->cache.config.dimensions);
+  return labels.size();
 }
 
 std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<ItemInput>& items) {
   // Validate the whole batch before anything is staged or written: all or nothing.
-  uint32_t dims = updating ? staged_dims : config.dimensions;
+  uint32_t dims = updating ? staged_dims : cache.config.dimensions;
   std::vector<Op> ops;
   ops.reserve(items.size());
   std::unordered_set<std::string> batch_ids;
   for (const auto& input : items) {
-    Op op{kind, index::prepare_item(input, dims, config.metric)};
+    Op op{kind, index::prepare_item(input, dims, cache.config.metric)};
     if (kind == Op::Kind::Insert) {
       const std::string& id = op.item.id;
       bool exists = batch_ids.count(id) > 0;
@@ -266,19 +269,20 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
   std::vector<uint64_t> removed;
   uint64_t seq;
   bool fixes_dims;
-  CatchUp gap;
+  index::Cache::CatchUp gap;
   {
     store::SqliteStore::WriteTxn txn(*store);
     // Other processes may have committed since this call's refresh (e.g. while this batch was
     // validated): read their writes under the write lock, so that none is ever skipped; they
     // are applied right after our commit, before our own changes.
-    gap = read_catch_up();
+    gap = cache.read_catch_up();
     if (gap.reload) {
-      load_from_store();  // rare (see read_catch_up); inside the transaction, so exact
-      gap = CatchUp{};
-      gap.data_version = seen_data_version;
-      gap.seq = applied_seq;
+      cache.load_from_store();  // rare (see read_catch_up); inside the transaction, so exact
+      gap = index::Cache::CatchUp{};
+      gap.data_version = cache.seen_data_version;
+      gap.seq = cache.applied_seq;
     }
+    const IndexConfig& config = cache.config;
     if (config.dimensions != 0 && dims != 0 && dims != config.dimensions) {
       throw Error(ErrorCode::DimensionMismatch,
                   "Another process fixed the index's dimensions at " +
@@ -321,56 +325,24 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
     }
     txn.commit();
   }
-  apply_catch_up(gap);
-  if (fixes_dims) config.dimensions = dims;
-  apply_to_memory(upserts, removed, config.dimensions);
-  // Exact: every commit before ours was read inside the transaction and applied above.
-  // seen_data_version was read there too, so a commit by another process after ours is still
-  // noticed by the next call.
-  applied_seq = seq;
-  unsaved_changes += ops.size();
-  if (unsaved_changes >= kAutoSaveChanges) {
+  cache.apply_catch_up(gap);
+  if (fixes_dims) cache.config.dimensions = dims;
+  // seen_data_version was read inside the transaction, so a commit by another process after ours
+  // is still noticed by the next call.
+  cache.apply_commit(upserts, removed, seq, ops.size());
+  writes.count(upserts.size());
+  if (cache.unsaved_changes >= kAutoSaveChanges) {
     try {
-      save_graph();
+      cache.save_graph();
     } catch (const Error&) {
       // The write is committed; the cache file is retried at the next save or rebuilt at open.
     }
   }
 }
 
-void Index::Impl::apply_to_memory(std::vector<std::pair<uint64_t, index::PreparedItem*>>& upserts,
-                                  const std::vector<uint64_t>& removed, uint32_t dims) {
-  ++changes;
-  if (!graph) graph = std::make_unique<ann::ShardSet>(config.metric, dims, config.hnsw);
-  const bool keep_parsed = parsed_ready.load();
-  for (uint64_t label : removed) {
-    graph->remove(label);
-    items.erase(label);
-    if (keep_parsed) parsed.erase(label);
-  }
-  // A label upserted twice in one batch keeps its last version; a removed label cannot come
-  // back (labels are never reused), so drop those too.
-  std::unordered_map<uint64_t, size_t> last;
-  for (size_t i = 0; i < upserts.size(); ++i) last[upserts[i].first] = i;
-  std::unordered_set<uint64_t> gone(removed.begin(), removed.end());
-  std::vector<std::pair<uint64_t, index::PreparedItem*>> final_upserts;
-  for (size_t i = 0; i < upserts.size(); ++i) {
-    if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) final_upserts.push_back(upserts[i]);
-  }
-  graph->reserve(final_upserts.size());
-  util::parallel_for(final_upserts.size(), [&](size_t i) {
-    graph->upsert(final_upserts[i].first, final_upserts[i].second->vector.data());
-  });
-  writes.count(final_upserts.size());
-  for (auto& [label, item] : final_upserts) {
-    items.put(label, item->id, item->metadata_text);
-    if (keep_parsed) parsed.set(label, std::move(item->metadata));
-  }
-}
-
 std::string Index::verify() {
   auto lock = lock_for_write(*impl_);
-  return impl_->verify_cache();
+  return impl_->cache.verify();
 }
 
 void Index::close() {
@@ -378,7 +350,7 @@ void Index::close() {
   if (impl_->closed) return;
   impl_->closed = true;
   try {
-    impl_->save_graph();
+    impl_->cache.save_graph();
   } catch (...) {
     // A graph that could not be saved is rebuilt from the database at the next open.
   }
@@ -388,15 +360,9 @@ void Index::close() {
 void Index::Impl::release() {
   closed = true;
   cursors.clear();
-  ++changes;
-  ++graph_generation;
-  graph.reset();
-  items.clear();
-  forget_parsed();
+  cache.release();
   text_index.reset();  // its statements go before the connection
   store.reset();
-  if (folder_fd >= 0) ::close(folder_fd);
-  folder_fd = -1;
 }
 
 }  // namespace quiver

@@ -46,15 +46,18 @@ void ItemTable::index_erase(std::string_view id) {
   index_[hole] = kNone;
 }
 
-void ItemTable::put(uint64_t label, std::string_view id, std::string_view metadata_json) {
+void ItemTable::put(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector) {
   const uint64_t offset = arena_.size();
   arena_.insert(arena_.end(), id.begin(), id.end());
   arena_.insert(arena_.end(), metadata_json.begin(), metadata_json.end());
-  const Entry fresh{label, offset, static_cast<uint32_t>(id.size()), static_cast<uint32_t>(metadata_json.size())};
+  const Entry fresh{label, offset, static_cast<uint32_t>(id.size()), has_vector ? 0u : 1u,
+                    static_cast<uint32_t>(metadata_json.size())};
+  vectorless_ += has_vector ? 0 : 1;
   const uint32_t existing = entry_of(label);
   if (existing != kNone) {
     Entry& e = entries_[existing];
     garbage_bytes_ += e.id_bytes + e.metadata_bytes;
+    vectorless_ -= e.vectorless;
     const bool same_id = id_of(e) == id;
     if (!same_id) index_erase(id_of(e));
     e = fresh;
@@ -78,6 +81,7 @@ void ItemTable::erase(uint64_t label) {
   const Entry gone = entries_[hole];
   index_erase(id_of(gone));
   garbage_bytes_ += gone.id_bytes + gone.metadata_bytes;
+  vectorless_ -= gone.vectorless;
   entry_of_label_[label] = kNone;
   const auto last = static_cast<uint32_t>(entries_.size() - 1);
   if (hole != last) {
@@ -99,6 +103,7 @@ void ItemTable::clear() {
   arena_.clear();
   arena_.shrink_to_fit();
   garbage_bytes_ = 0;
+  vectorless_ = 0;
   entries_.clear();
   entries_.shrink_to_fit();
   entry_of_label_.clear();

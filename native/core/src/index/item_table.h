@@ -1,7 +1,7 @@
 // The id and metadata (JSON text, as stored) of every live item, in memory: with the vectors in
 // the vector index, this is what reads return, so that get/list/query never touch SQLite.
 // Built at open from one scan of the store, without parsing any JSON; kept equal to the store by
-// the write path and the cross-process catch-up (index/cache_sync.cpp).
+// the write path and the cross-process catch-up (index/cache.cpp).
 //
 // Compact on purpose (most of an index's memory is its items): the bytes of every id and
 // metadata text live in one arena, an entry is 24 bytes, the label -> entry map is an array
@@ -18,18 +18,21 @@ namespace quiver::index {
 
 class ItemTable {
  public:
-  // Adds the item or replaces its id and metadata.
-  void put(uint64_t label, std::string_view id, std::string_view metadata_json);
+  // Adds the item or replaces its id and metadata. `has_vector` false: an item stored with an
+  // empty vector (Vectra allows them): returned by reads, never in the vector index.
+  void put(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector = true);
   void erase(uint64_t label);  // no-op when absent
   void clear();
 
   size_t size() const { return entries_.size(); }
+  size_t with_vectors() const { return entries_.size() - vectorless_; }  // = vector index size
   bool contains(uint64_t label) const { return entry_of(label) != kNone; }
   // The label of the live item with this id.
   bool find(std::string_view id, uint64_t* label) const;
   // Views into the table: valid until the next change (readers hold the index's shared lock).
   std::string_view id(uint64_t label) const;        // label must be live
   std::string_view metadata(uint64_t label) const;  // label must be live
+  bool has_vector(uint64_t label) const { return !entries_[entry_of(label)].vectorless; }  // live
   // Every live label, ascending (= insertion order: labels only grow).
   std::vector<uint64_t> labels() const;
 
@@ -45,7 +48,8 @@ class ItemTable {
   struct Entry {
     uint64_t label;
     uint64_t offset;  // in arena_: the id's bytes, then the metadata's
-    uint32_t id_bytes;
+    uint32_t id_bytes : 31;  // ids are at most Limits::kMaxIdBytes
+    uint32_t vectorless : 1;
     uint32_t metadata_bytes;
   };
 
@@ -63,6 +67,7 @@ class ItemTable {
   uint64_t label_end_ = 0;  // one past the highest label ever put
   std::vector<char> arena_;
   size_t garbage_bytes_ = 0;  // arena bytes of replaced or erased items
+  size_t vectorless_ = 0;     // entries with vectorless set
   std::vector<Entry> entries_;
   std::vector<uint32_t> entry_of_label_;
   std::vector<uint32_t> index_;  // open addressing, linear probing; kNone: empty

@@ -72,8 +72,13 @@ PreparedItem prepare_item(const ItemInput& input, uint32_t& dims, Metric metric)
   } else {
     out.id = util::uuid_v4();
   }
-  check_vector(input.vector, dims, metric);
-  if (dims == 0) dims = static_cast<uint32_t>(input.vector.size);
+  // An empty vector is allowed on items (Vectra stores them, e.g. for metadata-only records):
+  // such an item is stored and returned by reads, filters and keyword search, and is never a
+  // vector-search result. It fixes no dimensions. Queries still need a vector (check_vector).
+  if (!(input.vector.present && input.vector.size == 0)) {
+    check_vector(input.vector, dims, metric);
+    if (dims == 0) dims = static_cast<uint32_t>(input.vector.size);
+  }
   out.vector.assign(input.vector.data, input.vector.data + input.vector.size);
 
   const std::string& text = input.metadata_json.empty() ? std::string("{}") : input.metadata_json;

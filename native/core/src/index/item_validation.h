@@ -27,7 +27,8 @@ void check_id(const std::string& id);
 void check_vector(const VectorView& v, uint32_t dims, Metric metric);
 
 // Validates one item and copies it into owned storage. `dims` is in/out: 0 on entry means the
-// index has no dimensions yet, and the first vector fixes it.
+// index has no dimensions yet, and the first vector fixes it. An empty vector is accepted (an
+// item without a vector: never in the vector index, never a vector-search result).
 PreparedItem prepare_item(const ItemInput& input, uint32_t& dims, Metric metric);
 
 }  // namespace quiver::index

@@ -20,45 +20,24 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 }  // namespace
 
-// ---- memory the reads come from ----
-
-const query::MetadataStore& Index::Impl::filterable() const {
-  if (parsed_ready.load(std::memory_order_acquire)) return parsed;
-  std::lock_guard<std::mutex> guard(parsed_mutex);
-  if (!parsed_ready.load(std::memory_order_relaxed)) {
-    parsed.clear();
-    for (uint64_t label : items.labels()) {
-      const std::string_view text = items.metadata(label);
-      auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-      if (doc.is_discarded() || !doc.is_object()) {
-        parsed.clear();
-        throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
-                                            "\" is damaged; delete the item and insert it again");
-      }
-      parsed.set(label, std::move(doc));
-    }
-    parsed_ready.store(true, std::memory_order_release);
-  }
-  return parsed;
-}
-
-void Index::Impl::forget_parsed() {
-  std::lock_guard<std::mutex> guard(parsed_mutex);
-  parsed_ready.store(false);
-  parsed.clear();
-}
-
 void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
                        double text_score) const {
-  const uint32_t dims = config.dimensions;
+  const auto& items = cache.items;
+  const auto& graph = cache.graph;
+  const uint32_t dims = cache.config.dimensions;
   if (!items.contains(label)) return;  // cannot happen while the cache is in sync; never a ghost
   if (out.count > 0) out.text.push_back('\0');
   out.text.append(items.id(label));
   out.text.push_back('\0');
   out.text.append(items.metadata(label));
   const size_t at = out.vectors.size();
-  out.vectors.resize(at + dims);
+  out.vectors.resize(at + dims);  // zeros for an item without a vector (its slot is unused)
   float* v = out.vectors.data() + at;
+  if (!items.has_vector(label)) {
+    out.numbers.insert(out.numbers.end(), {std::nan(""), score, distance, vector_score, text_score});
+    ++out.count;
+    return;
+  }
   if (!graph || !graph->vector_of(label, v)) {
     // Reachable (the row-decoder fuzzer finds it: a damaged row can be in the item table and not
     // in the vector index): the row is read, and checked, from the store.
@@ -148,19 +127,16 @@ void sort_by_score(PackedItems& out) {
 std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl, const std::string& text,
                                                         const query::Filter& filter, size_t k) {
   std::vector<std::pair<int64_t, double>> out;
-  if (impl.config.text_field.empty() || k == 0) return out;
-  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl.filterable();
+  if (impl.cache.config.text_field.empty() || k == 0) return out;
+  const query::CompiledFilter compiled = impl.cache.compile(filter);
   store::SqliteStore::ReadTxn snapshot(*impl.store);  // holds the connection's mutex
   size_t limit = filter.empty() ? k : k * 4 + 16;
   while (true) {
     auto candidates = impl.text_index->search(text, static_cast<int>(std::min<size_t>(limit, INT32_MAX)));
     out.clear();
     for (const auto& [label, score] : candidates) {
-      if (!impl.items.contains(static_cast<uint64_t>(label))) continue;
-      if (docs) {
-        const auto* doc = docs->find(static_cast<uint64_t>(label));
-        if (!doc || !filter.matches(*doc)) continue;
-      }
+      if (!impl.cache.items.contains(static_cast<uint64_t>(label))) continue;
+      if (!compiled.empty() && !compiled.matches(static_cast<uint64_t>(label))) continue;
       out.emplace_back(label, score);
       if (out.size() == k) return out;
     }
@@ -170,12 +146,14 @@ std::vector<std::pair<int64_t, double>> keyword_ranking(const Index::Impl& impl,
 }
 
 std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRequest& r, size_t k, size_t min_ef) {
-  if (!impl.graph || impl.graph->size() == 0) return {};
-  const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.config.hnsw.ef_search, min_ef);
-  static const query::MetadataStore kNoMetadata;
-  const query::MetadataStore& docs = r.filter.empty() ? kNoMetadata : impl.filterable();
-  auto result = query::plan_and_search(*impl.graph, docs, r.filter, r.vector.data, k, ef);
-  if (r.explain_out) query::describe_plan(result, impl.graph->size(), ef, r.explain_out);
+  if (!impl.cache.graph || impl.cache.graph->size() == 0) return {};
+  const size_t ef = std::max<size_t>(r.ef_search > 0 ? r.ef_search : impl.cache.config.hnsw.ef_search, min_ef);
+  static const query::MetadataColumns kNoMetadata;
+  const query::CompiledFilter compiled = impl.cache.compile(r.filter);
+  const query::MetadataColumns& columns = r.filter.empty() ? kNoMetadata : impl.cache.filterable();
+  auto result = query::plan_and_search(*impl.cache.graph, columns, compiled, r.vector.data, k, ef,
+                                       impl.cache.config.hnsw.M, r.plan);
+  if (r.explain_out) r.explain_out->take(result.report);
   return std::move(result.neighbors);
 }
 
@@ -183,8 +161,8 @@ std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRe
 PackedItems item_by_id(const Index::Impl& impl, const std::string& id) {
   PackedItems out;
   uint64_t label;
-  if (impl.items.find(id, &label)) impl.pack(label, out, kNaN, kNaN, kNaN, kNaN);
-  finish(out, impl.config.dimensions);
+  if (impl.cache.items.find(id, &label)) impl.pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  finish(out, impl.cache.config.dimensions);
   return out;
 }
 
@@ -197,20 +175,20 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
     for (const auto& [label, score] : keyword_ranking(*this, r.text, r.filter, top_k)) {
       pack(static_cast<uint64_t>(label), out, score, kNaN, kNaN, score);
     }
-    finish(out, config.dimensions);
+    finish(out, cache.config.dimensions);
     return out;
   }
-  index::check_vector(r.vector, config.dimensions, config.metric);
+  index::check_vector(r.vector, cache.config.dimensions, cache.config.metric);
   if (r.mode == query::QueryRequest::Mode::Vector) {
     const auto neighbors = nearest(*this, r, top_k, 0);
     out.text.reserve(neighbors.size() * 32);
-    out.vectors.reserve(neighbors.size() * config.dimensions);
+    out.vectors.reserve(neighbors.size() * cache.config.dimensions);
     out.numbers.reserve(neighbors.size() * PackedItems::kNumbersPerItem);
     for (const auto& n : neighbors) {
-      pack(n.label, out, ann::score_from_distance(config.metric, n.distance), n.distance, kNaN, kNaN);
+      pack(n.label, out, ann::score_from_distance(cache.config.metric, n.distance), n.distance, kNaN, kNaN);
     }
-    finish(out, config.dimensions);
-    rescore_in_double(out, r.vector.data, config.metric, 1);
+    finish(out, cache.config.dimensions);
+    rescore_in_double(out, r.vector.data, cache.config.metric, 1);
     sort_by_score(out);
     return out;
   }
@@ -232,13 +210,13 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
     double distance = kNaN, vector_score = kNaN, text_score = kNaN;
     if (auto d = distances.find(f.label); d != distances.end()) {
       distance = d->second;
-      vector_score = ann::score_from_distance(config.metric, d->second);
+      vector_score = ann::score_from_distance(cache.config.metric, d->second);
     }
     if (auto b = bm25.find(f.label); b != bm25.end()) text_score = b->second;
     pack(f.label, out, f.score, distance, vector_score, text_score);
   }
-  finish(out, config.dimensions);
-  rescore_in_double(out, r.vector.data, config.metric, 3);
+  finish(out, cache.config.dimensions);
+  rescore_in_double(out, r.vector.data, cache.config.metric, 3);
   return out;
 }
 
@@ -253,17 +231,25 @@ PackedItems Index::get_packed(const std::string& id) const {
 PackedItems Index::list_packed(const std::string& filter_json) const {
   const auto filter = query::Filter::parse(filter_json);
   auto lock = lock_for_read(*impl_);
-  const query::MetadataStore* docs = filter.empty() ? nullptr : &impl_->filterable();
   PackedItems out;
-  for (uint64_t label : impl_->items.labels()) {
-    if (docs) {
-      const auto* doc = docs->find(label);
-      if (!doc || !filter.matches(*doc)) continue;
+  if (filter.empty()) {
+    for (uint64_t label : impl_->cache.items.labels()) impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
+  } else {
+    const query::CompiledFilter compiled = impl_->cache.compile(filter);
+    for (uint64_t label : query::matching_labels(impl_->cache.filterable(), compiled)) {
+      impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
     }
-    impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
   }
-  finish(out, impl_->config.dimensions);
+  finish(out, impl_->cache.config.dimensions);
   return out;
+}
+
+size_t Index::count(const std::string& filter_json) const {
+  const auto filter = query::Filter::parse(filter_json);
+  auto lock = lock_for_read(*impl_);
+  if (filter.empty()) return impl_->cache.items.size();
+  const query::CompiledFilter compiled = impl_->cache.compile(filter);
+  return query::matching_labels(impl_->cache.filterable(), compiled).size();
 }
 
 PackedItems Index::query(const query::QueryRequest& request) const {
@@ -280,7 +266,7 @@ std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
   std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
   if (!lock.owns_lock()) return lock;
   int64_t version = 0;
-  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.seen_data_version) {
+  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.cache.seen_data_version) {
     lock.unlock();
   }
   return lock;
@@ -299,8 +285,12 @@ bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
 bool Index::try_query(const query::QueryRequest& request, PackedItems* out) const {
   auto lock = try_lock_current(*impl_);
   if (!lock.owns_lock()) return false;
-  const auto& c = impl_->config;
-  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->graph ? impl_->graph->size() : 0)) {
+  const auto& c = impl_->cache.config;
+  const size_t bound = request.filter.empty() || request.mode != query::QueryRequest::Mode::Vector
+                           ? query::CompiledFilter::kUnbounded
+                           : impl_->cache.filter_bound_if_built(request.filter);
+  if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0,
+                          bound)) {
     return false;
   }
   *out = impl_->serve(request, std::chrono::steady_clock::now());
@@ -324,9 +314,11 @@ std::vector<QueryHit> unpack(const PackedItems& packed) {
     QueryHit& hit = out[i];
     hit.item.id = next_part();
     hit.item.metadata_json = next_part();
-    hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
-                           packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
     const double* n = packed.numbers.data() + i * PackedItems::kNumbersPerItem;
+    if (!std::isnan(n[0])) {  // NaN norm: stored without a vector
+      hit.item.vector.assign(packed.vectors.begin() + static_cast<ptrdiff_t>(i * packed.dims),
+                             packed.vectors.begin() + static_cast<ptrdiff_t>((i + 1) * packed.dims));
+    }
     hit.score = static_cast<float>(n[1]);
     hit.distance = static_cast<float>(n[2]);
     hit.vector_score = static_cast<float>(n[3]);

@@ -50,14 +50,14 @@ std::string Index::performance_metrics() const {
   const auto cache = impl.query_cache.stats();
   json shards = json::array();
   size_t vector_bytes = 0;
-  if (const auto* set = dynamic_cast<const ann::ShardSet*>(impl.graph.get())) {
+  if (const auto* set = dynamic_cast<const ann::ShardSet*>(impl.cache.graph.get())) {
     for (size_t s = 0; s < set->shard_count(); ++s) {
       const size_t bytes = shard_bytes(set->shard(s));
       vector_bytes += bytes;
       shards.push_back({{"items", set->shard(s).size()}, {"bytesInMemory", bytes}});
     }
   }
-  const size_t item_bytes = impl.items.memory_bytes();
+  const size_t item_bytes = impl.cache.items.memory_bytes();
   const size_t cursor_bytes = impl.cursors.memory_bytes();
   const uint64_t lookups = cache.hits + cache.misses;
   json j = {
@@ -77,8 +77,8 @@ std::string Index::performance_metrics() const {
         {"bytes", cache.bytes},
         {"maxEntries", cache.max_entries},
         {"maxBytes", cache.max_bytes}}},
-      {"items", impl.items.size()},
-      {"bytesOnDisk", folder_bytes(impl.folder)},
+      {"items", impl.cache.items.size()},
+      {"bytesOnDisk", folder_bytes(impl.cache.folder)},
       {"bytesInMemory",
        {{"total", item_bytes + vector_bytes + cache.bytes + cursor_bytes},
         {"items", item_bytes},

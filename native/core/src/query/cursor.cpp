@@ -1,4 +1,5 @@
 #include "query/cursor.h"
+#include "query/item_cursor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -54,37 +55,39 @@ CursorRequest parse_cursor_request(VectorView vector, std::string_view options_j
   return r;
 }
 
-class QueryCursor {
+class QueryCursor : public Cursor {
  public:
   QueryCursor(const Index::Impl& impl, CursorRequest request) : request_(std::move(request)) {
-    index::check_vector({request_.vector.data(), request_.vector.size(), true}, impl.config.dimensions,
-                        impl.config.metric);
-    label_bound_ = impl.items.label_bound();
+    index::check_vector({request_.vector.data(), request_.vector.size(), true}, impl.cache.config.dimensions,
+                        impl.cache.config.metric);
+    label_bound_ = impl.cache.items.label_bound();
     emitted_.assign((label_bound_ + 63) / 64, 0);
-    changes_ = impl.changes.load();
-    generation_ = impl.graph_generation.load();
-    const auto* set = dynamic_cast<const ann::ShardSet*>(impl.graph.get());
+    changes_ = impl.cache.changes.load();
+    generation_ = impl.cache.graph_generation.load();
+    const auto* set = dynamic_cast<const ann::ShardSet*>(impl.cache.graph.get());
     // The whole index asked for: only the exact pass promises every item in exact order.
-    const bool whole = request_.max_results != UINT64_MAX && request_.max_results >= impl.items.size();
+    const bool whole = request_.max_results != UINT64_MAX && request_.max_results >= impl.cache.items.with_vectors();
     if (set && set->shard_count() == 1 && !whole) {
       const vectors::PreparedQuery q = set->prepare_query(request_.vector.data());
       walk_.emplace(set->shard(0), q);
     }
   }
 
-  PackedItems next(const Index::Impl& impl, size_t n) {
+  PackedItems next(const Index::Impl& impl, size_t n) override {
     std::lock_guard<std::mutex> guard(mutex_);
     PackedItems out;
-    out.dims = impl.config.dimensions;
-    if (impl.graph_generation.load() != generation_) walk_.reset();  // slots changed meaning
-    const bool changed = impl.changes.load() != changes_;
+    out.dims = impl.cache.config.dimensions;
+    if (impl.cache.graph_generation.load() != generation_) walk_.reset();  // slots changed meaning
+    const bool changed = impl.cache.changes.load() != changes_;
     if (changed) chunk_.clear();  // distances of the chunk may be stale
-    changes_ = impl.changes.load();
-    generation_ = impl.graph_generation.load();
-    const auto* set = dynamic_cast<const ann::ShardSet*>(impl.graph.get());
+    changes_ = impl.cache.changes.load();
+    generation_ = impl.cache.graph_generation.load();
+    const auto* set = dynamic_cast<const ann::ShardSet*>(impl.cache.graph.get());
     if (!set || emitted_count_ >= request_.max_results) return out;
     const vectors::PreparedQuery q = set->prepare_query(request_.vector.data());
-    const query::MetadataStore* docs = request_.filter.empty() ? nullptr : &impl.filterable();
+    // Compiled per batch: the columns it reads may have grown since the last one.
+    const query::CompiledFilter compiled = impl.cache.compile(request_.filter);
+    const query::CompiledFilter* docs = request_.filter.empty() ? nullptr : &compiled;
     const std::function<bool(uint64_t)> admit = [&](uint64_t label) { return admissible(impl, docs, label); };
     n = static_cast<size_t>(std::min<uint64_t>(n, request_.max_results - emitted_count_));
     std::vector<ann::GraphWalk::Found> batch;
@@ -129,23 +132,22 @@ class QueryCursor {
     return out;
   }
 
-  size_t memory_bytes() const {
+  size_t memory_bytes() const override {
     return sizeof(*this) + request_.vector.capacity() * sizeof(float) + emitted_.capacity() * sizeof(uint64_t) +
            chunk_.capacity() * sizeof(ann::GraphWalk::Found) + (walk_ ? walk_->memory_bytes() : 0);
   }
 
  private:
   size_t ef(const Index::Impl& impl) const {
-    return static_cast<size_t>(request_.ef_search > 0 ? request_.ef_search : impl.config.hnsw.ef_search);
+    return static_cast<size_t>(request_.ef_search > 0 ? request_.ef_search : impl.cache.config.hnsw.ef_search);
   }
   bool was_emitted(uint64_t label) const { return (emitted_[label >> 6] >> (label & 63)) & 1; }
 
   // Live, present when the cursor opened, not handed out yet, and passing the filter.
-  bool admissible(const Index::Impl& impl, const query::MetadataStore* docs, uint64_t label) const {
-    if (label >= label_bound_ || was_emitted(label) || !impl.items.contains(label)) return false;
+  bool admissible(const Index::Impl& impl, const query::CompiledFilter* docs, uint64_t label) const {
+    if (label >= label_bound_ || was_emitted(label) || !impl.cache.items.contains(label)) return false;
     if (!docs) return true;
-    const auto* doc = docs->find(label);
-    return doc && request_.filter.matches(*doc);
+    return docs->matches(label);
   }
 
   void emit(const ann::GraphWalk::Found& f, std::vector<ann::GraphWalk::Found>& batch) {
@@ -158,7 +160,7 @@ class QueryCursor {
   // The next chunk of the exact order: the `size` nearest admissible items at or beyond the last
   // distance handed out, kept in a bounded max-heap during one scan of every item.
   void refill(const Index::Impl& impl, const ann::ShardSet& set, const vectors::PreparedQuery& q,
-              const query::MetadataStore* docs, size_t size) {
+              const query::CompiledFilter* docs, size_t size) {
     const auto worse = [](const ann::GraphWalk::Found& a, const ann::GraphWalk::Found& b) {
       return a.distance < b.distance || (a.distance == b.distance && a.label < b.label);
     };
@@ -184,8 +186,8 @@ class QueryCursor {
   // that double precision puts above the previous one (a near-tie the float ranking ordered the
   // other way, within float rounding) is capped at it, so that scores never increase.
   void pack(const Index::Impl& impl, const std::vector<ann::GraphWalk::Found>& batch, PackedItems& out) {
-    const uint32_t dims = impl.config.dimensions;
-    const Metric metric = impl.config.metric;
+    const uint32_t dims = impl.cache.config.dimensions;
+    const Metric metric = impl.cache.config.metric;
     const float* query = request_.vector.data();
     double query_norm = 0;
     for (uint32_t i = 0; i < dims; ++i) query_norm += static_cast<double>(query[i]) * query[i];
@@ -226,9 +228,16 @@ class QueryCursor {
   std::vector<ann::GraphWalk::Found> chunk_;  // the exact pass: next results, best last
 };
 
+std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, VectorView vector, std::string_view options_json) {
+  if (wants_item_order(options_json)) return open_item_cursor(impl, vector, options_json);
+  auto request = parse_cursor_request(vector, options_json);
+  if (!request.filter.empty()) impl.cache.compile(request.filter);  // errors surface here, not mid-stream
+  return std::make_shared<QueryCursor>(impl, std::move(request));
+}
+
 // ---- CursorTable ----
 
-uint64_t CursorTable::add(std::shared_ptr<QueryCursor> cursor) {
+uint64_t CursorTable::add(std::shared_ptr<Cursor> cursor) {
   std::lock_guard<std::mutex> guard(mutex_);
   if (open_.size() >= kMaxOpen) {
     throw Error(ErrorCode::Limit, "too many open query streams (" + std::to_string(kMaxOpen) +
@@ -239,14 +248,14 @@ uint64_t CursorTable::add(std::shared_ptr<QueryCursor> cursor) {
   return id;
 }
 
-std::shared_ptr<QueryCursor> CursorTable::find(uint64_t id) const {
+std::shared_ptr<Cursor> CursorTable::find(uint64_t id) const {
   std::lock_guard<std::mutex> guard(mutex_);
   auto it = open_.find(id);
   return it == open_.end() ? nullptr : it->second;
 }
 
 bool CursorTable::remove(uint64_t id) {
-  std::shared_ptr<QueryCursor> gone;  // freed outside the mutex
+  std::shared_ptr<Cursor> gone;  // freed outside the mutex
   std::lock_guard<std::mutex> guard(mutex_);
   auto it = open_.find(id);
   if (it == open_.end()) return false;
@@ -277,11 +286,8 @@ size_t CursorTable::memory_bytes() const {
 // ---- the public cursor API ----
 
 uint64_t Index::open_cursor(VectorView vector, const std::string& options_json) {
-  auto request = query::parse_cursor_request(vector, options_json);
   auto lock = lock_for_read(*impl_);
-  if (!request.filter.empty()) impl_->filterable();  // parse errors surface here, not mid-stream
-  auto cursor = std::make_shared<query::QueryCursor>(*impl_, std::move(request));
-  return impl_->cursors.add(std::move(cursor));
+  return impl_->cursors.add(query::open_cursor(*impl_, vector, options_json));
 }
 
 PackedItems Index::cursor_next(uint64_t cursor, double count) {

@@ -36,9 +36,8 @@
 #include "query/filter.h"
 #include "quiver/item.h"
 
-namespace quiver {
-class Index;
-}
+#include "quiver/index.h"
+
 
 namespace quiver::query {
 
@@ -52,15 +51,26 @@ struct CursorRequest {
 // From the options JSON {efSearch?, filter?, maxResults?}; unknown keys rejected by name.
 CursorRequest parse_cursor_request(VectorView vector, std::string_view options_json);
 
-class QueryCursor;
+// What the cursor table holds: a query cursor (below) or an item iterator (item_cursor.h).
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  // The next results (at most n); none when finished. The index's shared lock is held.
+  virtual PackedItems next(const Index::Impl& impl, size_t n) = 0;
+  virtual size_t memory_bytes() const = 0;
+};
+
+// Opens the cursor the options ask for: {"order":"insertion", filter?} is an item iterator
+// (no vector); anything else a query cursor (parse_cursor_request). Shared lock held.
+std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, VectorView vector, std::string_view options_json);
 
 // The open cursors of one index, by number. Closing (or closing the index) frees a cursor at
 // once; a next() already running keeps its cursor alive until it returns.
 class CursorTable {
  public:
   static constexpr size_t kMaxOpen = 10000;
-  uint64_t add(std::shared_ptr<QueryCursor> cursor);  // Limit error beyond kMaxOpen
-  std::shared_ptr<QueryCursor> find(uint64_t id) const;
+  uint64_t add(std::shared_ptr<Cursor> cursor);  // Limit error beyond kMaxOpen
+  std::shared_ptr<Cursor> find(uint64_t id) const;
   bool remove(uint64_t id);
   void clear();
   size_t size() const;
@@ -69,7 +79,7 @@ class CursorTable {
  private:
   mutable std::mutex mutex_;
   uint64_t next_id_ = 1;
-  std::map<uint64_t, std::shared_ptr<QueryCursor>> open_;
+  std::map<uint64_t, std::shared_ptr<Cursor>> open_;
 };
 
 }  // namespace quiver::query

@@ -9,12 +9,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "query/filter_ast.h"
 #include "quiver/config.h"
 #include "quiver/error.h"
 #include "util/json_text.h"
@@ -25,42 +27,8 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kSupportedOperators =
-    "$eq $ne $gt $gte $lt $lte $in $nin $exists $not $and $or $nor";
-constexpr int kMaxDepth = Limits::kMaxFilterDepth;
-
 // ---------------------------------------------------------------------------------------------
-// Numbers. JSON numbers arrive as int64, uint64 or double; comparing them exactly (instead of
-// casting everything to double) keeps 1 == 1.0 while 2^53 + 1 stays distinct from 2^53.
-
-constexpr int kUnordered = 2;  // a comparison involving NaN: neither less, equal nor greater
-
-struct Num {
-  enum class Kind : uint8_t { Int, Uint, Float };
-  Kind kind = Kind::Int;
-  int64_t i = 0;
-  uint64_t u = 0;
-  double f = 0;
-};
-
-bool to_num(const json& v, Num* out) noexcept {
-  switch (v.type()) {
-    case json::value_t::number_integer:
-      out->kind = Num::Kind::Int;
-      out->i = *v.get_ptr<const json::number_integer_t*>();
-      return true;
-    case json::value_t::number_unsigned:
-      out->kind = Num::Kind::Uint;
-      out->u = *v.get_ptr<const json::number_unsigned_t*>();
-      return true;
-    case json::value_t::number_float:
-      out->kind = Num::Kind::Float;
-      out->f = *v.get_ptr<const json::number_float_t*>();
-      return true;
-    default:
-      return false;
-  }
-}
+// Number comparison helpers.
 
 template <class T>
 int sign_of(T a, T b) noexcept {
@@ -94,6 +62,27 @@ int cmp_int_uint(int64_t a, uint64_t b) noexcept {
 
 int flip(int c) noexcept { return c == kUnordered ? kUnordered : -c; }
 
+}  // namespace
+
+bool to_num(const json& v, Num* out) noexcept {
+  switch (v.type()) {
+    case json::value_t::number_integer:
+      out->kind = Num::Kind::Int;
+      out->i = *v.get_ptr<const json::number_integer_t*>();
+      return true;
+    case json::value_t::number_unsigned:
+      out->kind = Num::Kind::Uint;
+      out->u = *v.get_ptr<const json::number_unsigned_t*>();
+      return true;
+    case json::value_t::number_float:
+      out->kind = Num::Kind::Float;
+      out->f = *v.get_ptr<const json::number_float_t*>();
+      return true;
+    default:
+      return false;
+  }
+}
+
 int cmp_num(const Num& a, const Num& b) noexcept {
   using K = Num::Kind;
   switch (a.kind) {
@@ -112,6 +101,24 @@ int cmp_num(const Num& a, const Num& b) noexcept {
       return sign_of(a.f, b.f);
   }
   return kUnordered;
+}
+
+bool exact_double(const Num& n, double* out) noexcept {
+  constexpr int64_t kLimit = int64_t{1} << 53;
+  switch (n.kind) {
+    case Num::Kind::Float:
+      *out = n.f;
+      return true;
+    case Num::Kind::Int:
+      if (n.i > kLimit || n.i < -kLimit) return false;
+      *out = static_cast<double>(n.i);
+      return true;
+    case Num::Kind::Uint:
+      if (n.u > static_cast<uint64_t>(kLimit)) return false;
+      *out = static_cast<double>(n.u);
+      return true;
+  }
+  return false;
 }
 
 // Deep equality with numeric equivalence at every level; object key order is irrelevant (the
@@ -150,18 +157,63 @@ bool deep_equal(const json& a, const json& b) noexcept {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// AST pieces.
+namespace {
 
-// An operand classified at parse time, so the common scalar cases skip the generic comparison.
-struct Literal {
-  enum class Type : uint8_t { Null, Bool, Number, String, Composite };
-  Type type = Type::Null;
-  bool b = false;
+void append_canonical(const json& v, std::string& out) {
   Num n;
-  std::string s;
-  json composite;  // arrays and objects
-};
+  if (to_num(v, &n)) {
+    // Integral values are written as integers whatever their JSON type, so 1 and 1.0 agree;
+    // other doubles with 17 significant digits (a unique text per double).
+    if (n.kind == Num::Kind::Float && std::isfinite(n.f) && std::trunc(n.f) == n.f) {
+      if (n.f >= -9223372036854775808.0 && n.f < 9223372036854775808.0) {
+        out += std::to_string(static_cast<int64_t>(n.f));
+        return;
+      }
+      if (n.f >= 0 && n.f < 18446744073709551616.0) {
+        out += std::to_string(static_cast<uint64_t>(n.f));
+        return;
+      }
+    }
+    if (n.kind == Num::Kind::Int) {
+      out += std::to_string(n.i);
+    } else if (n.kind == Num::Kind::Uint) {
+      out += std::to_string(n.u);
+    } else {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.17g", n.f);
+      out += buf;
+    }
+    return;
+  }
+  switch (v.type()) {
+    case json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const json& e : v) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_canonical(e, out);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, value] : *v.get_ptr<const json::object_t*>()) {  // sorted keys
+        if (!first) out.push_back(',');
+        first = false;
+        out += json(key).dump(-1, ' ', false, json::error_handler_t::replace);
+        out.push_back(':');
+        append_canonical(value, out);
+      }
+      out.push_back('}');
+      return;
+    }
+    default:
+      out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
 
 bool literal_equals(const json& v, const Literal& lit) noexcept {
   switch (lit.type) {
@@ -181,67 +233,44 @@ bool literal_equals(const json& v, const Literal& lit) noexcept {
   return false;
 }
 
-// The values of an $in / $nin list, bucketed by type; numbers and strings sorted for binary search.
-struct InSet {
-  bool has_null = false;
-  bool has_true = false;
-  bool has_false = false;
-  std::vector<Num> numbers;
-  std::vector<std::string> strings;
-  std::vector<json> composites;
-
-  bool contains(const json& v) const noexcept {
-    switch (v.type()) {
-      case json::value_t::null:
-        return has_null;
-      case json::value_t::boolean:
-        return *v.get_ptr<const bool*>() ? has_true : has_false;
-      case json::value_t::string:
-        return std::binary_search(strings.begin(), strings.end(), *v.get_ptr<const std::string*>());
-      case json::value_t::array:
-      case json::value_t::object:
-        for (const json& c : composites) {
-          if (deep_equal(v, c)) return true;
-        }
-        return false;
-      default: {
-        Num n;
-        if (!to_num(v, &n)) return false;
-        auto it = std::lower_bound(numbers.begin(), numbers.end(), n,
-                                   [](const Num& a, const Num& b) { return cmp_num(a, b) == -1; });
-        return it != numbers.end() && cmp_num(*it, n) == 0;
-      }
-    }
-  }
-};
-
-struct Segment {
-  std::string name;
-  size_t index;  // name as an array position, or npos when name is not a canonical integer
-};
-using Path = std::vector<Segment>;
-
-enum class OpKind : uint8_t { Eq, Ne, Gt, Gte, Lt, Lte, In, Nin, Exists, Not };
-
-struct Op {
-  OpKind kind = OpKind::Eq;
-  Literal literal;             // $eq $ne $gt $gte $lt $lte
-  std::unique_ptr<InSet> set;  // $in $nin (boxed: most ops don't need it)
-  bool exists = true;          // $exists
-  std::vector<Op> inner;       // $not: ANDed operators on the same field
-};
-
 }  // namespace
 
-struct FilterNode {
-  enum class Kind : uint8_t { And, Or, Nor, Field };
-  Kind kind = Kind::And;
-  std::vector<FilterNode> children;  // And / Or / Nor
-  Path path;                         // Field
-  std::vector<Op> ops;               // Field: all must hold
-};
+std::string canonical_text(const json& v) {
+  std::string out;
+  append_canonical(v, out);
+  return out;
+}
+
+bool InSet::contains(const json& v) const noexcept {
+  switch (v.type()) {
+    case json::value_t::null:
+      return has_null;
+    case json::value_t::boolean:
+      return *v.get_ptr<const bool*>() ? has_true : has_false;
+    case json::value_t::string:
+      return std::binary_search(strings.begin(), strings.end(), *v.get_ptr<const std::string*>());
+    case json::value_t::array:
+    case json::value_t::object:
+      for (const json& c : composites) {
+        if (deep_equal(v, c)) return true;
+      }
+      return false;
+    default: {
+      Num n;
+      if (!to_num(v, &n)) return false;
+      auto it = std::lower_bound(numbers.begin(), numbers.end(), n,
+                                 [](const Num& a, const Num& b) { return cmp_num(a, b) == -1; });
+      return it != numbers.end() && cmp_num(*it, n) == 0;
+    }
+  }
+}
 
 namespace {
+
+constexpr const char* kSupportedOperators =
+    "$eq $ne $gt $gte $lt $lte $in $nin $exists $not $and $or $nor";
+constexpr int kMaxDepth = Limits::kMaxFilterDepth;
+
 
 // ---------------------------------------------------------------------------------------------
 // Parsing and validation.
@@ -444,6 +473,7 @@ FilterNode parse_field(const std::string& field, const json& condition, int leve
   FilterNode node;
   node.kind = FilterNode::Kind::Field;
   node.path = split_path(field);
+  node.path_text = field;
   size_t operator_keys = 0;
   if (condition.is_object()) {
     for (const auto& kv : condition.items()) operator_keys += is_operator_key(kv.key()) ? 1 : 0;
@@ -735,6 +765,19 @@ Filter Filter::parse(const json& doc) {
 }
 
 bool Filter::empty() const noexcept { return root_ == nullptr; }
+
+const FilterNode* Filter::root() const noexcept { return root_.get(); }
+
+void visit_path_values(const json& root, const Path& path,
+                       const std::function<void(const json*)>& visit) {
+  const Candidates at(root, path);
+  at.any([&](const json* v) {
+    visit(v);
+    return false;  // every value
+  });
+}
+
+Path split_field_path(const std::string& field) { return split_path(field); }
 
 bool Filter::matches(const json& metadata) const noexcept {
   return root_ == nullptr || eval_node(*root_, metadata);

@@ -29,6 +29,8 @@ class Filter {
   bool empty() const noexcept;
   // metadata is an item's metadata object. Never throws.
   bool matches(const nlohmann::json& metadata) const noexcept;
+  // The validated tree (filter_ast.h), null for the empty filter: what compiled_filter.* reads.
+  const FilterNode* root() const noexcept;
 
  private:
   std::unique_ptr<FilterNode> root_;

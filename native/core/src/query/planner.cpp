@@ -1,43 +1,34 @@
 #include "query/planner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
-
-#include "util/parallel_for.h"
 
 namespace quiver::query {
 namespace {
 
 constexpr size_t kSampleSize = 1000;
-// Below this many estimated matches an exact scan of the matches beats a filtered graph walk.
-constexpr size_t kExactScanMatches = 5000;
+// A sample that finds fewer matches than this cannot tell 0.1% from 0.5%: count exactly.
+constexpr size_t kSampleHitsToTrust = 50;
+// An index bound above this share of the items is not worth listing (a pass of the compiled
+// filter over every item costs about the same and is exact).
+constexpr double kListBoundShare = 0.25;
+// A graph walk computes about ef * 2M * kWalkExpansion / selectivity distances: hnswlib's
+// filtered walk keeps going until it holds ef matching candidates, expanding every node it
+// meets. Measured on clustered 100k x 128 (bench/filtered.mjs), 1.5 is near the mean.
+constexpr double kWalkExpansion = 1.5;
+// An exact scan costs about this many graph distances per listed match (the distance, plus the
+// label lookup and the heap; measured: ~45-60 ns per match against ~30 ns per walk distance).
+constexpr double kScanCostPerMatch = 1.5;
 
-double estimate_selectivity(const MetadataStore& metadata, const Filter& filter) {
-  const size_t n = metadata.size();
-  if (n == 0) return 0.0;
-  const size_t step = std::max<size_t>(1, n / kSampleSize);
-  size_t seen = 0, hits = 0;
-  for (size_t i = 0; i < n; i += step) {
-    ++seen;
-    if (filter.matches(metadata.doc_at(i))) ++hits;
-  }
-  return static_cast<double>(hits) / seen;
-}
-
-std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const MetadataStore& metadata,
-                                      const Filter& filter, const float* raw_query, size_t k) {
+std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const std::vector<uint64_t>& labels,
+                                      const float* raw_query, size_t k) {
   const vectors::PreparedQuery query = graph.prepare_query(raw_query);
   std::vector<ann::Neighbor> heap;  // max-heap on distance: the worst kept result on top
   auto worse = [](const ann::Neighbor& a, const ann::Neighbor& b) { return a.distance < b.distance; };
-  // Evaluating the filter on every item dominates the cost: spread it over the cores (each
-  // index writes only its own byte), then score the matches.
-  const size_t n = metadata.size();
-  std::vector<uint8_t> match(n);
-  util::parallel_for(n, [&](size_t i) { match[i] = filter.matches(metadata.doc_at(i)) ? 1 : 0; });
-  for (size_t i = 0; i < n; ++i) {
-    if (!match[i]) continue;
-    const uint64_t label = metadata.label_at(i);
+  for (uint64_t label : labels) {
+    if (!graph.contains(label)) continue;  // an item stored without a vector: never a hit
     const float d = graph.distance(query, label);
     if (heap.size() < k) {
       heap.push_back({d, label});
@@ -52,49 +43,211 @@ std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const Metad
   return heap;
 }
 
+// Share of matches among ~kSampleSize live items drawn at random (a fixed seed: the same query
+// plans the same way; not a stride, which periodic data such as "every other item" would alias),
+// and how many hit. Small indexes are tested whole.
+double sample_selectivity(const MetadataColumns& columns, const CompiledFilter& filter, size_t* hits_out) {
+  const uint64_t end = columns.label_end();
+  size_t seen = 0, hits = 0;
+  if (end <= 2 * kSampleSize) {
+    for (uint64_t label = 0; label < end; ++label) {
+      if (!columns.live(label)) continue;
+      ++seen;
+      hits += filter.matches(label) ? 1 : 0;
+    }
+  } else {
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    for (size_t draw = 0; draw < 2 * kSampleSize && seen < kSampleSize; ++draw) {
+      state ^= state << 13;  // xorshift64
+      state ^= state >> 7;
+      state ^= state << 17;
+      const uint64_t label = state % end;
+      if (!columns.live(label)) continue;
+      ++seen;
+      hits += filter.matches(label) ? 1 : 0;
+    }
+  }
+  *hits_out = hits;
+  return seen == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(seen);
+}
+
+std::vector<uint64_t> scan_all(const MetadataColumns& columns, const CompiledFilter& filter) {
+  std::vector<uint64_t> out;
+  const uint64_t end = columns.label_end();
+  for (uint64_t label = 0; label < end; ++label) {
+    if (columns.live(label) && filter.matches(label)) out.push_back(label);
+  }
+  return out;
+}
+
+// The exact matches from the index's candidates (a superset with repeats and stale labels).
+std::vector<uint64_t> from_candidates(const MetadataColumns& columns, const CompiledFilter& filter) {
+  std::vector<uint64_t> candidates;
+  filter.candidates(candidates);
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<uint64_t> out;
+  out.reserve(candidates.size());
+  for (uint64_t label : candidates) {
+    if (columns.live(label) && filter.matches(label)) out.push_back(label);
+  }
+  return out;
+}
+
+bool index_lists(const MetadataColumns& columns, size_t bound) { return query::index_lists(columns.size(), bound); }
+
+// ef of a filtered walk: a little wider as the selectivity drops (the matches the walk holds
+// are spread over a larger region of the graph), at most 3x.
+size_t filtered_ef(size_t ef, size_t k, double selectivity) {
+  const double s = std::max(selectivity, 1e-6);
+  const double factor = std::clamp(1.0 + 0.5 * std::log10(1.0 / s), 1.0, 3.0);
+  return static_cast<size_t>(std::ceil(static_cast<double>(std::max(ef, k)) * factor));
+}
+
+double walk_cost(size_t ef, int m, double selectivity, size_t items) {
+  const double s = std::max(selectivity, 1e-6);
+  return std::min(static_cast<double>(ef) * 2.0 * m * kWalkExpansion / s, 4.0 * static_cast<double>(items));
+}
+
 }  // namespace
 
-PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataStore& metadata,
-                           const Filter& filter, const float* query, size_t k, size_t ef) {
+bool index_lists(size_t items, size_t bound) {
+  return bound != CompiledFilter::kUnbounded &&
+         static_cast<double>(bound) <= kListBoundShare * static_cast<double>(items) + 1000;
+}
+
+const char* plan_name(Plan plan) {
+  switch (plan) {
+    case Plan::Hnsw: return "hnsw";
+    case Plan::FilteredHnsw: return "filtered-hnsw";
+    case Plan::BitmapHnsw: return "bitmap-hnsw";
+    case Plan::ExactScan: return "exact-scan";
+  }
+  return "?";
+}
+
+const char* estimate_source_name(EstimateSource source) {
+  switch (source) {
+    case EstimateSource::None: return "none";
+    case EstimateSource::Index: return "index";
+    case EstimateSource::Sample: return "sample";
+    case EstimateSource::Scan: return "scan";
+  }
+  return "?";
+}
+
+std::vector<uint64_t> matching_labels(const MetadataColumns& columns, const CompiledFilter& filter,
+                                      EstimateSource* source) {
+  if (index_lists(columns, filter.bound())) {
+    if (source) *source = EstimateSource::Index;
+    return from_candidates(columns, filter);
+  }
+  if (source) *source = EstimateSource::Scan;
+  return scan_all(columns, filter);
+}
+
+PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns& columns,
+                           const CompiledFilter& filter, const float* query, size_t k, size_t ef,
+                           int hnsw_m, QueryRequest::PlanHint hint) {
   PlanResult result;
+  PlanReport& report = result.report;
   if (filter.empty()) {
+    report.items = graph.size();
+    report.ef = std::max(ef, k);
     result.neighbors = graph.search(query, k, ef, nullptr);
     return result;
   }
-  const double selectivity = estimate_selectivity(metadata, filter);
-  result.estimated_selectivity = selectivity;
-  const double expected_matches = selectivity * static_cast<double>(metadata.size());
-  if (expected_matches <= static_cast<double>(std::max(kExactScanMatches, 4 * k))) {
-    result.plan = Plan::ExactScan;
-    result.neighbors = exact_scan(graph, metadata, filter, query, k);
+  const size_t n = columns.size();
+  report.items = n;
+  report.index_bound = filter.bound();
+  if (hint == QueryRequest::PlanHint::Exact) {
+    const std::vector<uint64_t> matches = matching_labels(columns, filter, &report.source);
+    report.plan = Plan::ExactScan;
+    report.estimated_matches = static_cast<double>(matches.size());
+    report.exact_count = true;
+    result.neighbors = exact_scan(graph, matches, query, k);
     return result;
   }
-  const std::function<bool(uint64_t)> allow = [&](uint64_t label) {
-    const nlohmann::json* doc = metadata.find(label);
-    return doc && filter.matches(*doc);
-  };
-  // No ef widening: hnswlib's filtered search keeps walking (through filtered-out nodes too)
-  // until it holds ef *matching* candidates, so it already adapts to the selectivity.
-  result.plan = Plan::FilteredHnsw;
-  result.neighbors = graph.search(query, k, std::max(ef, k), &allow);
+  if (hint == QueryRequest::PlanHint::FilteredHnsw) {
+    const std::function<bool(uint64_t)> allow = [&](uint64_t label) {
+      return columns.live(label) && filter.matches(label);
+    };
+    report.plan = Plan::FilteredHnsw;
+    report.ef = std::max(ef, k);
+    result.neighbors = graph.search(query, k, report.ef, &allow);
+    return result;
+  }
+
+  // 1. How many match: exactly when it is cheap to know (index, or few), else a sample.
+  std::vector<uint64_t> matches;
+  bool listed = false;
+  if (index_lists(columns, report.index_bound)) {
+    matches = from_candidates(columns, filter);
+    listed = true;
+    report.source = EstimateSource::Index;
+  } else {
+    size_t hits = 0;
+    const double s = sample_selectivity(columns, filter, &hits);
+    report.source = EstimateSource::Sample;
+    report.estimated_matches = s * static_cast<double>(n);
+    const double walk = walk_cost(filtered_ef(ef, k, s), hnsw_m, s, n);
+    if (hits < kSampleHitsToTrust || kScanCostPerMatch * report.estimated_matches <= walk) {
+      matches = scan_all(columns, filter);
+      listed = true;
+      report.source = EstimateSource::Scan;
+    }
+  }
+  if (listed) {
+    report.estimated_matches = static_cast<double>(matches.size());
+    report.exact_count = true;
+  }
+  const double selectivity = n == 0 ? 0.0 : report.estimated_matches / static_cast<double>(n);
+  const size_t walk_ef = filtered_ef(ef, k, selectivity);
+
+  // 2. The cheapest way to the exact (or near-exact) top k.
+  if (listed && (matches.size() <= k ||
+                 kScanCostPerMatch * static_cast<double>(matches.size()) <=
+                     walk_cost(walk_ef, hnsw_m, selectivity, n))) {
+    report.plan = Plan::ExactScan;
+    result.neighbors = exact_scan(graph, matches, query, k);
+    return result;
+  }
+  report.ef = walk_ef;
+  if (listed) {
+    // Known set, too large to scan: the walk tests a bit per node instead of the filter.
+    std::vector<uint8_t> bitmap(columns.label_end(), 0);
+    for (uint64_t label : matches) bitmap[label] = 1;
+    const std::function<bool(uint64_t)> allow = [&](uint64_t label) {
+      return label < bitmap.size() && bitmap[label] != 0;
+    };
+    report.plan = Plan::BitmapHnsw;
+    result.neighbors = graph.search(query, k, walk_ef, &allow);
+  } else {
+    const std::function<bool(uint64_t)> allow = [&](uint64_t label) {
+      return columns.live(label) && filter.matches(label);
+    };
+    report.plan = Plan::FilteredHnsw;
+    result.neighbors = graph.search(query, k, walk_ef, &allow);
+  }
   if (result.neighbors.size() < k) {
-    // The sample overestimated the matches; only an exact scan can promise k results now.
-    result.plan = Plan::ExactScan;
-    result.neighbors = exact_scan(graph, metadata, filter, query, k);
+    // Fewer matches than estimated: only an exact scan can promise k results now.
+    if (!listed) matches = scan_all(columns, filter);
+    report.fell_back = true;
+    report.plan = Plan::ExactScan;
+    result.neighbors = exact_scan(graph, matches, query, k);
   }
   return result;
 }
 
-void describe_plan(const PlanResult& result, size_t items, size_t ef, Explain* out) {
-  out->plan = result.plan == Plan::Hnsw ? "hnsw" : result.plan == Plan::FilteredHnsw ? "filtered_hnsw" : "exact_scan";
-  out->estimated_selectivity = result.estimated_selectivity;
-  out->estimated_matches = result.estimated_selectivity * static_cast<double>(items);
-  out->items = items;
-  out->ef = ef;
-}
-
-bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, size_t items) {
-  if (r.mode != QueryRequest::Mode::Vector || !r.filter.empty()) return false;
+bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, size_t items,
+                 size_t filter_bound) {
+  if (r.mode != QueryRequest::Mode::Vector) return false;
+  if (!r.filter.empty()) {
+    if (r.plan != QueryRequest::PlanHint::Auto || !index_lists(items, filter_bound)) return false;
+    // Listing (sort + test, ~20 ns a candidate) and scanning every candidate.
+    const double per_match_ns = kScanCostPerMatch * (25.0 + dims / 16.0) + 20.0;
+    return static_cast<double>(filter_bound) * per_match_ns / 1000.0 <= kInlineBudgetMicros;
+  }
   const double ef = std::max(r.ef_search > 0 ? r.ef_search : hnsw.ef_search, r.top_k);
   const double distances = std::min(static_cast<double>(items), ef * 2.0 * hnsw.M);
   const double micros = distances * (25.0 + dims / 16.0) / 1000.0;

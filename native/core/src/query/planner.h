@@ -1,44 +1,76 @@
-// Chooses how to answer a (possibly filtered) nearest-neighbour query and runs it:
-// - no filter: plain HNSW search;
-// - a filter that matches few items (estimated from a sample): exact scan of the matches, which
-//   is both faster and exact where filtered graph search would wander;
-// - otherwise: HNSW search with the filter evaluated *inside* the traversal (hnswlib's filter
-//   functor) and ef widened by the inverse selectivity, falling back to the exact scan if the
-//   graph search still finds fewer than k matches.
+// Chooses how to answer a (possibly filtered) nearest-neighbour query and runs it. The filter
+// arrives compiled against the metadata columns (compiled_filter.h). The planner first counts:
+// - from the field indexes when the filter has an index-answerable part and its bound is small
+//   enough to list: the candidates are tested, giving the exact matching set;
+// - else from a sample of ~1,000 items, and when that predicts few matches, from one pass of the
+//   compiled filter over every item (nanoseconds per item), again giving the exact set.
+// Then, by a cost model in distance computations:
+// - ExactScan: the matching set is small (or smaller than topK): brute force over it, exact;
+// - BitmapHnsw: the matching set is known but large: HNSW where the predicate is a bit test,
+//   ef widened with the selectivity;
+// - FilteredHnsw: many matches (sample): HNSW with the compiled filter inside the traversal.
+// A graph walk that returns fewer than topK falls back to the exact scan.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ann/vector_index.h"
-#include "query/explain.h"
-#include "query/filter.h"
-#include "query/metadata_store.h"
+#include "query/compiled_filter.h"
+#include "query/metadata_columns.h"
 #include "query/request.h"
 
 namespace quiver::query {
 
-enum class Plan { Hnsw, FilteredHnsw, ExactScan };
+enum class Plan { Hnsw, FilteredHnsw, BitmapHnsw, ExactScan };
+enum class EstimateSource { None, Index, Sample, Scan };
+
+const char* plan_name(Plan plan);
+const char* estimate_source_name(EstimateSource source);
+
+// What the planner decided and why: small and copyable, for `explain` and tests.
+struct PlanReport {
+  Plan plan = Plan::Hnsw;
+  EstimateSource source = EstimateSource::None;
+  size_t items = 0;                  // live items
+  size_t index_bound = CompiledFilter::kUnbounded;  // upper bound from the field indexes
+  double estimated_matches = 0;      // from the source (exact for Index and Scan)
+  bool exact_count = false;          // estimated_matches is the exact count
+  size_t ef = 0;                     // ef of the graph walk (0: no walk)
+  bool fell_back = false;            // a walk returned < topK and the exact scan answered
+};
 
 struct PlanResult {
   std::vector<ann::Neighbor> neighbors;  // best first
-  Plan plan = Plan::Hnsw;
-  double estimated_selectivity = 1.0;
+  PlanReport report;
 };
 
-// Reports a plan for `explain` (query/explain.h).
-void describe_plan(const PlanResult& result, size_t items, size_t ef, Explain* out);
+// `query`: the caller's raw vector (dims floats); the vector index prepares it. `filter` is
+// compiled against `columns` (empty: no filter).
+PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns& columns,
+                           const CompiledFilter& filter, const float* query, size_t k, size_t ef,
+                           int hnsw_m, QueryRequest::PlanHint hint = QueryRequest::PlanHint::Auto);
 
-// `query`: the caller's raw vector (dims floats); the vector index prepares it.
-PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataStore& metadata,
-                           const Filter& filter, const float* query, size_t k, size_t ef);
+// Every live label that matches, ascending; uses the field indexes when they bound the filter.
+// `source` (optional) says how it was found.
+std::vector<uint64_t> matching_labels(const MetadataColumns& columns, const CompiledFilter& filter,
+                                      EstimateSource* source = nullptr);
 
 // Whether a query is small enough to answer on the caller's thread (a binding's JS thread, which
 // must never be blocked for more than about a millisecond): a nearest-neighbour query without
 // a filter whose estimated cost is under kInlineBudgetMicros. The estimate: the base-layer
 // search computes at most min(items, ef * 2M) distances of `dims` floats, each costing about
 // (25 + dims / 16) ns on a current x86 core (measured; a slower machine stays under 1 ms).
+// A filtered query runs inline only when its columns exist (building them parses every item) and
+// the field indexes bound its matches to a set the planner lists from the index
+// (`filter_bound`, CompiledFilter::bound(); kUnbounded otherwise) and whose exact scan fits the
+// budget: then no plan it can pick costs more than that scan.
 constexpr double kInlineBudgetMicros = 400;
-bool runs_inline(const QueryRequest& request, uint32_t dims, const HnswParams& hnsw, size_t items);
+bool runs_inline(const QueryRequest& request, uint32_t dims, const HnswParams& hnsw, size_t items,
+                 size_t filter_bound = CompiledFilter::kUnbounded);
+// Whether the planner lists the matches from the field indexes for this bound.
+bool index_lists(size_t items, size_t bound);
 
 }  // namespace quiver::query

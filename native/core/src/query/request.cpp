@@ -54,7 +54,7 @@ HybridParams parse_hybrid(const json& h) {
 QueryRequest parse_query_request(VectorView vector, std::string_view options_json) {
   const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "query options");
   if (!j.is_object()) bad("query options must be an object like {topK: 10, filter?, efSearch?, text?}");
-  reject_unknown_keys(j, "query options", {"topK", "efSearch", "filter", "text", "mode", "hybrid", "explain"});
+  reject_unknown_keys(j, "query options", {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "explain"});
   QueryRequest r;
   r.vector = vector;
   const auto given = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
@@ -73,6 +73,18 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
     r.text = j["text"].get<std::string>();
   }
   if (given("hybrid")) r.hybrid = parse_hybrid(j["hybrid"]);
+  if (given("plan")) {
+    const json& p = j["plan"];
+    if (p == "auto") {
+      r.plan = QueryRequest::PlanHint::Auto;
+    } else if (p == "exact") {
+      r.plan = QueryRequest::PlanHint::Exact;
+    } else if (p == "filtered-hnsw") {
+      r.plan = QueryRequest::PlanHint::FilteredHnsw;
+    } else {
+      bad("plan must be \"auto\", \"exact\" or \"filtered-hnsw\", got " + p.dump());
+    }
+  }
   const bool has_text = given("text");
   if (given("mode")) {
     const json& m = j["mode"];

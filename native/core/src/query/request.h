@@ -27,10 +27,15 @@ struct QueryRequest {
   Filter filter;      // empty: every item
   std::string text;   // keyword and hybrid modes
   HybridParams hybrid;
+  // "plan": forces how a filtered nearest-neighbour query runs (query/planner.h), for
+  // benchmarks and for users who know better than the estimate: "exact" scans every match;
+  // "filtered-hnsw" runs the filter inside the graph walk with this ef, no fallback.
+  enum class PlanHint { Auto, Exact, FilteredHnsw };
+  PlanHint plan = PlanHint::Auto;
   // The options as parsed and dumped again (keys sorted): with the vector's bytes, the query
   // cache's key (query/query_cache.h). Empty for requests not built from JSON: never cached.
   std::string normalized_options;
-  bool explain = false;              // "explain": true
+  bool explain = false;  // "explain": true
   // Where the read path reports its plan (null: not asked); set by the call that owns the request.
   mutable Explain* explain_out = nullptr;
 };

@@ -19,7 +19,7 @@ PackedItems Index::Impl::serve(const query::QueryRequest& request,
   PackedItems out;
   const bool cacheable = !request.explain && !request.normalized_options.empty();
   std::string key;
-  const uint64_t state = changes.load(std::memory_order_acquire);
+  const uint64_t state = cache.changes.load(std::memory_order_acquire);
   if (cacheable) {
     key = query::QueryCache::key_of(request.vector, request.normalized_options);
     if (query_cache.get(key, state, &out)) {

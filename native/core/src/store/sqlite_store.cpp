@@ -343,8 +343,11 @@ Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
     if (type != SQLITE_BLOB) throw damaged("a vector", type_name(type) + " instead of a blob");
     blob = sqlite3_column_blob(s, 2);
     bytes = sqlite3_column_bytes(s, 2);
-    if (blob == nullptr || bytes <= 0 || bytes % sizeof(float) != 0 ||
-        (config_.dimensions != 0 && static_cast<size_t>(bytes) != config_.dimensions * sizeof(float))) {
+    // 0 bytes: an item stored with an empty vector (SQLite returns no pointer for it).
+    row.has_vector = bytes != 0;
+    if ((blob == nullptr && bytes != 0) || bytes < 0 || bytes % sizeof(float) != 0 ||
+        (bytes != 0 && config_.dimensions != 0 &&
+         static_cast<size_t>(bytes) != config_.dimensions * sizeof(float))) {
       throw damaged("a vector", "of " + std::to_string(bytes) + " bytes (the index has " +
                                     std::to_string(config_.dimensions) + " dimensions)");
     }
@@ -403,6 +406,24 @@ void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors) 
   // so SQLite reads its bytes anyway.
   Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items ORDER BY label");
   while (s.step("scan items")) fn(read_row(s.get(), with_vectors));
+}
+
+void SqliteStore::scan_page(int64_t after_label, size_t limit, const std::function<void(Row&&)>& fn) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items WHERE label > ? ORDER BY label LIMIT ?");
+  sqlite3_bind_int64(s.get(), 1, after_label);
+  sqlite3_bind_int64(s.get(), 2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  while (s.step("scan items")) fn(read_row(s.get(), /*with_vectors=*/true));
+}
+
+void SqliteStore::begin_snapshot() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (sqlite3_get_autocommit(db_) != 0) exec("BEGIN");
+}
+
+void SqliteStore::end_snapshot() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
 }
 
 void SqliteStore::scan_since(uint64_t seq, const std::function<void(Row&&)>& fn) {
@@ -469,6 +490,19 @@ SqliteStore::ReadTxn::~ReadTxn() {
   if (began_) sqlite3_exec(store_.db_, "COMMIT", nullptr, nullptr, nullptr);
 }
 
+namespace {
+
+// A vector blob; an empty vector is a zero-length blob (a null pointer would bind NULL).
+void bind_vector(sqlite3_stmt* s, int column, const float* vector, size_t bytes) {
+  if (bytes == 0) {
+    sqlite3_bind_zeroblob(s, column, 0);
+  } else {
+    sqlite3_bind_blob(s, column, vector, static_cast<int>(bytes), SQLITE_STATIC);
+  }
+}
+
+}  // namespace
+
 int64_t SqliteStore::insert_row(const std::string& id, const float* vector, size_t dims,
                                 const std::string& metadata, uint64_t seq) {
   // The label is chosen here (not by SQLite) because the row's checksum covers it. It follows
@@ -486,7 +520,7 @@ int64_t SqliteStore::insert_row(const std::string& id, const float* vector, size
   Resetter r{s.get()};
   sqlite3_bind_int64(s.get(), 1, label);
   sqlite3_bind_text(s.get(), 2, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
-  sqlite3_bind_blob(s.get(), 3, vector, static_cast<int>(bytes), SQLITE_STATIC);
+  bind_vector(s.get(), 3, vector, bytes);
   sqlite3_bind_text(s.get(), 4, metadata.data(), static_cast<int>(metadata.size()), SQLITE_STATIC);
   sqlite3_bind_int64(s.get(), 5, static_cast<int64_t>(seq));
   sqlite3_bind_int64(s.get(), 6, static_cast<int64_t>(util::row_checksum(label, id, vector, bytes, metadata)));
@@ -500,7 +534,7 @@ void SqliteStore::update_row(int64_t label, const std::string& id, const float* 
   const size_t bytes = dims * sizeof(float);
   Stmt& s = stmt("UPDATE items SET vector = ?, metadata = ?, seq = ?, checksum = ? WHERE label = ?");
   Resetter r{s.get()};
-  sqlite3_bind_blob(s.get(), 1, vector, static_cast<int>(bytes), SQLITE_STATIC);
+  bind_vector(s.get(), 1, vector, bytes);
   sqlite3_bind_text(s.get(), 2, metadata.data(), static_cast<int>(metadata.size()), SQLITE_STATIC);
   sqlite3_bind_int64(s.get(), 3, static_cast<int64_t>(seq));
   sqlite3_bind_int64(s.get(), 4, static_cast<int64_t>(util::row_checksum(label, id, vector, bytes, metadata)));

@@ -21,7 +21,8 @@ namespace quiver::store {
 struct Row {
   int64_t label = 0;  // SQLite rowid; never reused (AUTOINCREMENT), doubles as the HNSW label
   std::string id;
-  std::vector<float> vector;
+  std::vector<float> vector;  // empty when read without vectors, or stored without one
+  bool has_vector = true;     // false: stored with an empty vector (never in the vector index)
   std::string metadata;
   uint64_t seq = 0;
 };
@@ -62,6 +63,13 @@ class SqliteStore {
   // Rows in label (= insertion) order. with_vectors=false leaves Row::vector empty.
   void scan(const std::function<void(Row&&)>& fn, bool with_vectors = true);
   void scan_since(uint64_t seq, const std::function<void(Row&&)>& fn);
+  // Rows with label > after_label in label order, at most `limit` (item iterators, query/
+  // item_cursor.h). Inside an open snapshot every page reads the same committed state.
+  void scan_page(int64_t after_label, size_t limit, const std::function<void(Row&&)>& fn);
+  // A read transaction kept open across calls (and threads): only for a store that serves one
+  // reader, which calls these in turn (an item iterator's own connection).
+  void begin_snapshot();
+  void end_snapshot();
   std::vector<int64_t> deletions_since(uint64_t seq);
   // Deletions logged at or before this write have been trimmed (a saved graph file reflects
   // them): a cache older than this cannot catch up from the log and must reload.

@@ -47,4 +47,33 @@ void parallel_for(size_t n, Fn&& fn) {
 #endif
 }
 
+// Runs `side` on a thread of its own while `main` runs on the caller's, and returns when both
+// are done (two independent halves of one job, e.g. reading the graph file while scanning the
+// items at open). An exception from either is rethrown after both finished, main's first.
+// Sequential where threads are unavailable.
+template <typename Side, typename Main>
+void beside(Side&& side, Main&& main) {
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  side();
+  main();
+#else
+  std::exception_ptr side_error;
+  std::thread thread([&] {
+    try {
+      side();
+    } catch (...) {
+      side_error = std::current_exception();
+    }
+  });
+  try {
+    main();
+  } catch (...) {
+    thread.join();
+    throw;
+  }
+  thread.join();
+  if (side_error) std::rethrow_exception(side_error);
+#endif
+}
+
 }  // namespace quiver::util

@@ -1,15 +1,22 @@
-// Keeps the in-memory cache (HNSW graph + item table) equal to the SQLite store: at open
-// (load the graph file if it can be trusted, re-apply newer writes, otherwise rebuild), when
-// another process has committed, and when the graph is saved.
+// The in-memory cache (index/cache.h) kept equal to the SQLite store: at open (load the graph file
+// if it can be trusted, re-apply newer writes, otherwise rebuild), when another process has
+// committed, after this process's commits, and when the graph is saved.
+#include "index/cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
-#include "index/index_impl.h"
 #include "util/file_lock.h"
 #include "util/files.h"
 #include "util/parallel_for.h"
 
-namespace quiver {
+namespace quiver::index {
 namespace {
 
 nlohmann::json parse_stored_metadata(const store::Row& row) {
@@ -21,17 +28,40 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
   return doc;
 }
 
-// Adds rows to the graph in parallel (capacity reserved first).
+// Brings the graph up to date with rows read from the store: rows stored without a vector are
+// removed (an upsert may have taken a vector away), the others added in parallel (capacity
+// reserved first; removals first, since they may not run concurrently with upserts).
 void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
-  graph.reserve(rows.size());
+  size_t with_vector = 0;
+  for (const auto& row : rows) {
+    if (row.has_vector) {
+      ++with_vector;
+    } else {
+      graph.remove(static_cast<uint64_t>(row.label));
+    }
+  }
+  graph.reserve(with_vector);
   util::parallel_for(rows.size(), [&](size_t i) {
-    graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
+    if (rows[i].has_vector) graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
   });
 }
 
 }  // namespace
 
-void Index::Impl::load_cache() {
+void Cache::open(const std::string& folder_path, store::SqliteStore& owner_store) {
+  store = &owner_store;
+  folder = folder_path;
+  graph_path = util::join_path(folder, kGraphFile);
+  folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st {};
+  if (folder_fd >= 0 && ::fstat(folder_fd, &st) == 0) {
+    folder_device = static_cast<uint64_t>(st.st_dev);
+    folder_inode = static_cast<uint64_t>(st.st_ino);
+  }
+  if (::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &st) == 0) {
+    db_device = static_cast<uint64_t>(st.st_dev);
+    db_inode = static_cast<uint64_t>(st.st_ino);
+  }
   {
     // Leftovers of a crash during a save or a load. Only with the save lock held exclusively:
     // savers hold it exclusively and loaders shared while their temp files exist, so then every
@@ -54,7 +84,7 @@ void Index::Impl::load_cache() {
   }
 }
 
-bool Index::Impl::load_from_store() {
+bool Cache::load_from_store() {
   ++changes;
   ++graph_generation;
   graph.reset();
@@ -64,17 +94,11 @@ bool Index::Impl::load_from_store() {
   store->reload_config();
   config = store->config();
   applied_seq = store->sequence();
-  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
   items.clear();
   forget_parsed();
-  store->scan([&](store::Row&& row) { items.put(static_cast<uint64_t>(row.label), row.id, row.metadata); },
-              /*with_vectors=*/false);
-  if (config.dimensions == 0) {
-    open_report = "empty index: no graph yet";
-    return false;
-  }
   ann::ShardSet::Loaded loaded;
-  {
+  const auto load_graph_file = [&] {
+    if (config.dimensions == 0) return;
     // Shared: no save's cleanup may remove our temporary copy of the body meanwhile. Without a
     // lock file (read-only folder) no save can run here, so loading unlocked is safe.
     std::optional<util::FileLock> lock;
@@ -83,12 +107,27 @@ bool Index::Impl::load_from_store() {
     } catch (const Error&) {
     }
     loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw);
+  };
+  // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
+  const auto scan_items = [&] {
+    store->scan(
+        [&](store::Row&& row) {
+          items.put(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
+        },
+        /*with_vectors=*/false);
+  };
+  // Independent halves of the open, each most of its time at a million items: the graph file is
+  // read and checked on a second thread while this one scans the items.
+  util::beside(load_graph_file, scan_items);
+  if (config.dimensions == 0) {
+    open_report = "empty index: no graph yet";
+    return false;
   }
   if (loaded.set && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
     graph = std::move(loaded.set);
     saved_seq = loaded.seq;
     catch_up(loaded.seq);
-    if (graph->size() == items.size()) {
+    if (graph->size() == items.with_vectors()) {
       open_report = "graph file loaded at write " + std::to_string(loaded.seq) + ", " +
                     std::to_string(applied_seq - loaded.seq) + " newer writes re-applied";
       return false;
@@ -105,7 +144,7 @@ bool Index::Impl::load_from_store() {
   return true;
 }
 
-void Index::Impl::catch_up(uint64_t from_seq) {
+void Cache::catch_up(uint64_t from_seq) {
   CatchUp gap;
   gap.seq = applied_seq;
   gap.data_version = seen_data_version;
@@ -115,7 +154,7 @@ void Index::Impl::catch_up(uint64_t from_seq) {
 
 // Reads (does not apply) the deletions and rows committed after from_seq; metadata is parsed
 // here (for the filters' parsed copy, and so that a damaged row fails before anything is applied).
-void Index::Impl::read_rows_since(uint64_t from_seq, CatchUp& gap) {
+void Cache::read_rows_since(uint64_t from_seq, CatchUp& gap) {
   gap.deleted = store->deletions_since(from_seq);
   store->scan_since(from_seq, [&](store::Row&& row) {
     gap.docs.push_back(parse_stored_metadata(row));
@@ -123,26 +162,26 @@ void Index::Impl::read_rows_since(uint64_t from_seq, CatchUp& gap) {
   });
 }
 
-void Index::Impl::apply_catch_up(CatchUp& gap) {
+void Cache::apply_catch_up(CatchUp& gap) {
   if (!gap.deleted.empty() || !gap.rows.empty()) ++changes;
   seen_data_version = gap.data_version;
-  const bool keep_parsed = parsed_ready.load();
+  const bool keep_parsed = parsed_ready_.load();
   for (int64_t label : gap.deleted) {
     if (graph) graph->remove(static_cast<uint64_t>(label));
     items.erase(static_cast<uint64_t>(label));
-    if (keep_parsed) parsed.erase(static_cast<uint64_t>(label));
+    if (keep_parsed) parsed_.erase(static_cast<uint64_t>(label));
   }
   for (size_t i = 0; i < gap.rows.size(); ++i) {
     const auto label = static_cast<uint64_t>(gap.rows[i].label);
-    items.put(label, gap.rows[i].id, gap.rows[i].metadata);
-    if (keep_parsed) parsed.set(label, std::move(gap.docs[i]));
+    items.put(label, gap.rows[i].id, gap.rows[i].metadata, gap.rows[i].has_vector);
+    if (keep_parsed) parsed_.set(label, std::move(gap.docs[i]));
   }
   if (graph) add_rows(*graph, gap.rows);
   unsaved_changes += gap.rows.size();
   applied_seq = gap.seq;
 }
 
-void Index::Impl::rebuild_graph() {
+void Cache::rebuild_graph() {
   ++changes;
   ++graph_generation;
   graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
@@ -153,7 +192,7 @@ void Index::Impl::rebuild_graph() {
   unsaved_changes = rows.size();
 }
 
-void Index::Impl::refresh_if_changed() {
+void Cache::refresh_if_changed() {
   // data_version changes whenever another connection commits; our own commits never change it.
   if (store->data_version() == seen_data_version) return;
   CatchUp gap;
@@ -167,7 +206,7 @@ void Index::Impl::refresh_if_changed() {
   }
   apply_catch_up(gap);
   // Belt and braces: a cache that missed a deletion holds more items than the store.
-  if ((graph ? graph->size() : 0) != gap.count || items.size() != gap.count) load_from_store();
+  if (items.size() != gap.count || (graph ? graph->size() : 0) != items.with_vectors()) load_from_store();
 }
 
 // What another process committed after applied_seq, read inside a transaction: a read snapshot
@@ -176,12 +215,12 @@ void Index::Impl::refresh_if_changed() {
 // applied (after our COMMIT, to keep the lock short) applied_seq = our seq is exact.
 // Only reads, apart from the settings it reloads: a transaction that fails afterwards leaves
 // the cache as it was, and the next call reads the gap again.
-Index::Impl::CatchUp Index::Impl::read_catch_up() {
+Cache::CatchUp Cache::read_catch_up() {
   CatchUp gap;
   gap.data_version = store->data_version();
   gap.seq = store->sequence();
   if (gap.seq == applied_seq) {
-    gap.count = graph ? graph->size() : items.size();
+    gap.count = items.size();
     return gap;
   }
   if (gap.seq < applied_seq || store->deletions_trimmed_through() > applied_seq) {
@@ -207,7 +246,7 @@ Index::Impl::CatchUp Index::Impl::read_catch_up() {
 // finds it taken skips its save (the file is a cache; the next open re-applies newer writes from
 // SQLite). A save that lost the race, i.e. the file on disk already reflects this write or a
 // later one, writes nothing. See ARCHITECTURE.md, "Several processes".
-void Index::Impl::save_graph(bool replace_unusable_file) {
+void Cache::save_graph(bool replace_unusable_file) {
   if (!graph || saved_seq == applied_seq) return;
   if (!database_still_in_folder()) return;  // deleted or replaced: nothing to cache for
   uint64_t saved;
@@ -236,12 +275,12 @@ void Index::Impl::save_graph(bool replace_unusable_file) {
   store->trim_deletions(saved);
 }
 
-std::string Index::Impl::lock_path() const { return graph_path + ".lock"; }
+std::string Cache::lock_path() const { return graph_path + ".lock"; }
 
 // Temp files are "shard-0.hnsw.<...>.tmp" (save and load copies, and the fixed names of older
 // versions). Callers hold the save lock exclusively, which proves every such file stale. Without
 // real locks (Emscripten) only files untouched for an hour are removed.
-void Index::Impl::remove_stale_temp_files() {
+void Cache::remove_stale_temp_files() {
   const std::string prefix = std::string(kGraphFile) + ".";  // "shard-0.hnsw."
   for (const auto& name : util::list_dir(folder)) {
     // "shard-0.hnsw.tmp" shares its dot with the prefix: hence size() >= prefix + "tmp".
@@ -261,19 +300,21 @@ void Index::Impl::remove_stale_temp_files() {
   }
 }
 
-std::string Index::Impl::verify_cache() {
+std::string Cache::verify() {
   nlohmann::json report;
   report["items"] = store->count();
   report["graph"] = graph ? graph->size() : 0;
   report["open"] = open_report;
-  bool consistent = (graph ? graph->size() : 0) == store->count();
-  if (consistent && graph) {
-    store->scan(
-        [&](store::Row&& row) {
-          if (!graph->contains(static_cast<uint64_t>(row.label))) consistent = false;
-        },
-        /*with_vectors=*/false);
-  }
+  size_t with_vector = 0;
+  bool consistent = true;
+  store->scan(
+      [&](store::Row&& row) {
+        if (!row.has_vector) return;
+        ++with_vector;
+        if (!graph || !graph->contains(static_cast<uint64_t>(row.label))) consistent = false;
+      },
+      /*with_vectors=*/false);
+  consistent = consistent && (graph ? graph->size() : 0) == with_vector;
   report["consistent"] = consistent;
   report["rebuilt"] = false;
   if (!consistent && config.dimensions != 0) {
@@ -285,4 +326,111 @@ std::string Index::Impl::verify_cache() {
   return report.dump();
 }
 
-}  // namespace quiver
+void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
+                         const std::vector<uint64_t>& removed, uint64_t seq, size_t changes) {
+  ++this->changes;
+  if (!graph && config.dimensions != 0) {
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+  }
+  const bool keep_parsed = parsed_ready_.load();
+  for (uint64_t label : removed) {
+    if (graph) graph->remove(label);
+    items.erase(label);
+    if (keep_parsed) parsed_.erase(label);
+  }
+  // A label upserted twice in one batch keeps its last version; a removed label cannot come
+  // back (labels are never reused), so drop those too.
+  std::unordered_map<uint64_t, size_t> last;
+  for (size_t i = 0; i < upserts.size(); ++i) last[upserts[i].first] = i;
+  std::unordered_set<uint64_t> gone(removed.begin(), removed.end());
+  std::vector<std::pair<uint64_t, PreparedItem*>> final_upserts;
+  for (size_t i = 0; i < upserts.size(); ++i) {
+    if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) final_upserts.push_back(upserts[i]);
+  }
+  // Items without a vector leave the graph (an upsert may have taken their vector away).
+  size_t with_vector = 0;
+  for (auto& [label, item] : final_upserts) {
+    if (!item->vector.empty()) {
+      ++with_vector;
+    } else if (graph) {
+      graph->remove(label);
+    }
+  }
+  if (graph) {
+    graph->reserve(with_vector);
+    util::parallel_for(final_upserts.size(), [&](size_t i) {
+      const auto& vector = final_upserts[i].second->vector;
+      if (!vector.empty()) graph->upsert(final_upserts[i].first, vector.data());
+    });
+  }
+  for (auto& [label, item] : final_upserts) {
+    items.put(label, item->id, item->metadata_text, !item->vector.empty());
+    if (keep_parsed) parsed_.set(label, std::move(item->metadata));
+  }
+  // Exact: every commit before ours was read inside the transaction and applied first.
+  applied_seq = seq;
+  unsaved_changes += changes;
+}
+
+const query::MetadataColumns& Cache::filterable() const {
+  if (parsed_ready_.load(std::memory_order_acquire)) return parsed_;
+  std::lock_guard<std::mutex> guard(parsed_mutex_);
+  if (!parsed_ready_.load(std::memory_order_relaxed)) {
+    parsed_.reset(items.labels(), config.indexed_fields);
+    parsed_ready_.store(true, std::memory_order_release);
+  }
+  return parsed_;
+}
+
+size_t Cache::filter_bound_if_built(const query::Filter& filter) const {
+  if (filter.empty() || !parsed_ready_.load(std::memory_order_acquire)) return query::CompiledFilter::kUnbounded;
+  if (!parsed_.has_columns(query::CompiledFilter::paths_of(filter))) return query::CompiledFilter::kUnbounded;
+  return query::CompiledFilter::compile(filter, parsed_).bound();
+}
+
+query::CompiledFilter Cache::compile(const query::Filter& filter) const {
+  if (filter.empty()) return {};
+  const query::MetadataColumns& columns = filterable();
+  columns.ensure(query::CompiledFilter::paths_of(filter), [this](uint64_t label) {
+    const std::string_view text = items.metadata(label);
+    auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
+                                          "\" is damaged; delete the item and insert it again");
+    }
+    return doc;
+  });
+  return query::CompiledFilter::compile(filter, columns);
+}
+
+void Cache::forget_parsed() {
+  std::lock_guard<std::mutex> guard(parsed_mutex_);
+  parsed_ready_.store(false);
+  parsed_.clear();
+}
+
+bool Cache::database_still_in_folder() const {
+  struct stat held {};
+  struct stat dir {};
+  struct stat db {};
+  if (folder_fd < 0 || ::fstat(folder_fd, &held) != 0 || held.st_nlink == 0) return false;  // removed
+  if (::stat(folder.c_str(), &dir) != 0 || static_cast<uint64_t>(dir.st_dev) != folder_device ||
+      static_cast<uint64_t>(dir.st_ino) != folder_inode) {
+    return false;  // a new folder under the same name
+  }
+  return ::stat(util::join_path(folder, store::SqliteStore::kFileName).c_str(), &db) == 0 &&
+         static_cast<uint64_t>(db.st_dev) == db_device && static_cast<uint64_t>(db.st_ino) == db_inode;
+}
+
+void Cache::release() {
+  ++changes;
+  ++graph_generation;
+  graph.reset();
+  items.clear();
+  forget_parsed();
+  store = nullptr;
+  if (folder_fd >= 0) ::close(folder_fd);
+  folder_fd = -1;
+}
+
+}  // namespace quiver::index
