@@ -3,13 +3,20 @@
 // imported statically: bench/node_modules may not exist yet.
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
 // --timeout=MIN (see bench/README.md); --filtered [--n= --queries= --ef= --json=] runs
-// filtered.mjs instead.
+// filtered.mjs instead; --stream [--n= --queries= --json=] runs stream.mjs.
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
 if (process.argv.includes('--filtered')) {
   const { runFiltered } = await import('./filtered.mjs');
   await runFiltered(process.argv.slice(2));
+  process.exit(0);
+}
+
+// --stream: queryStream, query cache and metrics (stream.mjs); only the repo's own build.
+if (process.argv.includes('--stream')) {
+  const { runStream } = await import('./stream.mjs');
+  await runStream(process.argv.slice(2));
   process.exit(0);
 }
 

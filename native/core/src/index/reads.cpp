@@ -253,7 +253,9 @@ size_t Index::count(const std::string& filter_json) const {
 }
 
 PackedItems Index::query(const query::QueryRequest& request) const {
-  const auto started = std::chrono::steady_clock::now();  // lock wait included in the metrics
+  // Lock wait included in the metrics.
+  const auto started = metrics::enabled() || request.explain ? std::chrono::steady_clock::now()
+                                                             : std::chrono::steady_clock::time_point{};
   auto lock = lock_for_read(*impl_);
   return impl_->serve(request, started);
 }
@@ -293,7 +295,9 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
                           bound)) {
     return false;
   }
-  *out = impl_->serve(request, std::chrono::steady_clock::now());
+  const auto started = metrics::enabled() || request.explain ? std::chrono::steady_clock::now()
+                                                             : std::chrono::steady_clock::time_point{};
+  *out = impl_->serve(request, started);
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 
 namespace quiver::metrics {
 namespace {
@@ -15,6 +16,11 @@ int64_t now_ns() {
 constexpr int64_t kWindowNs = static_cast<int64_t>(LatencyWindow::kWindowSeconds * 1e9);
 
 }  // namespace
+
+bool enabled() {
+  static const bool on = std::getenv("QUIVER_DISABLE_METRICS") == nullptr;
+  return on;
+}
 
 void LatencyWindow::Window::reset(int64_t now) {
   for (auto& b : buckets) b.store(0, std::memory_order_relaxed);
@@ -60,6 +66,7 @@ void LatencyWindow::rotate_if_due(int64_t now) {
 }
 
 void LatencyWindow::record(double micros) {
+  if (!enabled()) return;
   rotate_if_due(now_ns());
   Window& w = windows_[current_.load(std::memory_order_acquire)];
   w.buckets[static_cast<size_t>(bucket_of(micros))].fetch_add(1, std::memory_order_relaxed);
@@ -67,6 +74,7 @@ void LatencyWindow::record(double micros) {
 }
 
 void LatencyWindow::count(uint64_t n) {
+  if (!enabled()) return;
   rotate_if_due(now_ns());
   windows_[current_.load(std::memory_order_acquire)].events.fetch_add(n, std::memory_order_relaxed);
 }

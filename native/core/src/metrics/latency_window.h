@@ -18,6 +18,10 @@ struct Percentiles {
   double window_seconds = 0;  // how much time the window covers
 };
 
+// Always on; QUIVER_DISABLE_METRICS=1 in the environment (read once) turns recording and its
+// clock reads off, only so that bench/stream.mjs can measure what they cost.
+bool enabled();
+
 class LatencyWindow {
  public:
   static constexpr int kSubBuckets = 16;

@@ -23,7 +23,7 @@ PackedItems Index::Impl::serve(const query::QueryRequest& request,
   if (cacheable) {
     key = query::QueryCache::key_of(request.vector, request.normalized_options);
     if (query_cache.get(key, state, &out)) {
-      query_latency.record(ms_since(started) * 1000);
+      if (metrics::enabled()) query_latency.record(ms_since(started) * 1000);
       return out;
     }
   }
@@ -43,7 +43,7 @@ PackedItems Index::Impl::serve(const query::QueryRequest& request,
     out.explain = explain.to_json();
   }
   if (cacheable) query_cache.put(key, state, out);
-  query_latency.record(ms_since(started) * 1000);
+  if (metrics::enabled()) query_latency.record(ms_since(started) * 1000);
   return out;
 }
 
