@@ -9,7 +9,7 @@
 //                the core's cursor bytes (getPerformanceMetrics().streams.bytes) and the RSS rise
 //   cache        p50 latency of a cache hit (the same query again) against a miss (new vectors)
 //   metrics      QPS with the metrics on against QUIVER_DISABLE_METRICS=1 (child processes,
-//                interleaved, cache off)
+//                interleaved, cache off, best of 5 each)
 //   p99          getPerformanceMetrics().queries.p99Ms against an outside stopwatch (the same
 //                2,000 queries, cache off)
 // Flags: --n=100k --queries=20 --json=path. Uses the repo's built dist/ and native addon only.
@@ -176,13 +176,15 @@ export async function runStream(argv) {
     const cache = await cacheLatency(index, vectors(200, 5));
     console.log(`  cache: hit p50 ${(cache.hitP50Ms * 1000).toFixed(0)} µs, miss p50 ${(cache.missP50Ms * 1000).toFixed(0)} µs`);
     await index.close();
+    // Interleaved child processes; best of 5 each (on a shared machine the best run is the
+    // least disturbed one; medians swing by 2x with the load).
     const on = [], off = [];
-    for (let r = 0; r < 3; r++) {
+    for (let r = 0; r < 5; r++) {
       on.push(qpsOf(folder, 3000, false));
       off.push(qpsOf(folder, 3000, true));
     }
-    const overhead = 1 - median(on) / median(off);
-    console.log(`  metrics: QPS on ${median(on).toFixed(0)}, off ${median(off).toFixed(0)} (overhead ${(overhead * 100).toFixed(1)} %)`);
+    const overhead = 1 - Math.max(...on) / Math.max(...off);
+    console.log(`  metrics: best QPS on ${Math.max(...on).toFixed(0)}, off ${Math.max(...off).toFixed(0)} (overhead ${(overhead * 100).toFixed(1)} %; runs on ${on.map((x) => x.toFixed(0)).join('/')}, off ${off.map((x) => x.toFixed(0)).join('/')})`);
     const p99 = await p99Check(folder);
     console.log(`  p99: core ${p99.coreP99Ms.toFixed(3)} ms, stopwatch ${p99.outsideP99Ms.toFixed(3)} ms (ratio ${(p99.coreP99Ms / p99.outsideP99Ms).toFixed(2)}); p50 core ${p99.coreP50Ms.toFixed(3)}, stopwatch ${p99.outsideP50Ms.toFixed(3)}`);
     const result = { n, dims: DIMS, queries: queryCount, buildSeconds, paging, memory, cache, metrics: { on, off, overhead }, p99, load: loadavg() };

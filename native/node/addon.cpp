@@ -233,6 +233,12 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
       if (view.present) vector->assign(view.data, view.data + view.size);
       const bool present = view.present;
       const std::string options = to_string(info[1], "stream options (JSON text)");
+      uint64_t opened = 0;
+      if (index_->try_open_cursor({vector->data(), vector->size(), present}, options, &opened)) {
+        auto deferred = Napi::Promise::Deferred::New(info.Env());
+        deferred.Resolve(Napi::Number::New(info.Env(), static_cast<double>(opened)));
+        return deferred.Promise();
+      }
       IndexPtr index = index_;
       return run_async<uint64_t>(
           info.Env(),
@@ -249,9 +255,15 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
       if (!info[1].IsNumber()) api::wrong_type("batchSize", "a number");
       const auto cursor = static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue());
       const double count = info[1].As<Napi::Number>().DoubleValue();
+      // A walk batch as small as an inline query runs here (as Query does); the rest on the pool.
+      ReadScheduler& reads = info.Env().GetInstanceData<AddonData>()->reads;
+      PackedItems packed;
+      if (!reads.prefer_pool() && index_->try_cursor_next(cursor, count, &packed)) return resolved(info.Env(), packed);
       IndexPtr index = index_;
+      reads.queued();
       return run_async<PackedItems>(
-          info.Env(), [index, cursor, count] { return index->cursor_next(cursor, count); }, packed_to_js);
+          info.Env(), [index, cursor, count] { return index->cursor_next(cursor, count); }, packed_to_js, nullptr,
+          [&reads] { reads.settled(); });
     });
   }
 

@@ -85,6 +85,10 @@ class Index {
   PackedItems cursor_next(uint64_t cursor, double count);
   void close_cursor(uint64_t cursor);  // frees it at once; an unknown (closed) cursor: no-op
   size_t open_cursor_count() const;
+  // The same two calls on the caller's thread, only when that cannot wait or take long (as
+  // try_query): false means nothing was done; use the blocking form from a worker thread.
+  bool try_open_cursor(VectorView vector, const std::string& options_json, uint64_t* cursor);
+  bool try_cursor_next(uint64_t cursor, double count, PackedItems* out);
   size_t cursor_memory_bytes() const;  // held by the open cursors
 
   // Convenience for C++ callers (tests, tools): the same reads, unpacked into objects.

@@ -15,6 +15,22 @@ constexpr size_t kSpillFactor = 16;
 
 }  // namespace
 
+namespace {
+
+const auto kFarther = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) { return a > b; };
+const auto kCloser = [](const std::pair<float, uint32_t>& a, const std::pair<float, uint32_t>& b) { return a < b; };
+
+// Keeps the `keep` best of a min-heap (kFarther order); calls dropped(entry) for the rest.
+template <typename Dropped>
+void trim_min_heap(std::vector<std::pair<float, uint32_t>>& heap, size_t keep, Dropped dropped) {
+  std::nth_element(heap.begin(), heap.begin() + static_cast<ptrdiff_t>(keep), heap.end());
+  for (size_t i = keep; i < heap.size(); ++i) dropped(heap[i]);
+  heap.resize(keep);
+  std::make_heap(heap.begin(), heap.end(), kFarther);
+}
+
+}  // namespace
+
 GraphWalk::GraphWalk(const HnswShard& shard, const vectors::PreparedQuery& prepared) {
   const auto& h = shard.graph();
   slots_ = h.cur_element_count;
@@ -41,9 +57,9 @@ GraphWalk::GraphWalk(const HnswShard& shard, const vectors::PreparedQuery& prepa
     }
   }
   set_bit(visited_, current, true);
-  frontier_.insert({best, current});
+  frontier_.push_back({best, current});
   // The entry point is admitted at the first advance (the filter is not known here).
-  found_.insert({best, current});
+  found_.push_back({best, current});
 }
 
 void GraphWalk::visit(const HnswShard& shard, const vectors::PreparedQuery& prepared, uint32_t slot,
@@ -51,7 +67,7 @@ void GraphWalk::visit(const HnswShard& shard, const vectors::PreparedQuery& prep
   const auto& h = shard.graph();
   const float d = h.fstdistfunc_(prepared.data(), h.getDataByInternalId(slot), h.dist_func_param_);
   const bool admitted = !h.isMarkedDeleted(slot) && (!admit || (*admit)(h.getExternalLabel(slot)));
-  if (found_.size() >= width && d >= found_.rbegin()->first) {
+  if (found_.size() >= width && d >= found_.front().first) {
     // Too far for now (hnswlib drops it for good): a result kept aside, or a node to walk
     // through that another neighbour can reach again later.
     if (admitted) {
@@ -63,30 +79,29 @@ void GraphWalk::visit(const HnswShard& shard, const vectors::PreparedQuery& prep
   }
   push_frontier({d, slot}, width);
   if (!admitted) return;
-  found_.insert({d, slot});
+  found_.push_back({d, slot});
+  std::push_heap(found_.begin(), found_.end(), kCloser);
   if (found_.size() > width) {
-    auto worst = std::prev(found_.end());
-    set_aside(*worst, width);
-    found_.erase(worst);
+    std::pop_heap(found_.begin(), found_.end(), kCloser);
+    set_aside(found_.back(), width);
+    found_.pop_back();
   }
 }
 
 void GraphWalk::push_frontier(Entry e, size_t width) {
-  frontier_.insert(e);
-  if (frontier_.size() > kFrontierFactor * width) {
-    auto worst = std::prev(frontier_.end());
-    forget(worst->second);
-    frontier_.erase(worst);
+  frontier_.push_back(e);
+  std::push_heap(frontier_.begin(), frontier_.end(), kFarther);
+  if (frontier_.size() > 2 * kFrontierFactor * width) {
+    trim_min_heap(frontier_, kFrontierFactor * width, [&](const Entry& dropped) { forget(dropped.second); });
   }
 }
 
 void GraphWalk::set_aside(Entry e, size_t width) {
-  spill_.insert(e);
-  if (spill_.size() > kSpillFactor * width) {
-    // Dropped for good: from here on nothing at or beyond this distance is certain.
-    auto worst = std::prev(spill_.end());
-    floor_ = std::min(floor_, worst->first);
-    spill_.erase(worst);
+  spill_.push_back(e);
+  std::push_heap(spill_.begin(), spill_.end(), kFarther);
+  if (spill_.size() > 2 * kSpillFactor * width) {
+    // Dropped for good: from here on nothing at or beyond these distances is certain.
+    trim_min_heap(spill_, kSpillFactor * width, [&](const Entry& dropped) { floor_ = std::min(floor_, dropped.first); });
   }
 }
 
@@ -94,23 +109,39 @@ void GraphWalk::advance(const HnswShard& shard, const vectors::PreparedQuery& pr
                         const std::function<bool(uint64_t)>* admit) {
   const auto& h = shard.graph();
   width = std::max<size_t>(width, 1);
-  // The entry point (or an item put back) may not pass the filter: checked here, once known.
-  for (auto it = found_.begin(); it != found_.end();) {
-    const uint32_t slot = it->second;
-    const bool gone = slot >= h.cur_element_count || h.isMarkedDeleted(slot);
-    it = (gone || (admit && !(*admit)(h.getExternalLabel(slot)))) ? found_.erase(it) : std::next(it);
+  // Whatever the last advance settled and was not taken goes back into play.
+  for (const Entry& e : ready_) {
+    found_.push_back(e);
+    std::push_heap(found_.begin(), found_.end(), kCloser);
+  }
+  ready_.clear();
+  // The entry point may not pass the filter, an item may have been deleted: checked here.
+  found_.erase(std::remove_if(found_.begin(), found_.end(),
+                              [&](const Entry& e) {
+                                return e.second >= h.cur_element_count || h.isMarkedDeleted(e.second) ||
+                                       (admit && !(*admit)(h.getExternalLabel(e.second)));
+                              }),
+               found_.end());
+  std::make_heap(found_.begin(), found_.end(), kCloser);
+  while (found_.size() > width) {
+    std::pop_heap(found_.begin(), found_.end(), kCloser);
+    set_aside(found_.back(), width);
+    found_.pop_back();
   }
   // Results set aside come back as the best ones are handed out, and are walked from.
   while (found_.size() < width && !spill_.empty()) {
-    const Entry e = *spill_.begin();
-    spill_.erase(spill_.begin());
-    found_.insert(e);
+    std::pop_heap(spill_.begin(), spill_.end(), kFarther);
+    const Entry e = spill_.back();
+    spill_.pop_back();
+    found_.push_back(e);
+    std::push_heap(found_.begin(), found_.end(), kCloser);
     if (!bit(expanded_, e.second)) push_frontier(e, width);
   }
   while (!frontier_.empty()) {
-    const Entry best = *frontier_.begin();
-    if (found_.size() >= width && best.first > found_.rbegin()->first) break;
-    frontier_.erase(frontier_.begin());
+    const Entry best = frontier_.front();
+    if (found_.size() >= width && best.first > found_.front().first) break;
+    std::pop_heap(frontier_.begin(), frontier_.end(), kFarther);
+    frontier_.pop_back();
     if (best.second >= slots_ || bit(expanded_, best.second)) continue;
     set_bit(expanded_, best.second, true);
     unsigned int* links = h.get_linklist0(best.second);
@@ -123,19 +154,24 @@ void GraphWalk::advance(const HnswShard& shard, const vectors::PreparedQuery& pr
       visit(shard, prepared, slot, width, admit);
     }
   }
+  // Settled: every item set aside is at least as far as the worst of these.
+  ready_.swap(found_);
+  found_.clear();
+  std::sort(ready_.begin(), ready_.end(), kFarther);  // worst first: taken from the back
 }
 
 bool GraphWalk::take(const HnswShard& shard, Found* out) {
   const auto& h = shard.graph();
-  while (!found_.empty() || !spill_.empty()) {
-    std::set<Entry>& from =
-        spill_.empty() || (!found_.empty() && *found_.begin() < *spill_.begin()) ? found_ : spill_;
-    const Entry best = *from.begin();
+  while (!ready_.empty()) {
+    const Entry best = ready_.back();
     if (best.first > floor_) return false;
-    from.erase(from.begin());
+    ready_.pop_back();
     if (best.second >= h.cur_element_count || h.isMarkedDeleted(best.second)) continue;
     // Walked from later, so that the region around every result handed out is explored.
-    if (best.second < slots_ && !bit(expanded_, best.second)) frontier_.insert(best);
+    if (best.second < slots_ && !bit(expanded_, best.second)) {
+      frontier_.push_back(best);
+      std::push_heap(frontier_.begin(), frontier_.end(), kFarther);
+    }
     *out = {best.first, h.getExternalLabel(best.second)};
     return true;
   }
@@ -146,14 +182,14 @@ void GraphWalk::put_back(const HnswShard& shard, uint64_t label, float distance)
   const auto& h = shard.graph();
   std::lock_guard<std::mutex> lock(h.label_lookup_lock);
   auto it = h.label_lookup_.find(label);
-  if (it != h.label_lookup_.end()) found_.insert({distance, it->second});
+  if (it == h.label_lookup_.end()) return;
+  spill_.push_back({distance, it->second});
+  std::push_heap(spill_.begin(), spill_.end(), kFarther);
 }
 
 size_t GraphWalk::memory_bytes() const {
-  // A std::set node: the entry plus three pointers and a colour, rounded by the allocator.
-  constexpr size_t kNodeBytes = 48;
   return (visited_.capacity() + expanded_.capacity()) * sizeof(uint64_t) +
-         (frontier_.size() + found_.size() + spill_.size()) * kNodeBytes;
+         (frontier_.capacity() + found_.capacity() + spill_.capacity() + ready_.capacity()) * sizeof(Entry);
 }
 
 void scan_shard(const HnswShard& shard, const vectors::PreparedQuery& prepared,

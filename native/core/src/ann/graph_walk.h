@@ -21,7 +21,6 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -45,6 +44,8 @@ class GraphWalk {
                const std::function<bool(uint64_t)>* admit);
   // The best found item not handed out yet; false when the walk has nothing left.
   bool take(const HnswShard& shard, Found* out);
+  // How many found items the last advance settled (take() them before advancing again).
+  size_t settled() const { return ready_.size(); }
   // Puts an item back with a new distance (its vector changed since it was found).
   void put_back(const HnswShard& shard, uint64_t label, float distance);
 
@@ -73,10 +74,12 @@ class GraphWalk {
   size_t slots_ = 0;                 // graph slots when the walk started
   std::vector<uint64_t> visited_;    // one bit per slot
   std::vector<uint64_t> expanded_;   // one bit per slot
-  std::set<Entry> frontier_;         // candidates to expand, best first
-  std::set<Entry> found_;            // the w best admitted items found, not handed out
-  std::set<Entry> spill_;            // admitted items beyond the w best, bounded
-  // The smallest distance of a result dropped for good (spill_ full): nothing closer was
+  // Plain vectors used as heaps (no allocation per node, unlike ordered sets):
+  std::vector<Entry> frontier_;  // min-heap: candidates to expand, trimmed to the best when large
+  std::vector<Entry> found_;     // max-heap (worst on top): the w best admitted items this advance
+  std::vector<Entry> spill_;     // min-heap: admitted items beyond the w best, trimmed when large
+  std::vector<Entry> ready_;     // settled by the last advance, worst first (taken from the back)
+  // The smallest distance of a result dropped for good (spill_ trimmed): nothing closer was
   // dropped, so a found item up to it is certain in the walk's own order.
   float floor_ = std::numeric_limits<float>::infinity();
 };

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ann/shard_set.h"
+#include "query/planner.h"
 #include "index/index_impl.h"
 #include "index/item_validation.h"
 #include "util/json_text.h"
@@ -96,13 +97,27 @@ class QueryCursor : public Cursor {
     if (walk_) {
       const auto& shard = set->shard(0);
       const size_t width = std::max<size_t>(ef(impl), n);
+      // One advance settles the `width` best found items, as a query with ef = width would;
+      // they are handed out before the walk advances again (advancing after every item would
+      // re-walk for each one).
+      size_t ready = 0;
       while (batch.size() < n) {
-        walk_->advance(shard, q, width, &admit);
+        bool advanced = false;
+        if (ready == 0) {
+          walk_->advance(shard, q, width, &admit);
+          ready = walk_->settled();
+          advanced = true;
+        }
         ann::GraphWalk::Found f;
-        if (!walk_->take(shard, &f)) {
+        if (ready == 0 || !walk_->take(shard, &f)) {
+          if (!advanced) {
+            ready = 0;  // advance again before deciding
+            continue;
+          }
           walk_.reset();  // the walk cannot vouch for more: the exact pass takes over
           break;
         }
+        --ready;
         if (!admissible(impl, docs, f.label)) continue;
         if (changed || changes_since_open_) {
           const float now = set->distance(q, f.label);
@@ -130,6 +145,19 @@ class QueryCursor : public Cursor {
     if (changed) changes_since_open_ = true;
     pack(impl, batch, out);
     return out;
+  }
+
+  // A walk batch costs about what a query with ef = max(ef, n) costs (query::runs_inline's
+  // estimate); the exact pass scans every item, and a filter may make the walk wander: never.
+  bool cheap(const Index::Impl& impl, size_t n) const override {
+    if (!walk_ || !request_.filter.empty() || impl.cache.changes.load() != changes_ ||
+        impl.cache.graph_generation.load() != generation_) {
+      return false;
+    }
+    const auto& c = impl.cache.config;
+    const double width = static_cast<double>(std::max(ef(impl), n));
+    const double distances = std::min(static_cast<double>(impl.cache.items.with_vectors()), width * 2.0 * c.hnsw.M);
+    return distances * (25.0 + c.dimensions / 16.0) / 1000.0 <= kInlineBudgetMicros;
   }
 
   size_t memory_bytes() const override {
@@ -299,6 +327,42 @@ PackedItems Index::cursor_next(uint64_t cursor, double count) {
 }
 
 void Index::close_cursor(uint64_t cursor) { impl_->cursors.remove(cursor); }
+
+namespace {
+
+// The shared lock, only when free and current with other processes (as reads.cpp's try forms).
+std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
+  std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
+  if (!lock.owns_lock()) return lock;
+  int64_t version = 0;
+  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.cache.seen_data_version) {
+    lock.unlock();
+  }
+  return lock;
+}
+
+}  // namespace
+
+bool Index::try_open_cursor(VectorView vector, const std::string& options_json, uint64_t* cursor) {
+  // Only a plain query cursor opens inline: a filter may build metadata columns, an item
+  // iterator opens a connection.
+  const auto request_json = nlohmann::json::parse(options_json, nullptr, false);
+  if (!request_json.is_object() || request_json.contains("filter") || request_json.contains("order")) return false;
+  auto lock = try_lock_current(*impl_);
+  if (!lock.owns_lock()) return false;
+  *cursor = impl_->cursors.add(query::open_cursor(*impl_, vector, options_json));
+  return true;
+}
+
+bool Index::try_cursor_next(uint64_t cursor, double count, PackedItems* out) {
+  const int n = validate_integer(count, "batchSize", 1, Limits::kMaxTopK);
+  auto lock = try_lock_current(*impl_);
+  if (!lock.owns_lock()) return false;
+  auto c = impl_->cursors.find(cursor);
+  if (!c || !c->cheap(*impl_, static_cast<size_t>(n))) return false;
+  *out = c->next(*impl_, static_cast<size_t>(n));
+  return true;
+}
 
 size_t Index::open_cursor_count() const { return impl_->cursors.size(); }
 

@@ -58,6 +58,9 @@ class Cursor {
   // The next results (at most n); none when finished. The index's shared lock is held.
   virtual PackedItems next(const Index::Impl& impl, size_t n) = 0;
   virtual size_t memory_bytes() const = 0;
+  // Whether the next n results are cheap enough to produce on a binding's JS thread (the same
+  // budget as query::runs_inline). Shared lock held.
+  virtual bool cheap(const Index::Impl&, size_t) const { return false; }
 };
 
 // Opens the cursor the options ask for: {"order":"insertion", filter?} is an item iterator
