@@ -4,7 +4,8 @@
 //   2. the TypeScript package (dist/)
 //   3. ctest on the core
 //   4. the core tests again under ASan + UBSan (a separate build folder)
-//   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
+//   5. the WASM build (dist/wasm) and its simd128 kernels against the scalar ones
+//      (scripts/test-wasm-kernels.mjs), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI
 //   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
 //   7. Vectra 0.15.0's own LocalIndex and ItemSelector specs (mocha) against the native and the WASM build
@@ -47,6 +48,8 @@ try {
     run(process.execPath, ['scripts/build-wasm.mjs']);
     run(process.execPath, ['scripts/build-ts.mjs']);
   }
+  // The wasm-simd128 kernels against the scalar reference (GoogleTest does not build for wasm).
+  if (want('ts')) run(process.execPath, ['scripts/test-wasm-kernels.mjs']);
   if (want('cpp')) run('ctest', ['--test-dir', 'build', '--output-on-failure', '--no-tests=error', '-j', jobs]);
   if (want('asan')) {
     const generator = hasNinja() ? ['-G', 'Ninja'] : [];

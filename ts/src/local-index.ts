@@ -610,6 +610,8 @@ async function readInfo(index: BackendIndex): Promise<IndexInfo> {
     metric: config.metric,
     hnsw: config.hnsw,
     ...(config.text ? { text: config.text } : {}),
+    quantization: config.quantization ?? 'f32',
+    rescore: config.rescore ?? false,
   };
 }
 

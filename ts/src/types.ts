@@ -113,6 +113,17 @@ export interface CreateIndexConfig {
    */
   text?: { field: string };
   /**
+   * Quiver addition: how the HNSW graph stores vectors: `'f32'` (default, as given), `'f16'`
+   * (IEEE half, half the memory) or `'i8'` (one byte a component, a quarter). Items returned
+   * always carry the exact vectors given (kept in the database).
+   */
+  quantization?: Quantization;
+  /**
+   * Quiver addition: re-rank the graph's candidates with the exact vectors (3 × topK
+   * candidates), so a quantized index ranks like f32. A query's `rescore` overrides it.
+   */
+  rescore?: boolean;
+  /**
    * Quiver addition: the in-memory query cache of each process that opens the index (answers of
    * repeated queries; any committed write, here or in another process, drops them). Default
    * `{ maxEntries: 256, maxBytes: 4 MiB }`; 0 for either turns it off. An open can override it
@@ -126,6 +137,9 @@ export interface QueryCacheOptions {
   maxEntries?: number;
   maxBytes?: number;
 }
+
+/** How the graph stores vectors (createIndex `quantization`). */
+export type Quantization = 'f32' | 'f16' | 'i8';
 
 /** Result of `LocalIndex.getIndexStats`: exactly Vectra's. */
 export interface IndexStats {
@@ -145,6 +159,10 @@ export interface IndexInfo extends IndexStats {
   hnsw: Required<HnswConfig>;
   /** The keyword-indexed field, if any. */
   text?: { field: string };
+  /** The graph's stored form (createIndex `quantization`). */
+  quantization: Quantization;
+  /** Whether queries rescore by default (createIndex `rescore`). */
+  rescore: boolean;
 }
 
 /** Options of `LocalIndex.query` (Quiver addition). */
@@ -162,6 +180,8 @@ export interface QueryOptions {
   text?: string;
   /** How to fuse the two rankings: reciprocal rank fusion, `weight / (k + rank)` summed. */
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
+  /** Re-rank with the exact vectors (quantized indexes); default: the index's `rescore`. */
+  rescore?: boolean;
   /**
    * How a filtered query runs. `'auto'` (default): the planner picks from the estimated number of
    * matches (see README, "Filters and the planner"). `'exact'`: brute force over every match.

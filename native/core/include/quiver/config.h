@@ -12,6 +12,10 @@ enum class Metric { Cosine, L2, InnerProduct };
 const char* metric_name(Metric m) noexcept;  // "cosine" | "l2" | "ip"
 Metric parse_metric(const std::string& name);  // throws InvalidArgument
 
+// How the graph stores vectors (vectors/codec.h); the exact f32 vectors stay in SQLite either way.
+enum class Quantization { F32, F16, I8 };
+const char* quantization_name(Quantization q) noexcept;  // "f32" | "f16" | "i8"
+
 struct HnswParams {
   int M = 16;
   int ef_construction = 200;
@@ -36,6 +40,12 @@ struct IndexConfig {
   // Quiver addition: the metadata field (dotted path) whose string value is indexed for keyword
   // (BM25) search in the FTS5 table `items_text`; empty: no keyword index.
   std::string text_field;
+  // Quiver addition: the graph's stored form ("quantization": "f32" | "f16" | "i8").
+  Quantization quantization = Quantization::F32;
+  // Quiver addition ("rescore": true): nearest-neighbour queries re-rank the graph's candidates
+  // with the exact vectors (a query's own "rescore" option overrides it). Only changes results
+  // when the graph is quantized.
+  bool rescore = false;
   // Quiver addition: the in-memory query cache of every process that opens the index
   // (query/query_cache.h): at most this many answers and bytes; 0 for either turns it off.
   // Persisted; an open may override it (parse_open_options).

@@ -43,6 +43,10 @@ class Index {
   Index& operator=(const Index&) = delete;
 
   IndexStats stats() const;
+  // The SIMD level the distance kernels run at in this process: "avx512" | "avx2" | "sse4" |
+  // "scalar" | "wasm-simd128" (chosen once per process; QUIVER_SIMD overrides). The graph's
+  // stored form is IndexConfig::quantization, reported in stats().config_json.
+  static const char* simd_kernel();
 
   // Staged updates (Vectra's beginUpdate/endUpdate/cancelUpdate). While an update is open,
   // insert/upsert/remove stage their changes (validated immediately, invisible to readers) and

@@ -45,7 +45,7 @@ struct FileHeader {
   uint64_t live_count;
   uint64_t body_size;
   uint32_t body_crc;  // CRC-32C of the body (format 1: CRC-32)
-  uint32_t reserved1;
+  uint32_t codec_param;  // VectorCodec::param_bits(): i8's learned scale (0: none); was reserved
   uint32_t reserved2;
   uint32_t header_crc;  // CRC-32 of the 60 bytes before it, in every format
 };
@@ -256,6 +256,7 @@ FileHeader make_header(const vectors::VectorCodec& codec) {
   h.dims = codec.dims();
   h.metric = static_cast<uint32_t>(codec.metric());
   h.stored_form = codec.stored_form_id();
+  h.codec_param = codec.param_bits();
   return h;
 }
 
@@ -382,6 +383,12 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
   }
   if (std::string p = header_problem(h, codec, file_size); !p.empty()) {
     result.problem = p;
+    return result;
+  }
+  // The codec's learned parameters (i8's scale) are the file's: its vectors were encoded with them.
+  space.restore_param_bits(h.codec_param);
+  if (!codec.calibrated()) {
+    result.problem = "has no valid quantization scale in its header";
     return result;
   }
 

@@ -2,32 +2,44 @@
 
 namespace quiver::ann {
 
-ShardSet::ShardSet(Metric metric, uint32_t dims, const HnswParams& params)
-    : codec_(vectors::ScalarKind::F32, metric, dims) {
+ShardSet::ShardSet(Metric metric, uint32_t dims, const HnswParams& params, Quantization quantization)
+    : codec_(vectors::scalar_kind_of(quantization), metric, dims), params_(params) {
   shards_.push_back(std::make_unique<HnswShard>(codec_, params));
 }
 
-ShardSet::ShardSet(const vectors::VectorCodec& codec, std::unique_ptr<HnswShard> shard)
-    : codec_(codec) {
+ShardSet::ShardSet(const vectors::VectorCodec& codec, const HnswParams& params,
+                   std::unique_ptr<HnswShard> shard)
+    : codec_(codec), params_(params) {
   shards_.push_back(std::move(shard));
+}
+
+void ShardSet::calibrate(const float* const* vectors, size_t count) {
+  if (codec_.calibrated() || count == 0) return;
+  // Only an empty graph learns (the shards were built with the uncalibrated codec and hold no
+  // vector yet): they are recreated with the learned parameters.
+  codec_.calibrate(vectors, count);
+  for (auto& shard : shards_) shard = std::make_unique<HnswShard>(codec_, params_);
 }
 
 ShardSet::~ShardSet() = default;
 
-std::optional<uint64_t> ShardSet::file_seq(const std::string& path, Metric metric, uint32_t dims) {
-  return HnswShard::file_seq(path, vectors::VectorCodec(vectors::ScalarKind::F32, metric, dims));
+std::optional<uint64_t> ShardSet::file_seq(const std::string& path, Metric metric, uint32_t dims,
+                                           Quantization quantization) {
+  return HnswShard::file_seq(path, vectors::VectorCodec(vectors::scalar_kind_of(quantization), metric, dims));
 }
 
 ShardSet::Loaded ShardSet::load(const std::string& path, Metric metric, uint32_t dims,
-                                const HnswParams& params) {
-  const vectors::VectorCodec codec(vectors::ScalarKind::F32, metric, dims);
+                                const HnswParams& params, Quantization quantization) {
+  const vectors::VectorCodec codec(vectors::scalar_kind_of(quantization), metric, dims);
   Loaded result;
   auto shard = HnswShard::load(path, codec, params);
   if (!shard.shard) {
     result.problem = shard.problem;
     return result;
   }
-  result.set.reset(new ShardSet(codec, std::move(shard.shard)));
+  // The shard's codec carries the parameters read from the file (i8's scale).
+  const vectors::VectorCodec loaded_codec = shard.shard->codec();
+  result.set.reset(new ShardSet(loaded_codec, params, std::move(shard.shard)));
   result.seq = shard.seq;
   return result;
 }

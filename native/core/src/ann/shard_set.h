@@ -15,12 +15,14 @@ namespace quiver::ann {
 
 class ShardSet : public VectorIndex {
  public:
-  // An empty set for vectors of `dims` floats compared by `metric`, stored as f32.
-  ShardSet(Metric metric, uint32_t dims, const HnswParams& params);
+  // An empty set for vectors of `dims` floats compared by `metric`, stored as `quantization`.
+  ShardSet(Metric metric, uint32_t dims, const HnswParams& params,
+           Quantization quantization = Quantization::F32);
   ~ShardSet() override;
 
   // The sequence number the file at `path` reflects, when its header is intact and matches.
-  static std::optional<uint64_t> file_seq(const std::string& path, Metric metric, uint32_t dims);
+  static std::optional<uint64_t> file_seq(const std::string& path, Metric metric, uint32_t dims,
+                                          Quantization quantization = Quantization::F32);
   struct Loaded {
     std::unique_ptr<ShardSet> set;  // null when the file could not be used
     uint64_t seq = 0;
@@ -28,9 +30,10 @@ class ShardSet : public VectorIndex {
   };
   // Never throws for a bad file: a damaged cache is reported and rebuilt by the caller.
   static Loaded load(const std::string& path, Metric metric, uint32_t dims,
-                     const HnswParams& params);
+                     const HnswParams& params, Quantization quantization = Quantization::F32);
 
   const vectors::VectorCodec& codec() const override { return codec_; }
+  void calibrate(const float* const* vectors, size_t count) override;
   void reserve(size_t additional) override;
   void upsert(uint64_t label, const float* raw) override;
   void remove(uint64_t label) override;
@@ -48,9 +51,10 @@ class ShardSet : public VectorIndex {
   const HnswShard& shard(size_t i) const { return *shards_[i]; }
 
  private:
-  ShardSet(const vectors::VectorCodec& codec, std::unique_ptr<HnswShard> shard);
+  ShardSet(const vectors::VectorCodec& codec, const HnswParams& params, std::unique_ptr<HnswShard> shard);
 
   vectors::VectorCodec codec_;
+  HnswParams params_;
   std::vector<std::unique_ptr<HnswShard>> shards_;  // one for now
 };
 

@@ -28,6 +28,10 @@ class VectorIndex {
   Metric metric() const { return codec().metric(); }
   uint32_t dims() const { return codec().dims(); }
 
+  // Called with every batch of raw vectors before they are upserted (not concurrent with
+  // anything): a quantized codec that learns parameters (i8's scale under l2/ip) learns them
+  // from the first batch an empty graph receives and keeps them; otherwise nothing happens.
+  virtual void calibrate(const float* const* vectors, size_t count) {}
   // Makes room for `additional` new vectors. Not concurrent with anything.
   virtual void reserve(size_t additional) = 0;
   // Adds or replaces the vector of `label` (dims() raw floats). Safe to call concurrently with

@@ -32,14 +32,17 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
 // removed (an upsert may have taken a vector away), the others added in parallel (capacity
 // reserved first; removals first, since they may not run concurrently with upserts).
 void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
+  std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
   size_t with_vector = 0;
   for (const auto& row : rows) {
     if (row.has_vector) {
       ++with_vector;
+      batch.push_back(row.vector.data());
     } else {
       graph.remove(static_cast<uint64_t>(row.label));
     }
   }
+  graph.calibrate(batch.data(), batch.size());
   graph.reserve(with_vector);
   util::parallel_for(rows.size(), [&](size_t i) {
     if (rows[i].has_vector) graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
@@ -106,7 +109,7 @@ bool Cache::load_from_store() {
       lock.emplace(util::FileLock::acquire(lock_path(), util::FileLock::Mode::Shared));
     } catch (const Error&) {
     }
-    loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw);
+    loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw, config.quantization);
   };
   // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
   const auto scan_items = [&] {
@@ -184,7 +187,7 @@ void Cache::apply_catch_up(CatchUp& gap) {
 void Cache::rebuild_graph() {
   ++changes;
   ++graph_generation;
-  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.quantization);
   std::vector<store::Row> rows;
   store->scan([&](store::Row&& row) { rows.push_back(std::move(row)); });
   add_rows(*graph, rows);
@@ -234,7 +237,7 @@ Cache::CatchUp Cache::read_catch_up() {
     config = store->config();
   }
   if (config.dimensions != 0 && !graph) {
-    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.quantization);
   }
   read_rows_since(applied_seq, gap);
   gap.count = store->count();
@@ -254,7 +257,7 @@ void Cache::save_graph(bool replace_unusable_file) {
     auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
     if (!lock.held()) return;  // another process is saving right now
     remove_stale_temp_files();
-    const auto on_disk = ann::ShardSet::file_seq(graph_path, config.metric, config.dimensions);
+    const auto on_disk = ann::ShardSet::file_seq(graph_path, config.metric, config.dimensions, config.quantization);
     // A file "from the future" (beyond the committed sequence: a database restored from a
     // backup) is not newer, it is wrong.
     // After a rebuild (replace_unusable_file) the file we found bad may carry our own sequence
@@ -330,7 +333,7 @@ void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upsert
                          const std::vector<uint64_t>& removed, uint64_t seq, size_t changes) {
   ++this->changes;
   if (!graph && config.dimensions != 0) {
-    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw, config.quantization);
   }
   const bool keep_parsed = parsed_ready_.load();
   for (uint64_t label : removed) {
@@ -357,6 +360,11 @@ void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upsert
     }
   }
   if (graph) {
+    std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
+    for (auto& [label, item] : final_upserts) {
+      if (!item->vector.empty()) batch.push_back(item->vector.data());
+    }
+    graph->calibrate(batch.data(), batch.size());
     graph->reserve(with_vector);
     util::parallel_for(final_upserts.size(), [&](size_t i) {
       const auto& vector = final_upserts[i].second->vector;

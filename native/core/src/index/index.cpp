@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "index/index_impl.h"
+#include "vectors/kernels.h"
 #include "query/hybrid.h"
 #include "util/files.h"
 #include "util/parallel_for.h"
@@ -123,6 +124,8 @@ std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
   }
   return lock;
 }
+
+const char* Index::simd_kernel() { return vectors::level_name(vectors::active_level()); }
 
 IndexStats Index::stats() const {
   auto lock = lock_for_read(*impl_);
