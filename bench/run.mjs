@@ -5,12 +5,20 @@
 // --timeout=MIN (see bench/README.md); --filtered [--n= --queries= --ef= --json=] runs
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
 // --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
+// --stream [--n= --queries= --json=] runs stream.mjs.
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
 if (process.argv.includes('--filtered')) {
   const { runFiltered } = await import('./filtered.mjs');
   await runFiltered(process.argv.slice(2));
+  process.exit(0);
+}
+
+// --stream: queryStream, query cache and metrics (stream.mjs); only the repo's own build.
+if (process.argv.includes('--stream')) {
+  const { runStream } = await import('./stream.mjs');
+  await runStream(process.argv.slice(2));
   process.exit(0);
 }
 

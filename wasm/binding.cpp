@@ -150,6 +150,7 @@ val packed_to_js(const quiver::PackedItems& packed) {
   obj.set("buffer", buffer);
   obj.set("count", static_cast<double>(packed.count));
   obj.set("dims", packed.dims);
+  if (!packed.explain.empty()) obj.set("explain", packed.explain);
   return obj;
 }
 
@@ -253,6 +254,33 @@ class WasmIndex {
       return packed_to_js(index_->query(request));
     });
   }
+  // Query cursors (queryStream).
+  val openCursor(val vector, val options) {
+    return guarded([&] {
+      std::vector<float> v;
+      quiver::VectorView view;
+      if (!vector.isUndefined() && !vector.isNull()) {
+        v = to_floats(vector, "vector");
+        view = {v.data(), v.size(), true};
+      }
+      return val(static_cast<double>(index_->open_cursor(view, to_string(options, "stream options (JSON text)"))));
+    });
+  }
+  val cursorNext(val cursor, val count) {
+    return guarded([&] {
+      if (!cursor.isNumber()) quiver::api::wrong_type("cursor", "a number");
+      if (!count.isNumber()) quiver::api::wrong_type("batchSize", "a number");
+      return packed_to_js(index_->cursor_next(static_cast<uint64_t>(cursor.as<double>()), count.as<double>()));
+    });
+  }
+  val closeCursor(val cursor) {
+    return guarded([&] {
+      if (!cursor.isNumber()) quiver::api::wrong_type("cursor", "a number");
+      index_->close_cursor(static_cast<uint64_t>(cursor.as<double>()));
+      return val::undefined();
+    });
+  }
+  val metrics() { return guarded([&] { return val(index_->performance_metrics()); }); }
   val verify() { return guarded([&] { return val(index_->verify()); }); }
   static quiver::WriteOptions write_options(const val& options) {
     if (options.isUndefined() || options.isNull()) return {};
@@ -293,9 +321,11 @@ val destroy(val folder) {
   });
 }
 
-val open(val folder) {
+val open(val folder, val options) {
   return guarded([&] {
-    auto index = quiver::Index::open(to_string(folder, "folder"));
+    const std::string open_options =
+        options.isUndefined() || options.isNull() ? "" : to_string(options, "open options (JSON text)");
+    auto index = quiver::Index::open(to_string(folder, "folder"), open_options);
     return val(std::make_shared<WasmIndex>(std::move(index)));
   });
 }
@@ -320,6 +350,10 @@ EMSCRIPTEN_BINDINGS(quiver) {
       .function("count", &WasmIndex::count)
       .function("removeByMetadata", &WasmIndex::removeByMetadata)
       .function("query", &WasmIndex::query)
+      .function("openCursor", &WasmIndex::openCursor)
+      .function("cursorNext", &WasmIndex::cursorNext)
+      .function("closeCursor", &WasmIndex::closeCursor)
+      .function("metrics", &WasmIndex::metrics)
       .function("verify", &WasmIndex::verify)
       .function("close", &WasmIndex::close);
   emscripten::function("exists", &exists);

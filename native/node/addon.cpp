@@ -52,6 +52,7 @@ Napi::Value packed_to_js(Napi::Env env, PackedItems& packed) {
   obj.Set("buffer", buffer);
   obj.Set("count", Napi::Number::New(env, static_cast<double>(packed.count)));
   obj.Set("dims", Napi::Number::New(env, packed.dims));
+  if (!packed.explain.empty()) obj.Set("explain", Napi::String::New(env, packed.explain));
   return obj;
 }
 
@@ -99,6 +100,10 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
                            InstanceMethod<&NativeIndex::Count>("count"),
                            InstanceMethod<&NativeIndex::RemoveByMetadata>("removeByMetadata"),
                            InstanceMethod<&NativeIndex::Query>("query"),
+                           InstanceMethod<&NativeIndex::OpenCursor>("openCursor"),
+                           InstanceMethod<&NativeIndex::CursorNext>("cursorNext"),
+                           InstanceMethod<&NativeIndex::CloseCursor>("closeCursor"),
+                           InstanceMethod<&NativeIndex::Metrics>("metrics"),
                            InstanceMethod<&NativeIndex::Verify>("verify"),
                            InstanceMethod<&NativeIndex::Info>("info"),
                            InstanceMethod<&NativeIndex::Close>("close"),
@@ -282,6 +287,68 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
     });
   }
 
+  // Query cursors (queryStream): opened and advanced on the pool; closed on the JS thread, at
+  // once (a next() already running keeps its cursor until it returns).
+  Napi::Value OpenCursor(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      KeepAlive keep;
+      const VectorView view = to_vector(info[0], keep, "vector");
+      auto vector = std::make_shared<std::vector<float>>();
+      if (view.present) vector->assign(view.data, view.data + view.size);
+      const bool present = view.present;
+      const std::string options = to_string(info[1], "stream options (JSON text)");
+      uint64_t opened = 0;
+      if (index_->try_open_cursor({vector->data(), vector->size(), present}, options, &opened)) {
+        auto deferred = Napi::Promise::Deferred::New(info.Env());
+        deferred.Resolve(Napi::Number::New(info.Env(), static_cast<double>(opened)));
+        return deferred.Promise();
+      }
+      IndexPtr index = index_;
+      return run_async<uint64_t>(
+          info.Env(),
+          [index, vector, present, options] {
+            return index->open_cursor({vector->data(), vector->size(), present}, options);
+          },
+          [](Napi::Env env, uint64_t& id) -> Napi::Value { return Napi::Number::New(env, static_cast<double>(id)); });
+    });
+  }
+
+  Napi::Value CursorNext(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (!info[0].IsNumber()) api::wrong_type("cursor", "a number");
+      if (!info[1].IsNumber()) api::wrong_type("batchSize", "a number");
+      const auto cursor = static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue());
+      const double count = info[1].As<Napi::Number>().DoubleValue();
+      // A walk batch as small as an inline query runs here (as Query does); the rest on the pool.
+      ReadScheduler& reads = info.Env().GetInstanceData<AddonData>()->reads;
+      PackedItems packed;
+      if (!reads.prefer_pool() && index_->try_cursor_next(cursor, count, &packed)) return resolved(info.Env(), packed);
+      IndexPtr index = index_;
+      reads.queued();
+      return run_async<PackedItems>(
+          info.Env(), [index, cursor, count] { return index->cursor_next(cursor, count); }, packed_to_js, nullptr,
+          [&reads] { reads.settled(); });
+    });
+  }
+
+  Napi::Value CloseCursor(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (!info[0].IsNumber()) api::wrong_type("cursor", "a number");
+      index_->close_cursor(static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue()));
+      auto deferred = Napi::Promise::Deferred::New(info.Env());
+      deferred.Resolve(info.Env().Undefined());
+      return deferred.Promise();
+    });
+  }
+
+  // Cheap (counters and sizes) but takes the shared lock, which a writer may hold: on the pool.
+  Napi::Value Metrics(const Napi::CallbackInfo& info) {
+    IndexPtr index = index_;
+    return run_async<std::string>(
+        info.Env(), [index] { return index->performance_metrics(); },
+        [](Napi::Env env, std::string& json) -> Napi::Value { return Napi::String::New(env, json); });
+  }
+
   Napi::Value Verify(const Napi::CallbackInfo& info) {
     IndexPtr index = index_;
     return run_async<std::string>(
@@ -335,8 +402,9 @@ Napi::Value Destroy(const Napi::CallbackInfo& info) {
 Napi::Value Open(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     std::string folder = to_string(info[0], "folder");
+    std::string options = info[1].IsUndefined() ? "" : to_string(info[1], "open options (JSON text)");
     return run_async<IndexPtr>(
-        info.Env(), [folder] { return IndexPtr(Index::open(folder)); },
+        info.Env(), [folder, options] { return IndexPtr(Index::open(folder, options)); },
         [](Napi::Env env, IndexPtr& index) -> Napi::Value {
           Napi::Object obj = env.GetInstanceData<AddonData>()->native_index.New({});
           NativeIndex::Unwrap(obj)->attach(index);

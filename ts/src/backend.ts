@@ -25,6 +25,8 @@ export interface PackedItems {
   buffer: ArrayBuffer;
   count: number;
   dims: number;
+  /** JSON text of the plan, estimates and timings, when the query asked for `explain`. */
+  explain?: string;
 }
 
 /** Counters and configuration of an open index. */
@@ -88,6 +90,18 @@ export interface BackendIndex {
    * simd, shards: [{items, bytes, fileBytes}]} (the core's Index::info_json).
    */
   info(): Promise<string>;
+  /**
+   * Opens a resumable nearest-neighbour search (the core's query/cursor.h) or, with options
+   * {order: 'insertion', filter?} and no vector, an item iterator over one snapshot
+   * (query/item_cursor.h); resolves to its number. Query options: {efSearch?, filter?, maxResults?}.
+   */
+  openCursor(vector: VectorLike | undefined, options: string): Promise<number>;
+  /** The next results of a cursor (at most `count`), best first; none when it is finished. */
+  cursorNext(cursor: number, count: number): Promise<PackedItems>;
+  /** Frees a cursor at once; closing a closed cursor does nothing. */
+  closeCursor(cursor: number): Promise<void>;
+  /** Performance figures measured in the core, as JSON text (see PerformanceMetrics in types.ts). */
+  metrics(): Promise<string>;
   /** Checks the HNSW graph against the database, rebuilding it if they disagree; a JSON report. */
   verify(): Promise<string>;
   /** Closes the index. */
@@ -104,6 +118,6 @@ export interface Backend {
   create(folder: string, config: string, deleteIfExists: boolean): Promise<void>;
   /** Deletes the index files in the folder. */
   destroy(folder: string): Promise<void>;
-  /** Opens the index in the folder. */
-  open(folder: string): Promise<BackendIndex>;
+  /** Opens the index in the folder. options: JSON text {cache?: {maxEntries?, maxBytes?}} (this open only). */
+  open(folder: string, options?: string): Promise<BackendIndex>;
 }

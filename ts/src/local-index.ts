@@ -11,6 +11,7 @@ import { checkId, insertedItem, toBackendInput } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
 import { unpackHits, unpackItems } from './packed.js';
+import { iterateItems, queryStream, type QueryStreamOptions } from './query-stream.js';
 import type {
   CreateIndexConfig,
   IndexInfo,
@@ -22,6 +23,8 @@ import type {
   MetadataFilter,
   MetadataTypes,
   PackedItemsInput,
+  PerformanceMetrics,
+  QueryExplain,
   QueryOptions,
   QueryResult,
   Vector,
@@ -53,6 +56,8 @@ export class LocalIndex<
   /** Where the backend keeps the index: the folder, or a private one for in-memory storage. */
   private readonly location: string;
   private readonly backend: Backend;
+  /** JSON text of this instance's open options (the query cache's size), if any. */
+  private readonly openOptions: string | undefined;
   private readonly queue = new OpQueue();
   private handle: BackendIndex | undefined;
   private opening: Promise<BackendIndex> | undefined;
@@ -90,6 +95,8 @@ export class LocalIndex<
     this._storage = storage as VectraStorageLike | undefined;
     const statics = this.constructor as typeof LocalIndex;
     this.backend = options?.backend ?? statics.defaultBackend();
+    // Checked by the core at open (a bad size rejects the first call).
+    this.openOptions = options?.cache === undefined ? undefined : JSON.stringify({ cache: options.cache });
     this.location = isInMemory(folderPath, this._storage)
       ? statics.memoryLocation(folderPath, this._storage)
       : folderPath;
@@ -443,7 +450,7 @@ export class LocalIndex<
   async query<TItemMetadata extends TMetadata = TMetadata>(
     vector: Vector | null,
     options: QueryOptions,
-  ): Promise<QueryResult<TItemMetadata>[]> {
+  ): Promise<QueryResult<TItemMetadata>[] & { explain?: QueryExplain }> {
     if (typeof options !== 'object' || options === null) {
       throw invalidArgument('options must be an object like { topK, filter?, efSearch?, text?, hybrid? }');
     }
@@ -452,12 +459,60 @@ export class LocalIndex<
     return this.search(vector ?? undefined, options);
   }
 
+  /**
+   * Quiver addition: every item (optionally filtered) in insertion order, in batches, from one
+   * consistent snapshot: writes made while iterating neither appear nor make an item vanish or
+   * come twice. `listItems` keeps Vectra's behaviour (everything at once).
+   */
+  iterateItems<TItemMetadata extends TMetadata = TMetadata>(options?: {
+    filter?: MetadataFilter;
+    batchSize?: number;
+    signal?: AbortSignal;
+  }): AsyncIterable<IndexItem<TItemMetadata>[]> {
+    return iterateItems<TItemMetadata>((fn) => this.read(fn), options);
+  }
+
+  /**
+   * Quiver addition: performance figures measured in the core, always on: query latency
+   * percentiles over the last 10-20 s, queries and inserts per second, the query cache's hit
+   * rate, items, bytes on disk and in memory, per shard, open streams.
+   */
+  async getPerformanceMetrics(): Promise<PerformanceMetrics> {
+    return this.read(async (index) => JSON.parse(await index.metrics()) as PerformanceMetrics);
+  }
+
+  /**
+   * Quiver addition: the nearest neighbours of `vector`, best first, in batches, from one search
+   * that continues in the core (a cursor), not a new search per page. Scores never increase from
+   * one result to the next and no item comes twice; see README "Streaming results" for what a
+   * stream sees of writes made while it is open. Breaking out of the loop or aborting `signal`
+   * frees the cursor at once.
+   *
+   * @example
+   * for await (const batch of index.queryStream(embedding, { batchSize: 100 })) {
+   *   for (const { item, score } of batch) console.log(item.id, score);
+   * }
+   */
+  queryStream<TItemMetadata extends TMetadata = TMetadata>(
+    vector: Vector,
+    options?: QueryStreamOptions,
+  ): AsyncIterable<QueryResult<TItemMetadata>[]> {
+    return queryStream<TItemMetadata>((fn) => this.read(fn), vector as VectorLike, options);
+  }
+
   // ---- Internals ------------------------------------------------------------------------------
 
   /** Must be called synchronously by the public method so that call order is kept. */
   private search<T>(vector: Vector | undefined, options: QueryOptions): Promise<QueryResult<T>[]> {
     const json = queryOptionsJson(options);
-    return this.read(async (index) => unpackHits<T>(await index.query(vector as VectorLike | undefined, json)));
+    return this.read(async (index) => {
+      const packed = await index.query(vector as VectorLike | undefined, json);
+      const hits = unpackHits<T>(packed);
+      if (packed.explain !== undefined) {
+        Object.defineProperty(hits, 'explain', { value: JSON.parse(packed.explain) as QueryExplain, enumerable: false });
+      }
+      return hits;
+    });
   }
 
   /**
@@ -538,7 +593,7 @@ export class LocalIndex<
     if (this.handle) return Promise.resolve(this.handle);
     // Concurrent reads share one open; a failed open is forgotten so that a later call (e.g.
     // after createIndex by another instance) tries again.
-    this.opening ??= this.backend.open(this.location).then(
+    this.opening ??= this.backend.open(this.location, this.openOptions).then(
       (handle) => {
         this.handle = handle;
         this.opening = undefined;

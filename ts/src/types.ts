@@ -129,6 +129,19 @@ export interface CreateIndexConfig {
    * merges the results exactly. See README, "Shards and ingest".
    */
   shards?: number;
+  /**
+   * Quiver addition: the in-memory query cache of each process that opens the index (answers of
+   * repeated queries; any committed write, here or in another process, drops them). Default
+   * `{ maxEntries: 256, maxBytes: 4 MiB }`; 0 for either turns it off. An open can override it
+   * (`new LocalIndex(folder, undefined, { cache })`).
+   */
+  cache?: QueryCacheOptions;
+}
+
+/** Size of the query cache: at most this many answers and bytes (0: off). */
+export interface QueryCacheOptions {
+  maxEntries?: number;
+  maxBytes?: number;
 }
 
 /** How the graph stores vectors (createIndex `quantization`). */
@@ -196,6 +209,21 @@ export interface QueryOptions {
    * return fewer than topK when few items match); for benchmarks and comparisons.
    */
   plan?: 'auto' | 'exact' | 'filtered-hnsw';
+  /** Report the plan, its estimates and timings on the result's `explain` property. */
+  explain?: boolean;
+}
+
+/** Options of `LocalIndex.queryStream`. */
+export interface QueryStreamOptions {
+  filter?: MetadataFilter;
+  /** Results per batch: an integer from 1 to 10000 (default 100). */
+  batchSize?: number;
+  /** Stop after this many results (default: no limit; see README "Streaming results"). */
+  maxResults?: number;
+  /** Width of the graph walk (default: the index's `hnsw.efSearch`). */
+  efSearch?: number;
+  /** Aborting it frees the cursor at once; the pending or next `next()` rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /** Options of `LocalIndex.insertItems` (Quiver addition). */
@@ -237,6 +265,38 @@ export interface LocalIndexOptions {
   bm25Factory?: unknown;
   /** Vectra's document reader injection: accepted and unused. */
   docReader?: unknown;
+  /** Quiver addition: the query cache's size for this instance's open (overrides createIndex's). */
+  cache?: QueryCacheOptions;
+}
+
+/** What `query(..., { explain: true })` reports on its result array's `explain` property. */
+export interface QueryExplain {
+  /** The planner's plan (hnsw, filtered-hnsw, bitmap-hnsw, exact-scan), keyword, or hybrid+<plan>. */
+  plan: string;
+  /** Where the match estimate came from (none, index, sample, scan), the estimate, whether exact. */
+  estimates: { source: string; matches: number; exact: boolean; indexBound?: number };
+  /** A graph walk found fewer than topK and the exact scan answered. */
+  fellBack: boolean;
+  items: number;
+  efSearch: number;
+  results: number;
+  timings: { searchMs: number; totalMs: number };
+  cacheHit: boolean;
+}
+
+/** `getPerformanceMetrics()`: measured in the core, always on. */
+export interface PerformanceMetrics {
+  /** Latency of query() in the core (lock wait included) over the last 10-20 s. */
+  queries: { p50Ms: number; p95Ms: number; p99Ms: number; count: number; perSecond: number; windowSeconds: number };
+  /** Items written by this process per second over the same window. */
+  inserts: { perSecond: number };
+  cache: { hits: number; misses: number; hitRate: number; entries: number; bytes: number; maxEntries: number; maxBytes: number };
+  items: number;
+  bytesOnDisk: number;
+  bytesInMemory: { total: number; items: number; vectors: number; cache: number; streams: number };
+  shards: { items: number; bytesInMemory: number }[];
+  /** Open queryStream cursors and what they hold. */
+  streams: { open: number; bytes: number };
 }
 
 /**

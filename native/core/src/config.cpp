@@ -96,13 +96,37 @@ Metric parse_metric(const std::string& name) {
   bad("metric must be \"cosine\", \"l2\" or \"ip\", got \"" + name + "\"");
 }
 
+static CacheParams parse_cache(const json& cache) {
+  if (!cache.is_object()) bad("cache must be an object like {maxEntries: 256, maxBytes: 4194304} (0 turns it off)");
+  check_keys(cache, {"maxEntries", "maxBytes"}, "cache");
+  CacheParams p;
+  p.max_entries = int_field(cache, "maxEntries", p.max_entries, 0, 1 << 24, "cache.");
+  p.max_bytes = int_field(cache, "maxBytes", p.max_bytes, 0, 1 << 30, "cache.");
+  p.given = true;
+  return p;
+}
+
+OpenOptions parse_open_options(const std::string& text) {
+  OpenOptions o;
+  if (text.empty()) return o;
+  const json j = util::parse_caller_json(text, Limits::kMaxJsonDepth, "open options");
+  if (j.is_null()) return o;
+  if (!j.is_object()) bad("open options must be an object like {cache: {maxEntries, maxBytes}}");
+  check_keys(j, {"cache"}, "open options");
+  if (j.contains("cache") && !j["cache"].is_null()) {
+    o.cache = parse_cache(j["cache"]);
+    o.cache_given = true;
+  }
+  return o;
+}
+
 IndexConfig parse_config_json(const std::string& text) {
   json j;
   if (!text.empty()) j = util::parse_caller_json(text, Limits::kMaxJsonDepth, "index config");
   if (j.is_null()) j = json::object();
   if (!j.is_object()) bad("index config must be an object");
   check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text", "quantization",
-                 "rescore", "shards"},
+                 "rescore", "shards", "cache"},
              "index config");
 
   IndexConfig c;
@@ -152,6 +176,7 @@ IndexConfig parse_config_json(const std::string& text) {
     }
     c.text_field = field;
   }
+  if (j.contains("cache") && !j["cache"].is_null()) c.cache = parse_cache(j["cache"]);
   if (j.contains("metadata_config") && !j["metadata_config"].is_null()) {
     const json& m = j["metadata_config"];
     if (!m.is_object()) bad("metadata_config must be an object like {indexed: [\"field\"]}");
@@ -184,6 +209,7 @@ std::string config_to_json(const IndexConfig& c) {
   if (c.quantization != Quantization::F32) j["quantization"] = quantization_name(c.quantization);
   if (c.rescore) j["rescore"] = true;
   if (c.shards != 1) j["shards"] = c.shards;
+  if (c.cache.given) j["cache"] = {{"maxEntries", c.cache.max_entries}, {"maxBytes", c.cache.max_bytes}};
   return j.dump();
 }
 

@@ -41,5 +41,5 @@ export const nodeDefaultBackend: Backend = {
   create: (folder: string, config: string, deleteIfExists: boolean): Promise<void> =>
     choose().create(folder, config, deleteIfExists),
   destroy: (folder: string): Promise<void> => choose().destroy(folder),
-  open: (folder: string): Promise<BackendIndex> => choose().open(folder),
+  open: (folder: string, options?: string): Promise<BackendIndex> => choose().open(folder, options),
 };

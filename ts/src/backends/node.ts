@@ -46,5 +46,5 @@ export const nodeBackend: Backend = {
   create: async (folder: string, config: string, deleteIfExists: boolean): Promise<void> =>
     load().create(folder, config, deleteIfExists),
   destroy: async (folder: string): Promise<void> => load().destroy(folder),
-  open: async (folder: string): Promise<BackendIndex> => load().open(folder),
+  open: async (folder: string, options?: string): Promise<BackendIndex> => load().open(folder, options),
 };

@@ -24,7 +24,7 @@ export type WasmIndexHandle = Synchronous<BackendIndex>;
 
 /** The module built by scripts/build-wasm.mjs: Backend's calls (open returns a handle) + FS. */
 export type WasmModule = Omit<Synchronous<Omit<Backend, 'name'>>, 'open'> & {
-  open(folder: string): WasmResult<WasmIndexHandle>;
+  open(folder: string, options: string): WasmResult<WasmIndexHandle>;
   // Emscripten's virtual filesystem; typed loosely because only storage adapters touch it.
   FS: any;
 };
@@ -95,6 +95,10 @@ class WasmIndex implements BackendIndex {
   async query(vector: VectorLike | undefined, options: string) {
     return unwrap(this.handle.query(vector, options));
   }
+  async openCursor(vector: VectorLike | undefined, options: string) { return unwrap(this.handle.openCursor(vector, options)); }
+  async cursorNext(cursor: number, count: number) { return unwrap(this.handle.cursorNext(cursor, count)); }
+  async closeCursor(cursor: number) { unwrap(this.handle.closeCursor(cursor)); }
+  async metrics() { return unwrap(this.handle.metrics()); }
   verify() { return this.write(() => this.handle.verify()); }
 
   async close(): Promise<void> {
@@ -160,13 +164,13 @@ export function createWasmBackend(
         release();
       }
     },
-    async open(folder) {
+    async open(folder, options) {
       const release = (await storage.claim?.(folder)) ?? (() => {});
       try {
         const m = await getModule();
         const path = await storage.attach(m, folder);
         try {
-          const handle = unwrap(m.open(path));
+          const handle = unwrap(m.open(path, options ?? ''));
           // Opening may rebuild and save the graph file: make that durable too.
           await storage.persist(m, path);
           return new WasmIndex(m, storage, handle, path, release);

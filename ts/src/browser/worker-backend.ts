@@ -91,8 +91,8 @@ class Connection {
   }
 
   /** Opens the index in `folder` in the worker; answers the handle its calls name. */
-  open(folder: string): Promise<number> {
-    return this.send({ kind: 'backend', op: 'open', args: [folder] }) as Promise<number>;
+  open(folder: string, options?: string): Promise<number> {
+    return this.send({ kind: 'backend', op: 'open', args: [folder, options] }) as Promise<number>;
   }
 
   // The transport: the typed calls above decide what a message holds (TypeScript cannot widen a
@@ -174,9 +174,9 @@ export function createWorkerBackend(options: WorkerBackendOptions = {}): WorkerB
 
   const local: Pick<WorkerBackend, 'name' | 'open' | 'terminate'> = {
     name: 'browser-worker',
-    async open(folder) {
+    async open(folder, options) {
       const c = connect();
-      return remoteIndex(c, await c.open(folder));
+      return remoteIndex(c, await c.open(folder, options));
     },
     terminate() {
       connection?.fail(

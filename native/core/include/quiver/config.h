@@ -22,6 +22,12 @@ struct HnswParams {
   int ef_search = 64;
 };
 
+struct CacheParams {
+  int max_entries = 256;
+  int max_bytes = 4 << 20;
+  bool given = false;  // written back by config_to_json only when given
+};
+
 struct IndexConfig {
   int version = 1;                          // user-visible config version (Vectra's `version`)
   uint32_t dimensions = 0;                  // 0: fixed by the first vector ever written
@@ -43,7 +49,18 @@ struct IndexConfig {
   // Quiver addition: HNSW shards (ann/shard_set.h), fixed at creation; 1 = one graph file, as
   // every index written before shards. Reported by config_to_json only when not 1.
   uint32_t shards = 1;
+  // Quiver addition: the in-memory query cache of every process that opens the index
+  // (query/query_cache.h): at most this many answers and bytes; 0 for either turns it off.
+  // Persisted; an open may override it (parse_open_options).
+  CacheParams cache;
 };
+
+// Options of one open (not persisted): {"cache": {"maxEntries": 256, "maxBytes": 4194304}}.
+struct OpenOptions {
+  bool cache_given = false;
+  CacheParams cache;
+};
+OpenOptions parse_open_options(const std::string& json);  // throws InvalidArgument
 
 // Limits that inputs are checked against; documented in the README.
 struct Limits {

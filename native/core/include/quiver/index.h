@@ -46,6 +46,8 @@ class Index {
   static void destroy(const std::string& folder);
   // Throws NotFound ("Index does not exist") when absent; rebuilds the HNSW cache if needed.
   static std::unique_ptr<Index> open(const std::string& folder);
+  // The same with options of this open only (parse_open_options: the query cache's size).
+  static std::unique_ptr<Index> open(const std::string& folder, const std::string& options_json);
 
   ~Index();
   Index(const Index&) = delete;
@@ -99,12 +101,31 @@ class Index {
   bool try_get_packed(const std::string& id, PackedItems* out) const;
   bool try_query(const query::QueryRequest& request, PackedItems* out) const;
 
+  // ---- Query cursors (query/cursor.h; queryStream in the bindings): a nearest-neighbour
+  // search handed out in batches. options_json: {efSearch?, filter?, maxResults?}.
+  uint64_t open_cursor(VectorView vector, const std::string& options_json);
+  // The next results (at most `count`, 1..10000), best first after the previous batch; an empty
+  // result when the stream is finished. InvalidState once the cursor is closed.
+  PackedItems cursor_next(uint64_t cursor, double count);
+  void close_cursor(uint64_t cursor);  // frees it at once; an unknown (closed) cursor: no-op
+  size_t open_cursor_count() const;
+  // The same two calls on the caller's thread, only when that cannot wait or take long (as
+  // try_query): false means nothing was done; use the blocking form from a worker thread.
+  bool try_open_cursor(VectorView vector, const std::string& options_json, uint64_t* cursor);
+  bool try_cursor_next(uint64_t cursor, double count, PackedItems* out);
+  size_t cursor_memory_bytes() const;  // held by the open cursors
+
   // Convenience for C++ callers (tests, tools): the same reads, unpacked into objects.
   std::optional<Item> get(const std::string& id) const;
   std::vector<Item> list(const std::string& filter_json = "") const;
   std::vector<QueryHit> query(VectorView vector, const QueryOptions& options) const;
   // options_json as for query::parse_query_request (keyword or hybrid when it has "text").
   std::vector<QueryHit> search(VectorView vector, const std::string& options_json) const;
+
+  // Performance figures measured in the core (metrics/performance.cpp), as JSON: query latency
+  // percentiles over a recent window, queries and inserts per second, the query cache, items,
+  // bytes on disk and in memory, per shard, open streams.
+  std::string performance_metrics() const;
 
   // Verifies the HNSW cache against SQLite and rebuilds it if they disagree; returns a report.
   std::string verify();

@@ -57,6 +57,7 @@ struct PackedItems {
   std::string text;
   std::vector<double> numbers;
   std::vector<float> vectors;  // count * dims, as the user gave them
+  std::string explain;  // JSON (query/explain.h) when the query asked for `explain`; else empty
 };
 
 struct IndexStats {

@@ -59,6 +59,10 @@ class HnswShard {
                                const std::function<bool(uint64_t)>* allow) const;
   float distance(const vectors::PreparedQuery& query, uint64_t label) const;
 
+  // Read-only access to the graph for walks that keep state between calls (ann/graph_walk.h);
+  // valid while the caller holds the index's shared lock.
+  const hnswlib::HierarchicalNSW<float>& graph() const { return *hnsw_; }
+
  private:
   HnswShard(const vectors::VectorCodec& codec);  // no graph yet (load)
 

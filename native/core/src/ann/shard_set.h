@@ -75,6 +75,9 @@ class ShardSet : public VectorIndex {
   // Writes every shard into `folder` ("shard-<i>.hnsw", each atomically), stamped with `seq`.
   void save(const std::string& folder, uint64_t seq) const override;
 
+  // The shards, for walks that keep state between calls (ann/graph_walk.h).
+  const HnswShard& shard(size_t i) const { return *shards_[i]; }
+
  private:
   explicit ShardSet(const vectors::VectorCodec& codec, const HnswParams& params);
 

@@ -93,6 +93,8 @@ void Cache::open(const std::string& folder_path, store::SqliteStore& owner_store
 }
 
 bool Cache::load_from_store() {
+  ++changes;
+  ++graph_generation;
   graph.reset();
   store::SqliteStore::ReadTxn snapshot(*store);
   // Inside the snapshot, so it names exactly the commits the snapshot holds.
@@ -195,6 +197,7 @@ void Cache::read_rows_since(uint64_t from_seq, CatchUp& gap) {
 }
 
 void Cache::apply_catch_up(CatchUp& gap) {
+  if (!gap.deleted.empty() || !gap.rows.empty()) ++changes;
   seen_data_version = gap.data_version;
   const bool keep_parsed = parsed_ready_.load();
   for (int64_t label : gap.deleted) {
@@ -221,6 +224,8 @@ void Cache::rebuild_shard(uint32_t shard) {
 }
 
 void Cache::rebuild_graph() {
+  ++changes;
+  ++graph_generation;
   graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw,
                                           config.quantization, config.shards);
   std::vector<store::Row> rows;
@@ -368,6 +373,7 @@ std::string Cache::verify() {
 void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
                          const std::vector<uint64_t>& removed, uint64_t seq, size_t changes,
                          unsigned threads) {
+  ++this->changes;
   if (!graph && config.dimensions != 0) {
     graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw,
                                             config.quantization, config.shards);
@@ -473,6 +479,8 @@ bool Cache::database_still_in_folder() const {
 }
 
 void Cache::release() {
+  ++changes;
+  ++graph_generation;
   graph.reset();
   items.clear();
   forget_parsed();

@@ -60,6 +60,11 @@ struct Cache {
   size_t unsaved_changes = 0;
   int64_t seen_data_version = 0;  // the store's data_version when the cache was last synced
   std::string open_report;        // what happened to the graph file at open (for verify)
+  // For what outlives one call (query cursors, the query cache): `changes` moves whenever the
+  // state changes (a commit applied, a catch-up, a reload or rebuild, release),
+  // `graph_generation` whenever `graph` is replaced (its slots then mean nothing to a walk).
+  std::atomic<uint64_t> changes{0};
+  std::atomic<uint64_t> graph_generation{0};
 
   // ---- opening and closing ----
   // Records the folder's identity and loads (or rebuilds and saves) the graph and the items.

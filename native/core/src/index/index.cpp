@@ -69,7 +69,19 @@ std::unique_ptr<Index> Index::open(const std::string& folder) {
     impl->cache.release();
     throw;
   }
+  const CacheParams& cache = impl->cache.config.cache;
+  impl->query_cache.resize(static_cast<size_t>(cache.max_entries), static_cast<size_t>(cache.max_bytes));
   return std::unique_ptr<Index>(new Index(std::move(impl)));
+}
+
+std::unique_ptr<Index> Index::open(const std::string& folder, const std::string& options_json) {
+  const OpenOptions options = parse_open_options(options_json);  // before anything is opened
+  auto index = open(folder);
+  if (options.cache_given) {
+    index->impl_->query_cache.resize(static_cast<size_t>(options.cache.max_entries),
+                                     static_cast<size_t>(options.cache.max_bytes));
+  }
+  return index;
 }
 
 Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -365,6 +377,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
   // seen_data_version was read inside the transaction, so a commit by another process after ours
   // is still noticed by the next call.
   cache.apply_commit(upserts, removed, seq, ops.size(), write_options.threads);
+  writes.count(upserts.size());
   if (cache.unsaved_changes >= kAutoSaveChanges) {
     try {
       cache.save_graph();
@@ -393,6 +406,7 @@ void Index::close() {
 
 void Index::Impl::release() {
   closed = true;
+  cursors.clear();
   cache.release();
   text_index.reset();  // its statements go before the connection
   store.reset();

@@ -2,6 +2,8 @@
 // for bringing the in-memory cache (index/cache.h) up to date; the store has its own mutex.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -10,7 +12,10 @@
 
 #include "index/cache.h"
 #include "index/item_validation.h"
+#include "metrics/latency_window.h"
+#include "query/cursor.h"
 #include "query/planner.h"
+#include "query/query_cache.h"
 #include "query/request.h"
 #include "quiver/index.h"
 #include "store/sqlite_store.h"
@@ -41,6 +46,13 @@ struct Index::Impl {
   // The options of the write call running now (set under the exclusive lock, for its duration).
   WriteOptions write_options;
   void check_not_aborted() const;  // throws Aborted when the caller's signal fired
+  // What outlives one call: query cursors (query/cursor.h) and the query cache
+  // (query/query_cache.h), both checked against cache.changes / cache.graph_generation; and the
+  // performance figures (metrics/, reported by metrics/performance.cpp).
+  query::CursorTable cursors;
+  mutable query::QueryCache query_cache{query::kDefaultCacheEntries, query::kDefaultCacheBytes};
+  mutable metrics::LatencyWindow query_latency;  // every query() answered (query/serve.cpp)
+  mutable metrics::LatencyWindow writes;         // items written by this process
 
   bool updating = false;
   std::vector<Op> staged;
@@ -52,6 +64,8 @@ struct Index::Impl {
   void pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
             double text_score) const;
   PackedItems answer(const query::QueryRequest& request) const;  // shared lock held
+  // --- query/serve.cpp: answer() behind the query cache, measured (shared lock held) ---
+  PackedItems serve(const query::QueryRequest& request, std::chrono::steady_clock::time_point started) const;
 
   // --- index.cpp ---
   void check_open() const;

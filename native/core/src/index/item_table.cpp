@@ -73,6 +73,7 @@ void ItemTable::put(uint64_t label, std::string_view id, std::string_view metada
     e = fresh;
     if (!same_id) index_insert(existing);
   } else {
+    label_end_ = std::max<uint64_t>(label_end_, label + 1);
     if (label >= entry_of_label_.size()) {
       entry_of_label_.resize(std::max<size_t>(label + 1, entry_of_label_.size() * 3 / 2), kNone);
     }

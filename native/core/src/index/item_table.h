@@ -36,6 +36,10 @@ class ItemTable {
   // Every live label, ascending (= insertion order: labels only grow).
   std::vector<uint64_t> labels() const;
 
+  // Above every label ever put (labels only grow): items with a label at or beyond a bound taken
+  // earlier were inserted after it (query cursors and item iterators leave them out).
+  uint64_t label_bound() const { return label_end_; }
+
   // Bytes held (arena + entries + maps): the memory figure reported to users.
   size_t memory_bytes() const;
 
@@ -64,6 +68,7 @@ class ItemTable {
   void grow_index(size_t slots);  // a power of two
   void compact_arena();
 
+  uint64_t label_end_ = 0;  // one past the highest label ever put
   std::vector<char> arena_;
   size_t garbage_bytes_ = 0;  // arena bytes of replaced or erased items
   size_t vectorless_ = 0;     // entries with vectorless set

@@ -2,6 +2,7 @@
 // table, vectors from the vector index), each into one packed result (quiver/item.h). No SQLite
 // read and no JSON parsing per item; SQLite is only read by keyword search (FTS5).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -179,9 +180,10 @@ std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRe
   static const query::MetadataColumns kNoMetadata;
   const query::CompiledFilter compiled = impl.cache.compile(r.filter);
   const query::MetadataColumns& columns = r.filter.empty() ? kNoMetadata : impl.cache.filterable();
-  return query::plan_and_search(*impl.cache.graph, columns, compiled, r.vector.data, k, ef,
-                                impl.cache.config.hnsw.M, r.plan)
-      .neighbors;
+  auto result = query::plan_and_search(*impl.cache.graph, columns, compiled, r.vector.data, k, ef,
+                                       impl.cache.config.hnsw.M, r.plan);
+  if (r.explain_out) r.explain_out->take(result.report);
+  return std::move(result.neighbors);
 }
 
 // The item with this id, packed (0 or 1 item); lock held.
@@ -288,8 +290,11 @@ size_t Index::count(const std::string& filter_json) const {
 }
 
 PackedItems Index::query(const query::QueryRequest& request) const {
+  // Lock wait included in the metrics.
+  const auto started = metrics::enabled() || request.explain ? std::chrono::steady_clock::now()
+                                                             : std::chrono::steady_clock::time_point{};
   auto lock = lock_for_read(*impl_);
-  return impl_->answer(request);
+  return impl_->serve(request, started);
 }
 
 namespace {
@@ -331,7 +336,9 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
                           bound, c.shards)) {
     return false;
   }
-  *out = impl_->answer(request);
+  const auto started = metrics::enabled() || request.explain ? std::chrono::steady_clock::now()
+                                                             : std::chrono::steady_clock::time_point{};
+  *out = impl_->serve(request, started);
   return true;
 }
 

@@ -54,7 +54,8 @@ HybridParams parse_hybrid(const json& h) {
 QueryRequest parse_query_request(VectorView vector, std::string_view options_json) {
   const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "query options");
   if (!j.is_object()) bad("query options must be an object like {topK: 10, filter?, efSearch?, text?}");
-  reject_unknown_keys(j, "query options", {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore"});
+  reject_unknown_keys(j, "query options",
+                      {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore", "explain"});
   QueryRequest r;
   r.vector = vector;
   const auto given = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
@@ -106,6 +107,11 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
                        : (vector.present ? QueryRequest::Mode::Hybrid : QueryRequest::Mode::Keyword);
   }
   if (r.mode != QueryRequest::Mode::Vector && !has_text) bad("text must be a string: the words to search for");
+  if (given("explain")) {
+    if (!j["explain"].is_boolean()) bad("explain must be true or false, got " + j["explain"].dump());
+    r.explain = j["explain"].get<bool>();
+  }
+  r.normalized_options = j.dump();
   return r;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "query/explain.h"
 #include "query/filter.h"
 #include "query/hybrid.h"
 #include "quiver/item.h"
@@ -35,6 +36,12 @@ struct QueryRequest {
   // "filtered-hnsw" runs the filter inside the graph walk with this ef, no fallback.
   enum class PlanHint { Auto, Exact, FilteredHnsw };
   PlanHint plan = PlanHint::Auto;
+  // The options as parsed and dumped again (keys sorted): with the vector's bytes, the query
+  // cache's key (query/query_cache.h). Empty for requests not built from JSON: never cached.
+  std::string normalized_options;
+  bool explain = false;  // "explain": true
+  // Where the read path reports its plan (null: not asked); set by the call that owns the request.
+  mutable Explain* explain_out = nullptr;
 };
 
 // Throws InvalidArgument (what is wrong and what to give instead) or Limit.

@@ -351,7 +351,7 @@ Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
       throw damaged("a vector", "of " + std::to_string(bytes) + " bytes (the index has " +
                                     std::to_string(config_.dimensions) + " dimensions)");
     }
-    if (with_vectors) {
+    if (with_vectors && bytes > 0) {  // memcpy from SQLite's null pointer is undefined even for 0
       row.vector.resize(static_cast<size_t>(bytes) / sizeof(float));
       std::memcpy(row.vector.data(), blob, static_cast<size_t>(bytes));
     }
@@ -406,6 +406,24 @@ void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors) 
   // so SQLite reads its bytes anyway.
   Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items ORDER BY label");
   while (s.step("scan items")) fn(read_row(s.get(), with_vectors));
+}
+
+void SqliteStore::scan_page(int64_t after_label, size_t limit, const std::function<void(Row&&)>& fn) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items WHERE label > ? ORDER BY label LIMIT ?");
+  sqlite3_bind_int64(s.get(), 1, after_label);
+  sqlite3_bind_int64(s.get(), 2, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  while (s.step("scan items")) fn(read_row(s.get(), /*with_vectors=*/true));
+}
+
+void SqliteStore::begin_snapshot() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (sqlite3_get_autocommit(db_) != 0) exec("BEGIN");
+}
+
+void SqliteStore::end_snapshot() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
 }
 
 void SqliteStore::scan_since(uint64_t seq, const std::function<void(Row&&)>& fn) {

@@ -66,6 +66,13 @@ class SqliteStore {
   // The rows of one HNSW shard (label % shard_count == shard: ann::ShardSet's routing). The
   // vectors of other rows are not read.
   void scan_shard(uint32_t shard, uint32_t shard_count, const std::function<void(Row&&)>& fn);
+  // Rows with label > after_label in label order, at most `limit` (item iterators, query/
+  // item_cursor.h). Inside an open snapshot every page reads the same committed state.
+  void scan_page(int64_t after_label, size_t limit, const std::function<void(Row&&)>& fn);
+  // A read transaction kept open across calls (and threads): only for a store that serves one
+  // reader, which calls these in turn (an item iterator's own connection).
+  void begin_snapshot();
+  void end_snapshot();
   std::vector<int64_t> deletions_since(uint64_t seq);
   // Deletions logged at or before this write have been trimmed (a saved graph file reflects
   // them): a cache older than this cannot catch up from the log and must reload.

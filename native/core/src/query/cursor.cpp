@@ -1,0 +1,371 @@
+#include "query/cursor.h"
+#include "query/item_cursor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "ann/shard_set.h"
+#include "query/planner.h"
+#include "index/index_impl.h"
+#include "index/item_validation.h"
+#include "util/json_text.h"
+
+namespace quiver {
+namespace query {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& message) { throw Error(ErrorCode::InvalidArgument, message); }
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+// The exact pass gathers this many results per scan of the items at least (a scan costs the
+// same whatever it keeps), so streaming everything costs items / chunk scans.
+constexpr size_t kMinChunk = 1024;
+
+}  // namespace
+
+CursorRequest parse_cursor_request(VectorView vector, std::string_view options_json) {
+  const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "stream options");
+  if (!j.is_object()) bad("stream options must be an object like {filter?, efSearch?, maxResults?}");
+  for (const auto& [key, value] : j.items()) {
+    if (key != "efSearch" && key != "filter" && key != "maxResults") {
+      bad("stream options has an unknown option \"" + key + "\"; the options are: efSearch, filter, maxResults");
+    }
+  }
+  if (!vector.present) bad("Vector is required");
+  CursorRequest r;
+  r.vector.assign(vector.data, vector.data + vector.size);
+  const auto given = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
+  if (given("efSearch")) {
+    if (!j["efSearch"].is_number()) bad("efSearch must be a number, got " + j["efSearch"].dump());
+    r.ef_search = validate_ef_search(j["efSearch"].get<double>());
+  }
+  if (given("filter")) r.filter = Filter::parse(j["filter"]);
+  if (given("maxResults")) {
+    const json& m = j["maxResults"];
+    if (!m.is_number() || !std::isfinite(m.get<double>()) || m.get<double>() < 1 ||
+        std::floor(m.get<double>()) != m.get<double>()) {
+      bad("maxResults must be a whole number >= 1, got " + m.dump());
+    }
+    r.max_results = m.get<double>() >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(m.get<double>());
+  }
+  return r;
+}
+
+class QueryCursor : public Cursor {
+ public:
+  QueryCursor(const Index::Impl& impl, CursorRequest request) : request_(std::move(request)) {
+    index::check_vector({request_.vector.data(), request_.vector.size(), true}, impl.cache.config.dimensions,
+                        impl.cache.config.metric);
+    label_bound_ = impl.cache.items.label_bound();
+    emitted_.assign((label_bound_ + 63) / 64, 0);
+    changes_ = impl.cache.changes.load();
+    generation_ = impl.cache.graph_generation.load();
+    const auto* set = dynamic_cast<const ann::ShardSet*>(impl.cache.graph.get());
+    // The whole index asked for: only the exact pass promises every item in exact order.
+    const bool whole = request_.max_results != UINT64_MAX && request_.max_results >= impl.cache.items.with_vectors();
+    if (set && set->shard_count() == 1 && !whole) {
+      const vectors::PreparedQuery q = set->prepare_query(request_.vector.data());
+      walk_.emplace(set->shard(0), q);
+    }
+  }
+
+  PackedItems next(const Index::Impl& impl, size_t n) override {
+    std::lock_guard<std::mutex> guard(mutex_);
+    PackedItems out;
+    out.dims = impl.cache.config.dimensions;
+    if (impl.cache.graph_generation.load() != generation_) walk_.reset();  // slots changed meaning
+    const bool changed = impl.cache.changes.load() != changes_;
+    if (changed) chunk_.clear();  // distances of the chunk may be stale
+    changes_ = impl.cache.changes.load();
+    generation_ = impl.cache.graph_generation.load();
+    const auto* set = dynamic_cast<const ann::ShardSet*>(impl.cache.graph.get());
+    if (!set || emitted_count_ >= request_.max_results) return out;
+    const vectors::PreparedQuery q = set->prepare_query(request_.vector.data());
+    // Compiled per batch: the columns it reads may have grown since the last one.
+    const query::CompiledFilter compiled = impl.cache.compile(request_.filter);
+    const query::CompiledFilter* docs = request_.filter.empty() ? nullptr : &compiled;
+    const std::function<bool(uint64_t)> admit = [&](uint64_t label) { return admissible(impl, docs, label); };
+    n = static_cast<size_t>(std::min<uint64_t>(n, request_.max_results - emitted_count_));
+    std::vector<ann::GraphWalk::Found> batch;
+    batch.reserve(n);
+
+    if (walk_) {
+      const auto& shard = set->shard(0);
+      const size_t width = std::max<size_t>(ef(impl), n);
+      // One advance settles the `width` best found items, as a query with ef = width would;
+      // they are handed out before the walk advances again (advancing after every item would
+      // re-walk for each one).
+      size_t ready = 0;
+      while (batch.size() < n) {
+        bool advanced = false;
+        if (ready == 0) {
+          walk_->advance(shard, q, width, &admit);
+          ready = walk_->settled();
+          advanced = true;
+        }
+        ann::GraphWalk::Found f;
+        if (ready == 0 || !walk_->take(shard, &f)) {
+          if (!advanced) {
+            ready = 0;  // advance again before deciding
+            continue;
+          }
+          walk_.reset();  // the walk cannot vouch for more: the exact pass takes over
+          break;
+        }
+        --ready;
+        if (!admissible(impl, docs, f.label)) continue;
+        if (changed || changes_since_open_) {
+          const float now = set->distance(q, f.label);
+          if (now > f.distance) {  // moved away since found: ranked again at its new distance
+            walk_->put_back(shard, f.label, now);
+            continue;
+          }
+          f.distance = now;
+        }
+        if (f.distance < last_) {
+          ++late_;  // reached after a farther item was handed out
+          continue;
+        }
+        emit(f, batch);
+      }
+    }
+    while (!walk_ && batch.size() < n) {
+      if (chunk_.empty()) refill(impl, *set, q, docs, std::max(kMinChunk, 4 * n));
+      if (chunk_.empty()) break;  // every item handed out
+      const ann::GraphWalk::Found f = chunk_.back();
+      chunk_.pop_back();
+      if (!admissible(impl, docs, f.label)) continue;
+      emit(f, batch);
+    }
+    if (changed) changes_since_open_ = true;
+    pack(impl, batch, out);
+    return out;
+  }
+
+  // A walk batch costs about what a query with ef = max(ef, n) costs (query::runs_inline's
+  // estimate); the exact pass scans every item, and a filter may make the walk wander: never.
+  bool cheap(const Index::Impl& impl, size_t n) const override {
+    if (!walk_ || !request_.filter.empty() || impl.cache.changes.load() != changes_ ||
+        impl.cache.graph_generation.load() != generation_) {
+      return false;
+    }
+    const auto& c = impl.cache.config;
+    const double width = static_cast<double>(std::max(ef(impl), n));
+    const double distances = std::min(static_cast<double>(impl.cache.items.with_vectors()), width * 2.0 * c.hnsw.M);
+    return distances * (25.0 + c.dimensions / 16.0) / 1000.0 <= kInlineBudgetMicros;
+  }
+
+  size_t memory_bytes() const override {
+    return sizeof(*this) + request_.vector.capacity() * sizeof(float) + emitted_.capacity() * sizeof(uint64_t) +
+           chunk_.capacity() * sizeof(ann::GraphWalk::Found) + (walk_ ? walk_->memory_bytes() : 0);
+  }
+
+ private:
+  size_t ef(const Index::Impl& impl) const {
+    return static_cast<size_t>(request_.ef_search > 0 ? request_.ef_search : impl.cache.config.hnsw.ef_search);
+  }
+  bool was_emitted(uint64_t label) const { return (emitted_[label >> 6] >> (label & 63)) & 1; }
+
+  // Live, present when the cursor opened, not handed out yet, and passing the filter.
+  bool admissible(const Index::Impl& impl, const query::CompiledFilter* docs, uint64_t label) const {
+    if (label >= label_bound_ || was_emitted(label) || !impl.cache.items.contains(label)) return false;
+    if (!docs) return true;
+    return docs->matches(label);
+  }
+
+  void emit(const ann::GraphWalk::Found& f, std::vector<ann::GraphWalk::Found>& batch) {
+    emitted_[f.label >> 6] |= uint64_t{1} << (f.label & 63);
+    last_ = f.distance;
+    ++emitted_count_;
+    batch.push_back(f);
+  }
+
+  // The next chunk of the exact order: the `size` nearest admissible items at or beyond the last
+  // distance handed out, kept in a bounded max-heap during one scan of every item.
+  void refill(const Index::Impl& impl, const ann::ShardSet& set, const vectors::PreparedQuery& q,
+              const query::CompiledFilter* docs, size_t size) {
+    const auto worse = [](const ann::GraphWalk::Found& a, const ann::GraphWalk::Found& b) {
+      return a.distance < b.distance || (a.distance == b.distance && a.label < b.label);
+    };
+    chunk_.clear();
+    for (size_t s = 0; s < set.shard_count(); ++s) {
+      ann::scan_shard(set.shard(s), q, [&](uint64_t label, float d) {
+        if (d < last_ || std::isnan(d)) return;
+        if (chunk_.size() == size && !worse({d, label}, chunk_.front())) return;
+        if (!admissible(impl, docs, label)) return;
+        chunk_.push_back({d, label});
+        std::push_heap(chunk_.begin(), chunk_.end(), worse);
+        if (chunk_.size() > size) {
+          std::pop_heap(chunk_.begin(), chunk_.end(), worse);
+          chunk_.pop_back();
+        }
+      });
+    }
+    std::sort_heap(chunk_.begin(), chunk_.end(), worse);
+    std::reverse(chunk_.begin(), chunk_.end());  // best last: handed out with pop_back
+  }
+
+  // Packs the batch like query(): scores in double precision from the stored vectors; a score
+  // that double precision puts above the previous one (a near-tie the float ranking ordered the
+  // other way, within float rounding) is capped at it, so that scores never increase.
+  void pack(const Index::Impl& impl, const std::vector<ann::GraphWalk::Found>& batch, PackedItems& out) {
+    const uint32_t dims = impl.cache.config.dimensions;
+    const Metric metric = impl.cache.config.metric;
+    const float* query = request_.vector.data();
+    double query_norm = 0;
+    for (uint32_t i = 0; i < dims; ++i) query_norm += static_cast<double>(query[i]) * query[i];
+    query_norm = std::sqrt(query_norm);
+    for (const auto& f : batch) {
+      impl.pack(f.label, out, kNaN, kNaN, kNaN, kNaN);
+      double* n = out.numbers.data() + (out.count - 1) * PackedItems::kNumbersPerItem;
+      const float* v = out.vectors.data() + (out.count - 1) * dims;
+      double similarity = 0;
+      if (metric == Metric::L2) {
+        for (uint32_t i = 0; i < dims; ++i) {
+          const double d = static_cast<double>(query[i]) - v[i];
+          similarity -= d * d;
+        }
+      } else {
+        for (uint32_t i = 0; i < dims; ++i) similarity += static_cast<double>(query[i]) * v[i];
+        if (metric == Metric::Cosine) similarity /= query_norm * n[0];
+      }
+      similarity = std::min(similarity, last_score_);
+      last_score_ = similarity;
+      n[1] = similarity;
+      n[2] = metric == Metric::L2 ? -similarity : 1 - similarity;
+    }
+  }
+
+  std::mutex mutex_;  // one next() at a time per cursor
+  CursorRequest request_;
+  uint64_t label_bound_ = 0;
+  std::vector<uint64_t> emitted_;  // one bit per label below label_bound_
+  uint64_t emitted_count_ = 0;
+  uint64_t late_ = 0;
+  float last_ = -std::numeric_limits<float>::infinity();  // distance of the last item handed out
+  double last_score_ = std::numeric_limits<double>::infinity();
+  uint64_t changes_ = 0;
+  uint64_t generation_ = 0;
+  bool changes_since_open_ = false;
+  std::optional<ann::GraphWalk> walk_;
+  std::vector<ann::GraphWalk::Found> chunk_;  // the exact pass: next results, best last
+};
+
+std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, VectorView vector, std::string_view options_json) {
+  if (wants_item_order(options_json)) return open_item_cursor(impl, vector, options_json);
+  auto request = parse_cursor_request(vector, options_json);
+  if (!request.filter.empty()) impl.cache.compile(request.filter);  // errors surface here, not mid-stream
+  return std::make_shared<QueryCursor>(impl, std::move(request));
+}
+
+// ---- CursorTable ----
+
+uint64_t CursorTable::add(std::shared_ptr<Cursor> cursor) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  if (open_.size() >= kMaxOpen) {
+    throw Error(ErrorCode::Limit, "too many open query streams (" + std::to_string(kMaxOpen) +
+                                      "); finish or break out of the ones you no longer read");
+  }
+  const uint64_t id = next_id_++;
+  open_.emplace(id, std::move(cursor));
+  return id;
+}
+
+std::shared_ptr<Cursor> CursorTable::find(uint64_t id) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto it = open_.find(id);
+  return it == open_.end() ? nullptr : it->second;
+}
+
+bool CursorTable::remove(uint64_t id) {
+  std::shared_ptr<Cursor> gone;  // freed outside the mutex
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto it = open_.find(id);
+  if (it == open_.end()) return false;
+  gone = std::move(it->second);
+  open_.erase(it);
+  return true;
+}
+
+void CursorTable::clear() {
+  std::lock_guard<std::mutex> guard(mutex_);
+  open_.clear();
+}
+
+size_t CursorTable::size() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  return open_.size();
+}
+
+size_t CursorTable::memory_bytes() const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  size_t bytes = 0;
+  for (const auto& [id, cursor] : open_) bytes += cursor->memory_bytes();
+  return bytes;
+}
+
+}  // namespace query
+
+// ---- the public cursor API ----
+
+uint64_t Index::open_cursor(VectorView vector, const std::string& options_json) {
+  auto lock = lock_for_read(*impl_);
+  return impl_->cursors.add(query::open_cursor(*impl_, vector, options_json));
+}
+
+PackedItems Index::cursor_next(uint64_t cursor, double count) {
+  const int n = validate_integer(count, "batchSize", 1, Limits::kMaxTopK);
+  auto lock = lock_for_read(*impl_);
+  auto c = impl_->cursors.find(cursor);
+  if (!c) throw Error(ErrorCode::InvalidState, "this query stream is closed; start a new queryStream");
+  return c->next(*impl_, static_cast<size_t>(n));
+}
+
+void Index::close_cursor(uint64_t cursor) { impl_->cursors.remove(cursor); }
+
+namespace {
+
+// The shared lock, only when free and current with other processes (as reads.cpp's try forms).
+std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
+  std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
+  if (!lock.owns_lock()) return lock;
+  int64_t version = 0;
+  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.cache.seen_data_version) {
+    lock.unlock();
+  }
+  return lock;
+}
+
+}  // namespace
+
+bool Index::try_open_cursor(VectorView vector, const std::string& options_json, uint64_t* cursor) {
+  // Only a plain query cursor opens inline: a filter may build metadata columns, an item
+  // iterator opens a connection.
+  const auto request_json = nlohmann::json::parse(options_json, nullptr, false);
+  if (!request_json.is_object() || request_json.contains("filter") || request_json.contains("order")) return false;
+  auto lock = try_lock_current(*impl_);
+  if (!lock.owns_lock()) return false;
+  *cursor = impl_->cursors.add(query::open_cursor(*impl_, vector, options_json));
+  return true;
+}
+
+bool Index::try_cursor_next(uint64_t cursor, double count, PackedItems* out) {
+  const int n = validate_integer(count, "batchSize", 1, Limits::kMaxTopK);
+  auto lock = try_lock_current(*impl_);
+  if (!lock.owns_lock()) return false;
+  auto c = impl_->cursors.find(cursor);
+  if (!c || !c->cheap(*impl_, static_cast<size_t>(n))) return false;
+  *out = c->next(*impl_, static_cast<size_t>(n));
+  return true;
+}
+
+size_t Index::open_cursor_count() const { return impl_->cursors.size(); }
+
+size_t Index::cursor_memory_bytes() const { return impl_->cursors.memory_bytes(); }
+
+}  // namespace quiver
