@@ -14,13 +14,19 @@ constexpr size_t kSampleHitsToTrust = 50;
 // An index bound above this share of the items is not worth listing (a pass of the compiled
 // filter over every item costs about the same and is exact).
 constexpr double kListBoundShare = 0.25;
-// A graph walk computes about ef * 2M * kWalkExpansion / selectivity distances: hnswlib's
-// filtered walk keeps going until it holds ef matching candidates, expanding every node it
-// meets. Measured on clustered 100k x 128 (bench/filtered.mjs), 1.5 is near the mean.
+// Costs in distance computations. An unfiltered walk computes about ef * 2M * kWalkExpansion.
+// hnswlib's filtered walk keeps going until it holds ef matching candidates, so it costs more as
+// matches get rarer: measured on clustered 100k x 128 (bench/filtered.mjs, ef 64), 1.4x an
+// unfiltered walk at 100 %, 2.6x at 10 %, but ~230x at 1 % (below a few percent the matches stop
+// being reachable from each other and the walk floods the graph). Model: unfiltered x
+// (1 + kWalkSparsity / s), times (kWalkCliff / s)^2 below kWalkCliff.
 constexpr double kWalkExpansion = 1.5;
-// An exact scan costs about this many graph distances per listed match (the distance, plus the
-// label lookup and the heap; measured: ~45-60 ns per match against ~30 ns per walk distance).
-constexpr double kScanCostPerMatch = 1.5;
+constexpr double kWalkSparsity = 0.16;
+constexpr double kWalkCliff = 0.05;
+// An exact scan costs about this many graph distances per listed match (the label lookups, the
+// distance and the heap; measured ~180 ns per match at 10k matches against ~60 ns per distance
+// of a walk, on a loaded 2-core machine).
+constexpr double kScanCostPerMatch = 3.0;
 
 std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const std::vector<uint64_t>& labels,
                                       const float* raw_query, size_t k) {
@@ -80,13 +86,26 @@ std::vector<uint64_t> scan_all(const MetadataColumns& columns, const CompiledFil
   return out;
 }
 
-// The exact matches from the index's candidates (a superset with repeats and stale labels).
+// The exact matches from the index's candidates (a superset with repeats and stale labels),
+// ascending. Many candidates are deduplicated in a byte map (one pass over the label range
+// costs less than sorting them); few are sorted.
 std::vector<uint64_t> from_candidates(const MetadataColumns& columns, const CompiledFilter& filter) {
   std::vector<uint64_t> candidates;
   filter.candidates(candidates);
+  std::vector<uint64_t> out;
+  const uint64_t end = columns.label_end();
+  if (candidates.size() * 16 > end) {
+    std::vector<uint8_t> seen(end, 0);
+    for (uint64_t label : candidates) {
+      if (label < end && !seen[label]) seen[label] = columns.live(label) && filter.matches(label) ? 1 : 2;
+    }
+    for (uint64_t label = 0; label < end; ++label) {
+      if (seen[label] == 1) out.push_back(label);
+    }
+    return out;
+  }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  std::vector<uint64_t> out;
   out.reserve(candidates.size());
   for (uint64_t label : candidates) {
     if (columns.live(label) && filter.matches(label)) out.push_back(label);
@@ -106,7 +125,9 @@ size_t filtered_ef(size_t ef, size_t k, double selectivity) {
 
 double walk_cost(size_t ef, int m, double selectivity, size_t items) {
   const double s = std::max(selectivity, 1e-6);
-  return std::min(static_cast<double>(ef) * 2.0 * m * kWalkExpansion / s, 4.0 * static_cast<double>(items));
+  double cost = static_cast<double>(ef) * 2.0 * m * kWalkExpansion * (1.0 + kWalkSparsity / s);
+  if (s < kWalkCliff) cost *= (kWalkCliff / s) * (kWalkCliff / s);
+  return std::min(cost, 4.0 * static_cast<double>(items));
 }
 
 }  // namespace
