@@ -28,13 +28,15 @@ constexpr double kWalkCliff = 0.05;
 // of a walk, on a loaded 2-core machine).
 constexpr double kScanCostPerMatch = 3.0;
 
+// `checked`: whether a label may lack a vector (items stored without one); when none can, the
+// label lookup of contains() is skipped (half the cost of a match).
 std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const std::vector<uint64_t>& labels,
-                                      const float* raw_query, size_t k) {
+                                      const float* raw_query, size_t k, bool checked = true) {
   const vectors::PreparedQuery query = graph.prepare_query(raw_query);
   std::vector<ann::Neighbor> heap;  // max-heap on distance: the worst kept result on top
   auto worse = [](const ann::Neighbor& a, const ann::Neighbor& b) { return a.distance < b.distance; };
   for (uint64_t label : labels) {
-    if (!graph.contains(label)) continue;  // an item stored without a vector: never a hit
+    if (checked && !graph.contains(label)) continue;  // an item stored without a vector: never a hit
     const float d = graph.distance(query, label);
     if (heap.size() < k) {
       heap.push_back({d, label});
@@ -169,7 +171,8 @@ std::vector<uint64_t> matching_labels(const MetadataColumns& columns, const Comp
 
 PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns& columns,
                            const CompiledFilter& filter, const float* query, size_t k, size_t ef,
-                           int hnsw_m, QueryRequest::PlanHint hint) {
+                           int hnsw_m, QueryRequest::PlanHint hint, bool every_item_has_vector) {
+  const bool checked = !every_item_has_vector;
   PlanResult result;
   PlanReport& report = result.report;
   if (filter.empty()) {
@@ -186,7 +189,7 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
     report.plan = Plan::ExactScan;
     report.estimated_matches = static_cast<double>(matches.size());
     report.exact_count = true;
-    result.neighbors = exact_scan(graph, matches, query, k);
+    result.neighbors = exact_scan(graph, matches, query, k, checked);
     return result;
   }
   if (hint == QueryRequest::PlanHint::FilteredHnsw) {
@@ -230,7 +233,7 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
                  kScanCostPerMatch * static_cast<double>(matches.size()) <=
                      walk_cost(walk_ef, hnsw_m, selectivity, n))) {
     report.plan = Plan::ExactScan;
-    result.neighbors = exact_scan(graph, matches, query, k);
+    result.neighbors = exact_scan(graph, matches, query, k, checked);
     return result;
   }
   report.ef = walk_ef;
@@ -255,7 +258,7 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
     if (!listed) matches = scan_all(columns, filter);
     report.fell_back = true;
     report.plan = Plan::ExactScan;
-    result.neighbors = exact_scan(graph, matches, query, k);
+    result.neighbors = exact_scan(graph, matches, query, k, checked);
   }
   return result;
 }
