@@ -118,10 +118,10 @@ std::vector<uint64_t> from_candidates(const MetadataColumns& columns, const Comp
 bool index_lists(const MetadataColumns& columns, size_t bound) { return query::index_lists(columns.size(), bound); }
 
 // ef of a filtered walk: a little wider as the selectivity drops (the matches the walk holds
-// are spread over a larger region of the graph), at most 3x.
+// are spread over a larger region of the graph): 1.25x at 10 %, 1.5x at 1 %, at most 3x.
 size_t filtered_ef(size_t ef, size_t k, double selectivity) {
   const double s = std::max(selectivity, 1e-6);
-  const double factor = std::clamp(1.0 + 0.5 * std::log10(1.0 / s), 1.0, 3.0);
+  const double factor = std::clamp(1.0 + 0.25 * std::log10(1.0 / s), 1.0, 3.0);
   return static_cast<size_t>(std::ceil(static_cast<double>(std::max(ef, k)) * factor));
 }
 
@@ -202,10 +202,17 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
     return result;
   }
 
-  // 1. How many match: exactly when it is cheap to know (index, or few), else a sample.
+  // 1. How many match: exactly when a scan may win (listing the set is then part of the
+  // cheapest plan), else a sample. The index bound decides first: when even the bound's matches
+  // are cheaper to scan than to walk, they are listed from the index right away.
+  const auto scan_wins = [&](double matches) {
+    const double s = n == 0 ? 0.0 : matches / static_cast<double>(n);
+    return kScanCostPerMatch * matches <= walk_cost(filtered_ef(ef, k, s), hnsw_m, s, n);
+  };
+  const bool index_can_list = index_lists(columns, report.index_bound);
   std::vector<uint64_t> matches;
   bool listed = false;
-  if (index_lists(columns, report.index_bound)) {
+  if (index_can_list && scan_wins(static_cast<double>(report.index_bound))) {
     matches = from_candidates(columns, filter);
     listed = true;
     report.source = EstimateSource::Index;
@@ -214,11 +221,10 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
     const double s = sample_selectivity(columns, filter, &hits);
     report.source = EstimateSource::Sample;
     report.estimated_matches = s * static_cast<double>(n);
-    const double walk = walk_cost(filtered_ef(ef, k, s), hnsw_m, s, n);
-    if (hits < kSampleHitsToTrust || kScanCostPerMatch * report.estimated_matches <= walk) {
-      matches = scan_all(columns, filter);
+    if (hits < kSampleHitsToTrust || scan_wins(report.estimated_matches)) {
+      matches = index_can_list ? from_candidates(columns, filter) : scan_all(columns, filter);
       listed = true;
-      report.source = EstimateSource::Scan;
+      report.source = index_can_list ? EstimateSource::Index : EstimateSource::Scan;
     }
   }
   if (listed) {
