@@ -4,6 +4,7 @@
 // same Error with `.code` that the Node addon produces.
 #include <cmath>
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
 #include <memory>
@@ -15,6 +16,22 @@
 #include "query/request.h"
 #include "quiver/config.h"
 #include "quiver/index.h"
+
+// Copies the elements of a JS array into `out` as doubles, in one loop on the JS side: reading
+// them one by one through embind costs three calls into JS per element (get, type check,
+// conversion), about a fifth of a small query's time in a profile. Returns the index of the
+// first element that is not a number, or -1. The doubles become floats in C++ (to_float32), so
+// the conversion rule stays the core's.
+EM_JS(int, quiver_copy_numbers, (emscripten::EM_VAL array, double* out, int n), {
+  var a = Emval.toValue(array);
+  var base = out >> 3;
+  for (var i = 0; i < n; i++) {
+    var x = a[i];
+    if (typeof x !== 'number') return i;
+    HEAPF64[base + i] = x;
+  }
+  return -1;
+});
 
 namespace {
 
@@ -71,12 +88,11 @@ std::vector<float> to_floats(const val& v, const std::string& what) {
     quiver::api::wrong_type(what, "a Float32Array or an array of numbers");
   }
   const unsigned n = v["length"].as<unsigned>();
+  std::vector<double> numbers(n);
+  const int bad = quiver_copy_numbers(v.as_handle(), numbers.data(), static_cast<int>(n));
+  if (bad >= 0) quiver::api::wrong_type(what + "[" + std::to_string(bad) + "]", "a number");
   std::vector<float> out(n);
-  for (unsigned i = 0; i < n; ++i) {
-    val e = v[i];
-    if (!e.isNumber()) quiver::api::wrong_type(what + "[" + std::to_string(i) + "]", "a number");
-    out[i] = quiver::api::to_float32(e.as<double>());
-  }
+  for (unsigned i = 0; i < n; ++i) out[i] = quiver::api::to_float32(numbers[i]);
   return out;
 }
 

@@ -5,8 +5,8 @@
 // gpt-tokenizer is loaded on first use (a dynamic import), not by a static import: a page that
 // loads "quiverdb/browser" without a bundler then needs no import map for it unless it uses
 // LocalDocumentIndex with the default tokenizer, and bundlers split it into its own chunk. The
-// Node entries load it up front (node-tokenizer.ts), so there GPT3Tokenizer and TextSplitter work
-// synchronously from the start, as in Vectra.
+// Node entries give a synchronous loader instead (node-tokenizer.ts), so there GPT3Tokenizer and
+// TextSplitter work synchronously from the start, as in Vectra.
 
 import { QuiverError } from '../errors.js';
 
@@ -20,13 +20,15 @@ export interface Tokenizer {
 
 let gpt: Tokenizer | undefined;
 let loading: Promise<void> | undefined;
+let loadNow: (() => Tokenizer) | undefined;
 
-/** Hands over the gpt-tokenizer module when it was imported statically (the Node entries). */
-export function provideGptTokenizer(module: Tokenizer): void {
-  gpt = module;
+/** Gives a way to load gpt-tokenizer synchronously on first use (the Node entries). */
+export function provideGptTokenizerLoader(load: () => Tokenizer): void {
+  loadNow = load;
 }
 
 function loaded(): Tokenizer {
+  if (gpt === undefined && loadNow !== undefined) gpt = loadNow();
   if (gpt === undefined) {
     throw new QuiverError(
       'INVALID_STATE',
@@ -45,6 +47,14 @@ export class GPT3Tokenizer implements Tokenizer {
    */
   static load(): Promise<void> {
     if (gpt !== undefined) return Promise.resolve();
+    if (loadNow !== undefined) {
+      try {
+        gpt = loadNow();
+        return Promise.resolve();
+      } catch {
+        // fall through to the dynamic import, which reports the failure
+      }
+    }
     loading ??= import('gpt-tokenizer').then(
       (module) => {
         gpt ??= module;
