@@ -9,8 +9,9 @@ namespace quiver::query {
 namespace {
 
 constexpr size_t kSampleSize = 1000;
-// A sample that finds fewer matches than this cannot tell 0.1% from 0.5%: count exactly.
-constexpr size_t kSampleHitsToTrust = 50;
+// A sample that finds fewer matches than this (under ~3 %) cannot tell 0.1 % from 1 %: count
+// exactly (a walk at a few percent costs far more than the count).
+constexpr size_t kSampleHitsToTrust = 30;
 // An index bound above this share of the items is not worth listing (a pass of the compiled
 // filter over every item costs about the same and is exact).
 constexpr double kListBoundShare = 0.25;
