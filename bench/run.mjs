@@ -3,7 +3,8 @@
 // imported statically: bench/node_modules may not exist yet.
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
 // --timeout=MIN (see bench/README.md); --filtered [--n= --queries= --ef= --json=] runs
-// filtered.mjs instead.
+// filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
+// --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
@@ -19,5 +20,11 @@ try {
   console.error(`bench: ${error.message}`);
   process.exit(1);
 }
-const { cli } = await import('./suite.mjs');
-await cli(process.argv.slice(2));
+if (process.argv.includes('--quantization')) {
+  // f16/i8 against USearch f16/i8 (bench/quantization.mjs; its own flags follow).
+  process.argv = process.argv.filter((a) => a !== '--quantization');
+  await import('./quantization.mjs');
+} else {
+  const { cli } = await import(process.argv.includes('--ingest') ? './ingest.mjs' : './suite.mjs');
+  await cli(process.argv.slice(2));
+}

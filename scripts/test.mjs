@@ -4,7 +4,8 @@
 //   2. the TypeScript package (dist/)
 //   3. ctest on the core
 //   4. the core tests again under ASan + UBSan (a separate build folder)
-//   5. the WASM build (dist/wasm), then Vitest: the API contract suite against every backend
+//   5. the WASM build (dist/wasm) and its simd128 kernels against the scalar ones
+//      (scripts/test-wasm-kernels.mjs), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI
 //   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
 //   7. Vectra 0.15.0's own LocalIndex and ItemSelector specs (mocha) against the native and the WASM build
@@ -47,6 +48,8 @@ try {
     run(process.execPath, ['scripts/build-wasm.mjs']);
     run(process.execPath, ['scripts/build-ts.mjs']);
   }
+  // The wasm-simd128 kernels against the scalar reference (GoogleTest does not build for wasm).
+  if (want('ts')) run(process.execPath, ['scripts/test-wasm-kernels.mjs']);
   if (want('cpp')) run('ctest', ['--test-dir', 'build', '--output-on-failure', '--no-tests=error', '-j', jobs]);
   if (want('asan')) {
     const generator = hasNinja() ? ['-G', 'Ninja'] : [];
@@ -59,6 +62,13 @@ try {
   }
   const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
   if (want('ts')) run(process.execPath, [vitest, 'run', '--exclude', 'test/reliability/**']);
+  // The contract suite again with every index split into 2 HNSW shards (test/default-quantization.ts;
+  // ~20 s): sharding must not change any observable behaviour.
+  if (want('ts')) {
+    run(process.execPath, [vitest, 'run', 'test/ts/contract.test.ts', 'test/ts/ingest.test.ts'], {
+      env: { ...process.env, QUIVER_TEST_SHARDS: '2' },
+    });
+  }
   // 6. The reliability suite's quick mode (kill -9 loop, corruption sweep, bad inputs, several
   // processes on one index) as its own step: its child processes then do not compete with the
   // other suites for the CPU. Long mode: `npm run test:reliability -- --long`.

@@ -176,11 +176,39 @@ class WasmIndex {
   val beginUpdate() { return guarded([&] { index_->begin_update(); return val::undefined(); }); }
   val endUpdate() { return guarded([&] { index_->end_update(); return val::undefined(); }); }
   val cancelUpdate() { return guarded([&] { index_->cancel_update(); return val::undefined(); }); }
-  val insert(val items) {
-    return guarded([&] { Items in = to_items(items); return ids_to_js(index_->insert(in.inputs)); });
+  // options: write options JSON text or undefined. (No abort flag: this build is synchronous in
+  // its thread, so a signal can only act between calls, which LocalIndex does.)
+  val insert(val items, val options) {
+    return guarded([&] {
+      Items in = to_items(items);
+      return ids_to_js(index_->insert(in.inputs, write_options(options)));
+    });
   }
-  val upsert(val items) {
-    return guarded([&] { Items in = to_items(items); return ids_to_js(index_->upsert(in.inputs)); });
+  val upsert(val items, val options) {
+    return guarded([&] {
+      Items in = to_items(items);
+      return ids_to_js(index_->upsert(in.inputs, write_options(options)));
+    });
+  }
+  // insertItems' packed form: the Float32Array is copied into the heap once, as a whole.
+  val writePacked(bool upsert, val ids, val vectors, val metadata, val options) {
+    return guarded([&] {
+      const std::vector<std::string> id_list = string_list(ids, "ids");
+      if (!is_float32_array(vectors)) quiver::api::wrong_type("vectors", "a Float32Array");
+      const std::vector<float> floats = emscripten::convertJSArrayToNumberVector<float>(vectors);
+      std::vector<std::string> meta;
+      const bool has_meta = !metadata.isUndefined() && !metadata.isNull();
+      if (has_meta) meta = string_list(metadata, "metadata");
+      const auto items = quiver::api::packed_items(id_list, floats.data(), floats.size(), has_meta ? &meta : nullptr);
+      const auto o = write_options(options);
+      return ids_to_js(upsert ? index_->upsert(items, o) : index_->insert(items, o));
+    });
+  }
+  val reserve(double n) {
+    return guarded([&] {
+      index_->reserve(static_cast<size_t>(quiver::validate_integer(n, "reserve count", 0, 1 << 30)));
+      return val::undefined();
+    });
   }
   val remove(val ids) {
     return guarded([&] {
@@ -226,6 +254,19 @@ class WasmIndex {
     });
   }
   val verify() { return guarded([&] { return val(index_->verify()); }); }
+  static quiver::WriteOptions write_options(const val& options) {
+    if (options.isUndefined() || options.isNull()) return {};
+    return quiver::api::parse_write_options(to_string(options, "write options (JSON text)"));
+  }
+  static std::vector<std::string> string_list(const val& arr, const std::string& what) {
+    if (!val::global("Array").call<bool>("isArray", arr)) quiver::api::wrong_type(what, "an array of strings");
+    std::vector<std::string> out;
+    const unsigned n = arr["length"].as<unsigned>();
+    out.reserve(n);
+    for (unsigned i = 0; i < n; ++i) out.push_back(to_string(arr[i], what + " entry"));
+    return out;
+  }
+  val info() { return guarded([&] { return val(index_->info_json()); }); }
   val close() { return guarded([&] { index_->close(); return val::undefined(); }); }
 
  private:
@@ -265,6 +306,9 @@ EMSCRIPTEN_BINDINGS(quiver) {
   emscripten::class_<WasmIndex>("WasmIndex")
       .smart_ptr<std::shared_ptr<WasmIndex>>("WasmIndexPtr")
       .function("stats", &WasmIndex::stats)
+      .function("info", &WasmIndex::info)
+      .function("writePacked", &WasmIndex::writePacked)
+      .function("reserve", &WasmIndex::reserve)
       .function("beginUpdate", &WasmIndex::beginUpdate)
       .function("endUpdate", &WasmIndex::endUpdate)
       .function("cancelUpdate", &WasmIndex::cancelUpdate)

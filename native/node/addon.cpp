@@ -91,6 +91,8 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
                            InstanceMethod<&NativeIndex::CancelUpdate>("cancelUpdate"),
                            InstanceMethod<&NativeIndex::Insert>("insert"),
                            InstanceMethod<&NativeIndex::Upsert>("upsert"),
+                           InstanceMethod<&NativeIndex::WritePacked>("writePacked"),
+                           InstanceMethod<&NativeIndex::Reserve>("reserve"),
                            InstanceMethod<&NativeIndex::Remove>("remove"),
                            InstanceMethod<&NativeIndex::Get>("get"),
                            InstanceMethod<&NativeIndex::List>("list"),
@@ -98,6 +100,7 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
                            InstanceMethod<&NativeIndex::RemoveByMetadata>("removeByMetadata"),
                            InstanceMethod<&NativeIndex::Query>("query"),
                            InstanceMethod<&NativeIndex::Verify>("verify"),
+                           InstanceMethod<&NativeIndex::Info>("info"),
                            InstanceMethod<&NativeIndex::Close>("close"),
                        });
   }
@@ -132,19 +135,80 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
     return run_async_void(info.Env(), [index] { index->cancel_update(); });
   }
 
+  // insertItems' options: info[at] = options JSON text (or undefined), info[at + 1] = an
+  // Int32Array whose element 0 the JS side sets when the call's AbortSignal fires (or undefined).
+  static WriteOptions write_options(const Napi::CallbackInfo& info, size_t at, KeepAlive& keep) {
+    WriteOptions options;
+    if (info.Length() > at && !info[at].IsUndefined()) {
+      options = api::parse_write_options(to_string(info[at], "write options (JSON text)"));
+    }
+    if (info.Length() > at + 1 && !info[at + 1].IsUndefined()) {
+      const Napi::Value flag = info[at + 1];
+      if (!flag.IsTypedArray() || flag.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+          flag.As<Napi::Int32Array>().ElementLength() < 1) {
+        api::wrong_type("abort flag", "an Int32Array");
+      }
+      keep.refs.push_back(Napi::Persistent(flag));
+      options.abort_flag = flag.As<Napi::Int32Array>().Data();
+    }
+    return options;
+  }
+
   Napi::Value Write(const Napi::CallbackInfo& info, bool upsert) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       auto keep = std::make_shared<KeepAlive>();
       auto items = std::make_shared<std::vector<ItemInput>>(to_items(info[0], *keep));
+      const WriteOptions options = write_options(info, 1, *keep);
       IndexPtr index = index_;
       return run_async<std::vector<std::string>>(
           info.Env(),
-          [index, items, upsert] { return upsert ? index->upsert(*items) : index->insert(*items); },
+          [index, items, upsert, options] {
+            return upsert ? index->upsert(*items, options) : index->insert(*items, options);
+          },
           ids_to_js, keep);
     });
   }
   Napi::Value Insert(const Napi::CallbackInfo& info) { return Write(info, false); }
   Napi::Value Upsert(const Napi::CallbackInfo& info) { return Write(info, true); }
+
+  // writePacked(upsert, ids, vectors: Float32Array, metadata: string[] | null, options, abort):
+  // the vectors are borrowed, never copied per item.
+  Napi::Value WritePacked(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      auto keep = std::make_shared<KeepAlive>();
+      const bool upsert = info[0].ToBoolean().Value();
+      auto ids = std::make_shared<std::vector<std::string>>(to_ids(info[1]));
+      if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        api::wrong_type("vectors", "a Float32Array");
+      }
+      auto vectors = info[2].As<Napi::Float32Array>();
+      keep->refs.push_back(Napi::Persistent(info[2]));
+      std::shared_ptr<std::vector<std::string>> metadata;
+      if (!info[3].IsUndefined() && !info[3].IsNull()) {
+        metadata = std::make_shared<std::vector<std::string>>(to_ids(info[3]));
+      }
+      auto items = std::make_shared<std::vector<ItemInput>>(
+          api::packed_items(*ids, vectors.Data(), vectors.ElementLength(), metadata.get()));
+      const WriteOptions options = write_options(info, 4, *keep);
+      IndexPtr index = index_;
+      return run_async<std::vector<std::string>>(
+          info.Env(),
+          [index, items, ids, metadata, upsert, options] {
+            return upsert ? index->upsert(*items, options) : index->insert(*items, options);
+          },
+          ids_to_js, keep);
+    });
+  }
+
+  Napi::Value Reserve(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      if (!info[0].IsNumber()) api::wrong_type("reserve count", "a number");
+      const size_t n = static_cast<size_t>(
+          validate_integer(info[0].As<Napi::Number>().DoubleValue(), "reserve count", 0, 1 << 30));
+      IndexPtr index = index_;
+      return run_async_void(info.Env(), [index, n] { index->reserve(n); });
+    });
+  }
 
   Napi::Value Remove(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
@@ -223,6 +287,13 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
     return run_async<std::string>(
         info.Env(), [index] { return index->verify(); },
         [](Napi::Env env, std::string& report) -> Napi::Value { return Napi::String::New(env, report); });
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    IndexPtr index = index_;
+    return run_async<std::string>(
+        info.Env(), [index] { return index->info_json(); },
+        [](Napi::Env env, std::string& json) -> Napi::Value { return Napi::String::New(env, json); });
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

@@ -120,7 +120,7 @@ TEST(ConfigKeys, UnknownKeysAreRejectedByName) {
     const char* json;
     const char* named;
   };
-  for (const Case& c : {Case{R"({"shards":4})", "\"shards\""},
+  for (const Case& c : {Case{R"({"shard":4})", "\"shard\""},
                         Case{R"({"metadata_confg":{"indexed":["a"]}})", "\"metadata_confg\""},
                         Case{R"({"hnsw":{"m":16}})", "\"m\""},
                         Case{R"({"metadata_config":{"index":["a"]}})", "\"index\""}}) {

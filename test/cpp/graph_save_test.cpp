@@ -33,7 +33,7 @@ std::vector<float> vec(float seed) {
 }
 
 uint64_t file_seq(const std::string& folder) {
-  auto seq = ann::ShardSet::file_seq(folder + "/shard-0.hnsw", Metric::Cosine, kDims);
+  auto seq = ann::ShardSet::file_seq(folder, Metric::Cosine, kDims, Quantization::F32, 1);
   return seq ? *seq : 0;
 }
 

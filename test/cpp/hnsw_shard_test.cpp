@@ -66,12 +66,11 @@ TEST_P(ShardSetTest, VectorsComeBackBitExactAlsoAfterSaveAndLoad) {
   set->upsert(5, data[4].data());  // label i + 1 holds data[i]
 
   TempDir dir;
-  const std::string path = dir.sub("shard-0.hnsw");
-  set->save(path, 7);
-  EXPECT_EQ(ShardSet::file_seq(path, GetParam(), 24), std::optional<uint64_t>(7));
-  auto loaded = ShardSet::load(path, GetParam(), 24, HnswParams{});
-  ASSERT_TRUE(loaded.set) << loaded.problem;
-  EXPECT_EQ(loaded.seq, 7u);
+  set->save(dir.path(), 7);
+  EXPECT_EQ(ShardSet::file_seq(dir.path(), GetParam(), 24, Quantization::F32, 1), std::optional<uint64_t>(7));
+  auto loaded = ShardSet::load(dir.path(), GetParam(), 24, HnswParams{}, Quantization::F32, 1);
+  ASSERT_EQ(loaded.loaded(), 1u) << loaded.problem[0];
+  EXPECT_EQ(loaded.seq[0], 7u);
   expect_exact(*loaded.set, "loaded");
 
   // The loaded graph answers exactly as the saved one, and can still be written to.
@@ -134,7 +133,7 @@ TEST(GraphFormat, DuplicateLabelsWithAValidChecksumAreRefused) {
   auto set = build(Metric::L2, data);
   TempDir dir;
   const std::string path = dir.sub("shard-0.hnsw");
-  set->save(path, 1);
+  set->save(dir.path(), 1);
   std::string file;
   {
     std::ifstream in(path, std::ios::binary);
@@ -159,9 +158,9 @@ TEST(GraphFormat, DuplicateLabelsWithAValidChecksumAreRefused) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(file.data(), static_cast<std::streamsize>(file.size()));
   }
-  auto loaded = ShardSet::load(path, Metric::L2, 8, HnswParams{});
-  EXPECT_FALSE(loaded.set);
-  EXPECT_NE(loaded.problem.find("duplicate labels"), std::string::npos) << "[" << loaded.problem << "]";
+  auto loaded = ShardSet::load(dir.path(), Metric::L2, 8, HnswParams{}, Quantization::F32, 1);
+  EXPECT_EQ(loaded.loaded(), 0u);
+  EXPECT_NE(loaded.problem[0].find("duplicate labels"), std::string::npos) << "[" << loaded.problem[0] << "]";
 }
 
 // A graph file from before the codec (format 1: unit-normalized cosine vectors, CRC-32 body) is
@@ -195,7 +194,7 @@ TEST(GraphFormat, OlderFormatIsReportedAndRebuilt) {
     f.seekp(0);
     f.write(header, sizeof header);
   }
-  EXPECT_EQ(ShardSet::file_seq(graph, Metric::Cosine, kDims), std::nullopt);
+  EXPECT_EQ(ShardSet::file_seq(folder, Metric::Cosine, kDims, Quantization::F32, 1), std::nullopt);
   auto index = Index::open(folder);
   auto report = nlohmann::json::parse(index->verify());
   const std::string open = report["open"].get<std::string>();
@@ -206,7 +205,7 @@ TEST(GraphFormat, OlderFormatIsReportedAndRebuilt) {
   q.top_k = 1;
   EXPECT_EQ(index->query(test::view(data[17]), q).at(0).item.id, "17");
   index->close();
-  EXPECT_TRUE(ShardSet::file_seq(graph, Metric::Cosine, kDims).has_value());  // rewritten as format 2
+  EXPECT_TRUE(ShardSet::file_seq(folder, Metric::Cosine, kDims, Quantization::F32, 1).has_value());  // rewritten as format 2
 }
 
 }  // namespace

@@ -169,14 +169,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string path = quiver_fuzz::scratch_dir() + "/shard-0.hnsw";
   quiver_fuzz::write_file(path, file);
-  auto loaded = ShardSet::load(path, metric, kDims, quiver::HnswParams{});
+  auto loaded = ShardSet::load(quiver_fuzz::scratch_dir(), metric, kDims, quiver::HnswParams{}, quiver::Quantization::F32, 1);
   if (std::getenv("QUIVER_FUZZ_VERBOSE")) {  // to check that seeds load: replay them with it set
-    std::fprintf(stderr, "graph file: %s\n", loaded.set ? "loaded" : loaded.problem.c_str());
+    std::fprintf(stderr, "graph file: %s\n", loaded.loaded() ? "loaded" : loaded.problem[0].c_str());
   }
-  if (loaded.set) {
-    if (!loaded.problem.empty()) quiver_fuzz::fail("a loaded graph also reports a problem");
+  if (loaded.loaded() == 1) {
     use(*loaded.set);
-  } else if (loaded.problem.empty()) {
+  } else if (loaded.problem[0].empty()) {
     quiver_fuzz::fail("a rejected graph file has no reason");
   }
   return 0;

@@ -1,4 +1,4 @@
-// ns per distance of every kernel level available here, next to hnswlib's own kernels as this
+// ns per distance of every kernel level available here (f32, f16, i8), next to hnswlib's own kernels as this
 // build compiles them (baseline x86-64 flags: hnswlib's SSE path). A query against 1,000 stored
 // vectors (hot in cache), in short runs (~100 µs, so that most escape preemption on a busy
 // machine); the best of 300 runs. Not a test: run it by hand.
@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "vectors/kernels.h"
@@ -55,12 +56,24 @@ int main() {
                 ns_per_distance(ip.get_dist_func(), ip.get_dist_func_param(), query, data, stride, kCount),
                 "-");
     const quiver::vectors::DistanceParams params{dims};
+    // f16 and i8 read the same buffers as halves / bytes (random bits: the speed does not
+    // depend on the values); their stride is their stored size, in floats.
+    const size_t f16_stride = (2 * dims + 4 + 3) / 4, i8_stride = (dims + 4 + 3) / 4;
     for (auto level : quiver::vectors::available_levels()) {
       const auto* t = quiver::vectors::kernels_for(level);
-      std::printf("%-14s %6zu %10.2f %10.2f %10.2f\n", t->name, dims,
+      const std::string name = t->name;
+      std::printf("%-14s %6zu %10.2f %10.2f %10.2f\n", (name + " f32").c_str(), dims,
                   ns_per_distance(t->l2sq_f32, &params, query, data, stride, kCount),
                   ns_per_distance(t->ip_f32, &params, query, data, stride, kCount),
                   ns_per_distance(t->cosine_f32, &params, query, data, stride, kCount));
+      std::printf("%-14s %6zu %10.2f %10.2f %10.2f\n", (name + " f16").c_str(), dims,
+                  ns_per_distance(t->l2sq_f16, &params, query, data, f16_stride, kCount),
+                  ns_per_distance(t->ip_f16, &params, query, data, f16_stride, kCount),
+                  ns_per_distance(t->cosine_f16, &params, query, data, f16_stride, kCount));
+      std::printf("%-14s %6zu %10.2f %10.2f %10.2f\n", (name + " i8").c_str(), dims,
+                  ns_per_distance(t->l2sq_i8, &params, query, data, i8_stride, kCount),
+                  ns_per_distance(t->ip_i8, &params, query, data, i8_stride, kCount),
+                  ns_per_distance(t->cosine_i8, &params, query, data, i8_stride, kCount));
     }
   }
 }

@@ -98,7 +98,8 @@ const cases: Case[] = [
   { name: 'Float32Array with -Infinity', run: (i) => i.insertItem(item({ vector: new Float32Array([0, 0, -Infinity]) })), code: IA },
   { name: 'vector overflows float32', run: (i) => i.insertItem(item({ vector: [1e39, 0, 0] })), code: IA },
   { name: 'zero vector under cosine', run: (i) => i.insertItem(item({ vector: [0, 0, 0] })), code: IA, message: /zero vector/ },
-  { name: 'empty vector', run: (i) => i.insertItem(item({ vector: [] })), code: IA },
+  // An item with an empty vector is valid (Vectra stores them; never a vector hit); a query is not.
+  { name: 'empty query vector', run: (i) => i.queryItems([], '', 3), code: IA },
   { name: 'too few dimensions', run: (i) => i.insertItem(item({ vector: [1, 0] })), code: 'DIMENSION_MISMATCH', message: /2 dimensions but the index has 3/ },
   { name: 'too many dimensions', run: (i) => i.insertItem(item({ vector: [1, 0, 0, 0] })), code: 'DIMENSION_MISMATCH' },
   { name: 'vector of 70,000 dimensions', run: (i) => i.insertItem(item({ vector: new Float32Array(70_000).fill(1) })), code: 'LIMIT' },
@@ -258,7 +259,7 @@ const cases: Case[] = [
   { name: 'missing: loadIndexData', run: (i) => i.loadIndexData(), code: 'NOT_FOUND', target: 'missing' },
   { name: 'missing: getIndexStats', run: (i) => i.getIndexStats(), code: 'NOT_FOUND', target: 'missing' },
   { name: 'missing: createIndex with a bad config', run: (i) => i.createIndex(any({ dimensions: NaN })), code: IA, target: 'missing' },
-  { name: 'missing: createIndex with an unknown key', run: (i) => i.createIndex(any({ shards: 4 })), code: IA, target: 'missing' },
+  { name: 'missing: createIndex with an unknown key', run: (i) => i.createIndex(any({ shard: 4 })), code: IA, target: 'missing' },
 ];
 
 function three(): Item[] {
@@ -286,7 +287,11 @@ function configCases(): Case[] {
     ['hnsw.efConstruction 0', { hnsw: { efConstruction: 0 } }, IA],
     ['hnsw.efSearch 1.5', { hnsw: { efSearch: 1.5 } }, IA, /efSearch/],
     ['hnsw.m (misspelt)', { hnsw: { m: 16 } }, IA, /"m"/],
-    ['unknown key shards', { shards: 4 }, IA, /"shards"/],
+    ['unknown key shard (misspelt shards)', { shard: 4 }, IA, /"shard"/],
+    ['shards 0', { shards: 0 }, IA, /shards must be an integer from 1 to 64/],
+    ['shards 65', { shards: 65 }, IA, /shards/],
+    ['shards 1.5', { shards: 1.5 }, IA, /shards/],
+    ['shards "2"', { shards: '2' }, IA, /shards/],
     ['misspelt metadata_confg', { metadata_confg: { indexed: ['a'] } }, IA, /"metadata_confg"/],
     ['metadata_config.index (misspelt)', { metadata_config: { index: ['a'] } }, IA, /"index"/],
     ['metadata_config.indexed is a string', { metadata_config: { indexed: 'a' } }, IA],

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Backend } from '../../ts/src/backend.js';
 import { nodeBackend } from '../../ts/src/backends/node.js';
 import { wasmNodeBackend } from '../../ts/src/backends/wasm-node.js';
+import { withDefaultQuantization } from '../default-quantization.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WORKERS = join(ROOT, 'test', 'reliability', 'workers');
@@ -37,12 +38,12 @@ export interface Target {
 export const NATIVE: Target = {
   name: 'native',
   entry: pathToFileURL(join(ROOT, 'dist', 'esm', 'index.js')).href,
-  backend: nodeBackend,
+  backend: withDefaultQuantization(nodeBackend),
 };
 export const WASM: Target = {
   name: 'wasm',
   entry: pathToFileURL(join(ROOT, 'dist', 'esm', 'wasm.js')).href,
-  backend: wasmNodeBackend,
+  backend: withDefaultQuantization(wasmNodeBackend),
 };
 
 /** Builds dist/ (what the children import) unless it is newer than every TypeScript source. */

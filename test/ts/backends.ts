@@ -10,6 +10,7 @@ import type { Backend } from '../../ts/src/backend.js';
 import { nodeBackend } from '../../ts/src/backends/node.js';
 import { wasmNodeBackend } from '../../ts/src/backends/wasm-node.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
+import { withDefaultQuantization } from '../default-quantization.js';
 
 // The browser build (web module + IDBFS storage glue from dist/, built by `npm test` before
 // Vitest) over fake-indexeddb: the contract then also covers the browser's storage path. The
@@ -24,11 +25,13 @@ const browserIdbBackend: Backend = {
   name: 'browser (IDBFS over fake-indexeddb)',
 };
 
-export const backends: Backend[] = [nodeBackend, wasmNodeBackend, browserIdbBackend];
+// QUIVER_TEST_QUANTIZATION=f16|i8 and QUIVER_TEST_SHARDS=N run the suite on quantized / sharded
+// graphs (test/default-quantization.ts).
+export const backends: Backend[] = [nodeBackend, wasmNodeBackend, browserIdbBackend].map(withDefaultQuantization);
 
 /** Whether the backend keeps an index as a real folder on disk (the browser's is IndexedDB). */
 export function storesInFolders(backend: Backend): boolean {
-  return backend !== browserIdbBackend;
+  return !backend.name.startsWith('browser');
 }
 
 /** Metadata type of the tests: any JSON object (Vectra's default type is flat). */

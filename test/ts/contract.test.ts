@@ -9,6 +9,7 @@ import type { Backend } from '../../ts/src/backend.js';
 import { QuiverError, type QuiverErrorCode } from '../../ts/src/errors.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
 import type { CreateIndexConfig, IndexItemInput, MetadataFilter } from '../../ts/src/types.js';
+import { testQuantization, testShards } from '../default-quantization.js';
 import { type AnyMetadata, backends, createLocalIndex, storesInFolders } from './backends.js';
 import { expectQuiverError, expectUnchanged, snapshot, useTempIndexes } from './helpers.js';
 
@@ -89,6 +90,15 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         dimensions: 4,
         metric: 'l2',
         hnsw: { M: 8, efConstruction: 100, efSearch: 50 },
+        // QUIVER_TEST_QUANTIZATION (test/default-quantization.ts) quantizes every index created.
+        quantization: testQuantization,
+        rescore: testQuantization !== 'f32',
+        simd: expect.stringMatching(/^(avx512|avx2|sse4|scalar|wasm-simd128)$/),
+        shards: Array.from({ length: testShards() }, () => ({
+          items: 0,
+          bytes: expect.any(Number),
+          fileBytes: expect.any(Number),
+        })),
       });
     });
 
@@ -750,6 +760,61 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
       // compares `name` too.
       expect(err.name).toBe('Error');
       expect(err.message.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('quantization', () => {
+    /** 300 random vectors of 37 components (odd: every kernel's tail runs), seeded. */
+    function randomItems(): Item[] {
+      let state = 12345;
+      const next = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+      return Array.from({ length: 300 }, (_, i) => ({
+        id: `q${i}`,
+        vector: Array.from({ length: 37 }, next),
+        metadata: { i },
+      }));
+    }
+
+    for (const quantization of ['f16', 'i8'] as const) {
+      for (const metric of ['cosine', 'l2', 'ip'] as const) {
+        test(`${quantization} ${metric}: items come back exact; rescored queries rank by exact score`, async () => {
+          const items = randomItems();
+          const index = await createdIndex({ dimensions: 37, metric, quantization }, items);
+          expect(await index.getIndexInfo()).toMatchObject({ quantization, rescore: false });
+          const item = await index.getItem('q7');
+          expect(item?.vector).toEqual(items[7].vector.map((x) => Math.fround(x)));
+          const hits = await index.query(items[9].vector, { topK: 5, rescore: true });
+          expect(hits[0].item.id).toBe('q9');
+          expect(hits[0].item.vector).toEqual(items[9].vector.map((x) => Math.fround(x)));
+          // Best first by the exact (double) score.
+          for (let i = 1; i < hits.length; i++) expect(hits[i - 1].score).toBeGreaterThanOrEqual(hits[i].score);
+          const plain = await index.query(items[9].vector, { topK: 5, rescore: false });
+          expect(plain).toHaveLength(5);
+        });
+      }
+    }
+
+    test('the quantization survives a reopen (the graph file keeps the i8 scale)', async () => {
+      const items = randomItems();
+      let index = await createdIndex({ dimensions: 37, metric: 'l2', quantization: 'i8', rescore: true }, items);
+      const before = await hitIds(index.query(items[3].vector, { topK: 5 }));
+      await index.close();
+      index = newIndex();
+      expect(await index.getIndexInfo()).toMatchObject({ quantization: 'i8', rescore: true });
+      expect(await hitIds(index.query(items[3].vector, { topK: 5 }))).toEqual(before);
+    });
+
+    test('bad quantization options are INVALID_ARGUMENT and create nothing', async () => {
+      const index = newIndex();
+      await expectQuiverError(index.createIndex({ quantization: 'f64' as never }), 'INVALID_ARGUMENT', /quantization/);
+      await expectQuiverError(index.createIndex({ rescore: 'yes' as never }), 'INVALID_ARGUMENT', /rescore/);
+      expect(await index.isIndexCreated()).toBe(false);
+      const created = await createdIndex({ quantization: 'f16' }, FRUIT);
+      await expectQuiverError(
+        created.query([1, 0, 0], { topK: 1, rescore: 1 as never }),
+        'INVALID_ARGUMENT',
+        /rescore must be true or false/,
+      );
     });
   });
 

@@ -12,6 +12,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 import { nodeBackend } from '../../ts/src/backends/node.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
+import { withTestShards } from '../default-quantization.js';
 import { makeTempDir, randomVector } from './helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -102,7 +103,7 @@ describe('crash safety (native backend)', () => {
     for (const [n, killAt] of KILL_POINTS.entries()) {
       // A fresh index per kill point keeps the runs independent (and the reopen cheap).
       const folder = join(tmp.path, `index${n}`);
-      const setup = new LocalIndex(folder, undefined, { backend: nodeBackend });
+      const setup = new LocalIndex(folder, undefined, { backend: withTestShards(nodeBackend) });
       await setup.createIndex({ version: 1, dimensions: DIMENSIONS });
       await setup.close();
 

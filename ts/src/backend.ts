@@ -45,10 +45,27 @@ export interface BackendIndex {
   endUpdate(): Promise<void>;
   /** Discards the staged update. */
   cancelUpdate(): Promise<void>;
-  /** Adds items in one transaction; resolves to their ids. */
-  insert(items: BackendItemInput[]): Promise<string[]>;
+  /**
+   * Adds items in one transaction; resolves to their ids. options: write options JSON text
+   * ({threads?}); abort: element 0 set to 1 aborts the call before it commits (native only).
+   */
+  insert(items: BackendItemInput[], options?: string, abort?: Int32Array): Promise<string[]>;
   /** Adds or replaces items in one transaction; resolves to their ids. */
-  upsert(items: BackendItemInput[]): Promise<string[]>;
+  upsert(items: BackendItemInput[], options?: string, abort?: Int32Array): Promise<string[]>;
+  /**
+   * insert/upsert of the packed form: ids, their vectors one after another in one Float32Array,
+   * metadata JSON texts (null: none); as one transaction.
+   */
+  writePacked(
+    upsert: boolean,
+    ids: string[],
+    vectors: Float32Array,
+    metadata: string[] | null,
+    options?: string,
+    abort?: Int32Array,
+  ): Promise<string[]>;
+  /** Pre-allocates the graph for `count` more items. */
+  reserve(count: number): Promise<void>;
   /** Deletes items in one transaction; unknown ids are ignored. */
   remove(ids: string[]): Promise<void>;
   /** The item with this id: 0 or 1 item. */
@@ -66,6 +83,11 @@ export interface BackendIndex {
    * text without a vector: keyword (BM25); both: hybrid.
    */
   query(vector: VectorLike | undefined, options: string): Promise<PackedItems>;
+  /**
+   * What getIndexInfo adds to the stats, as JSON text: {dimensions, metric, hnsw, quantization,
+   * simd, shards: [{items, bytes, fileBytes}]} (the core's Index::info_json).
+   */
+  info(): Promise<string>;
   /** Checks the HNSW graph against the database, rebuilding it if they disagree; a JSON report. */
   verify(): Promise<string>;
   /** Closes the index. */

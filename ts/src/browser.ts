@@ -50,7 +50,7 @@ export type { IdbDurability } from './browser/idb-storage.js';
 export { createWorkerBackend } from './browser/worker-backend.js';
 export type { WorkerBackend, WorkerBackendOptions } from './browser/worker-backend.js';
 export * from './document/index.js';
-export { QuiverError } from './errors.js';
+export { QuiverAbortError, QuiverError } from './errors.js';
 export type { QuiverErrorCode } from './errors.js';
 export type * from './types.js';
 export type * from './backend.js';

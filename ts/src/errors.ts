@@ -14,6 +14,8 @@ export type QuiverErrorCode =
   | 'LIMIT'
   | 'CLOSED'
   | 'INTERNAL'
+  /** insertItems: its `signal` aborted; see {@link QuiverAbortError}. */
+  | 'ABORTED'
   /** LocalDocumentIndex: the embeddings model failed or answered with something unusable. */
   | 'EMBEDDINGS';
 
@@ -60,6 +62,22 @@ export async function rewrap<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** The error for a JS-side input that cannot be handed to the core (wrong JS type, cycle...). */
+/**
+ * insertItems was stopped by its `signal`: the batch in progress was rolled back (nothing of it
+ * was written), the batches before it are committed and durable — the first `committed` items
+ * (in the order given). Like a DOM `AbortError`, `name` is `'AbortError'`; `code` is `'ABORTED'`.
+ */
+export class QuiverAbortError extends QuiverError {
+  /** How many items (from the start of the input) were committed before the abort. */
+  readonly committed: number;
+
+  constructor(message: string, committed: number) {
+    super('ABORTED', message);
+    this.name = 'AbortError';
+    this.committed = committed;
+  }
+}
+
 export function invalidArgument(message: string): QuiverError {
   return new QuiverError('INVALID_ARGUMENT', message);
 }

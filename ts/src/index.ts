@@ -48,7 +48,7 @@ export * from './document/index.js';
  */
 export const importVectraIndex: ImportVectraIndex = makeImportVectraIndex(LocalIndex);
 export type { ImportVectraIndex, ImportVectraIndexOptions, ImportVectraOptions, ImportVectraResult } from './import/index.js';
-export { QuiverError } from './errors.js';
+export { QuiverAbortError, QuiverError } from './errors.js';
 export type { QuiverErrorCode } from './errors.js';
 export type * from './types.js';
 export type * from './backend.js';

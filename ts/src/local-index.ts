@@ -4,7 +4,8 @@
 // filters, sizes): those errors come from the core, with its codes and messages.
 
 import type { Backend, BackendIndex, BackendItemInput, VectorLike } from './backend.js';
-import { QuiverError, invalidArgument, rewrap, toQuiverError } from './errors.js';
+import { QuiverAbortError, QuiverError, invalidArgument, rewrap, toQuiverError } from './errors.js';
+import { isPackedInput, itemBatches, packedBatches, runBatches } from './ingest.js';
 import { toFilterJson } from './filter-json.js';
 import { checkId, insertedItem, toBackendInput } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
@@ -20,6 +21,7 @@ import type {
   LocalIndexOptions,
   MetadataFilter,
   MetadataTypes,
+  PackedItemsInput,
   QueryOptions,
   QueryResult,
   Vector,
@@ -198,10 +200,15 @@ export class LocalIndex<
 
   /**
    * Quiver addition: Vectra's stats plus the index's configuration (`dimensions`, `metric`,
-   * `hnsw`).
+   * `hnsw`), how vectors are stored (`quantization`), the distance kernels' instruction set
+   * (`simd`) and each shard's `{ items, bytes, fileBytes }`.
    */
   getIndexInfo(): Promise<IndexInfo> {
-    return this.read(readInfo);
+    return this.read(async (index) => {
+      const [info, runtime] = await Promise.all([readInfo(index), index.info()]);
+      const extra = JSON.parse(runtime) as Pick<IndexInfo, 'simd' | 'shards'>;
+      return { ...info, simd: extra.simd, shards: extra.shards };
+    });
   }
 
   /**
@@ -295,22 +302,30 @@ export class LocalIndex<
    * ```
    */
   async insertItems(
-    items: IndexItemInput<TMetadata>[],
+    items: IndexItemInput<TMetadata>[] | PackedItemsInput<TMetadata>,
     options: InsertItemsOptions = {},
   ): Promise<string[]> {
-    // Every option is checked before the first batch is written (these options exist only in
-    // this layer: the core sees one batch at a time).
-    const { batchSize, onProgress } = insertItemsOptions(options);
-    const inputs = prepareItems(items);
-    return this.write(async (index) => {
-      const ids: string[] = [];
-      for (let start = 0; start < inputs.length; start += batchSize) {
-        // A loop, not push(...ids): a large batch would overflow the argument limit.
-        for (const id of await index.insert(inputs.slice(start, start + batchSize))) ids.push(id);
-        onProgress?.(ids.length, inputs.length);
-      }
-      return ids;
-    });
+    // Every option is checked before the first batch is written (batchSize, onProgress and
+    // signal exist only in this layer; the core checks `threads` with the first batch, before it
+    // writes anything).
+    const { batchSize, onProgress, signal, threads } = insertItemsOptions(options);
+    const plan = isPackedInput(items)
+      ? packedBatches(items, batchSize)
+      : itemBatches(prepareItems(items), batchSize);
+    if (signal?.aborted) {
+      throw new QuiverAbortError('insertItems was aborted by its signal before it started; nothing was written', 0);
+    }
+    const writeOptions = threads === undefined ? undefined : JSON.stringify({ threads });
+    return this.write((index) => runBatches(index, plan, { batchSize, onProgress, signal, writeOptions }));
+  }
+
+  /**
+   * Pre-allocates the HNSW graph for `count` more items (Quiver addition), so that a large
+   * insert does not grow it step by step. A no-op until the index has dimensions.
+   */
+  async reserve(count: number): Promise<void> {
+    if (typeof count !== 'number') throw invalidArgument('count must be a number of items');
+    return this.write((index) => index.reserve(count));
   }
 
   /** Deletes an item; an unknown id is a no-op. */
@@ -544,9 +559,11 @@ export class LocalIndex<
   }
 }
 
-async function readInfo(index: BackendIndex): Promise<IndexInfo> {
+type ConfigInfo = Omit<IndexInfo, 'simd' | 'shards'>;
+
+async function readInfo(index: BackendIndex): Promise<ConfigInfo> {
   const stats = await index.stats();
-  const config = JSON.parse(stats.config) as Omit<IndexInfo, 'items'>;
+  const config = JSON.parse(stats.config) as Omit<ConfigInfo, 'items'>;
   return {
     version: config.version,
     metadata_config: config.metadata_config ?? {},
@@ -555,6 +572,8 @@ async function readInfo(index: BackendIndex): Promise<IndexInfo> {
     metric: config.metric,
     hnsw: config.hnsw,
     ...(config.text ? { text: config.text } : {}),
+    quantization: config.quantization ?? 'f32',
+    rescore: config.rescore ?? false,
   };
 }
 
@@ -607,17 +626,19 @@ function configToJson(config: unknown): { json: string; deleteIfExists: boolean 
   return { json: toJsonObject(settings, 'config'), deleteIfExists: deleteIfExists === true };
 }
 
-const INSERT_ITEMS_OPTIONS = ['batchSize', 'onProgress'];
+const INSERT_ITEMS_OPTIONS = ['batchSize', 'onProgress', 'signal', 'threads'];
 
 function insertItemsOptions(options: unknown): {
   batchSize: number;
   onProgress: ((done: number, total: number) => void) | undefined;
+  signal: AbortSignal | undefined;
+  threads: unknown;
 } {
   if (options === undefined || options === null) {
-    return { batchSize: DEFAULT_BATCH_SIZE, onProgress: undefined };
+    return { batchSize: DEFAULT_BATCH_SIZE, onProgress: undefined, signal: undefined, threads: undefined };
   }
   if (!isPlainObject(options)) {
-    throw invalidArgument('options must be an object like { batchSize?, onProgress? }');
+    throw invalidArgument('options must be an object like { batchSize?, onProgress?, signal?, threads? }');
   }
   const unknown = Object.keys(options).find((key) => !INSERT_ITEMS_OPTIONS.includes(key));
   if (unknown !== undefined) {
@@ -635,7 +656,21 @@ function insertItemsOptions(options: unknown): {
       `onProgress must be a function (done, total) => void (got ${typeof onProgress})`,
     );
   }
-  return { batchSize, onProgress: onProgress as ((done: number, total: number) => void) | undefined };
+  const signal = options.signal ?? undefined;
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' || typeof (signal as AbortSignal).aborted !== 'boolean' ||
+      typeof (signal as AbortSignal).addEventListener !== 'function')
+  ) {
+    throw invalidArgument('signal must be an AbortSignal (e.g. new AbortController().signal)');
+  }
+  return {
+    batchSize,
+    onProgress: onProgress as ((done: number, total: number) => void) | undefined,
+    signal: signal as AbortSignal | undefined,
+    // Validated by the core (an integer from 1 to 256), before the first batch writes anything.
+    threads: options.threads ?? undefined,
+  };
 }
 
 /** Converts items up front so that a bad one rejects the call before anything is written. */

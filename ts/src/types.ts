@@ -112,7 +112,27 @@ export interface CreateIndexConfig {
    * (BM25) search: `queryItems(..., isBm25 = true)` and `query(vector, { text })`.
    */
   text?: { field: string };
+  /**
+   * Quiver addition: how the HNSW graph stores vectors: `'f32'` (default, as given), `'f16'`
+   * (IEEE half, half the memory) or `'i8'` (one byte a component, a quarter). Items returned
+   * always carry the exact vectors given (kept in the database).
+   */
+  quantization?: Quantization;
+  /**
+   * Quiver addition: re-rank the graph's candidates with the exact vectors (3 × topK
+   * candidates), so a quantized index ranks like f32. A query's `rescore` overrides it.
+   */
+  rescore?: boolean;
+  /**
+   * Quiver addition: number of HNSW shards, 1 to 64, fixed at creation (default 1). Each shard is
+   * its own graph and file; a query searches all of them (in parallel when they are big) and
+   * merges the results exactly. See README, "Shards and ingest".
+   */
+  shards?: number;
 }
+
+/** How the graph stores vectors (createIndex `quantization`). */
+export type Quantization = 'f32' | 'f16' | 'i8';
 
 /** Result of `LocalIndex.getIndexStats`: exactly Vectra's. */
 export interface IndexStats {
@@ -132,6 +152,24 @@ export interface IndexInfo extends IndexStats {
   hnsw: Required<HnswConfig>;
   /** The keyword-indexed field, if any. */
   text?: { field: string };
+  /** The graph's stored form (createIndex `quantization`). */
+  quantization: Quantization;
+  /** Whether queries rescore by default (createIndex `rescore`). */
+  rescore: boolean;
+  /** The instruction set of the distance kernels in use: `'avx512'`, `'avx2'`, `'sse4'`, `'scalar'`, `'wasm-simd128'`. */
+  simd: string;
+  /**
+   * One entry per HNSW shard (createIndex `shards`): its live `items`, the `bytes` its graph holds
+   * in memory (vectors + links) and the size of its file, `fileBytes` (0 before the first save).
+   */
+  shards: ShardInfo[];
+}
+
+/** One HNSW shard in {@link IndexInfo}. */
+export interface ShardInfo {
+  items: number;
+  bytes: number;
+  fileBytes: number;
 }
 
 /** Options of `LocalIndex.query` (Quiver addition). */
@@ -149,6 +187,8 @@ export interface QueryOptions {
   text?: string;
   /** How to fuse the two rankings: reciprocal rank fusion, `weight / (k + rank)` summed. */
   hybrid?: { method?: 'rrf'; k?: number; weights?: { vector?: number; text?: number } };
+  /** Re-rank with the exact vectors (quantized indexes); default: the index's `rescore`. */
+  rescore?: boolean;
   /**
    * How a filtered query runs. `'auto'` (default): the planner picks from the estimated number of
    * matches (see README, "Filters and the planner"). `'exact'`: brute force over every match.
@@ -164,6 +204,26 @@ export interface InsertItemsOptions {
   batchSize?: number;
   /** Called after each committed batch with the number of items written so far. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Stops the insert: the batch in progress is rolled back and the call rejects with a
+   * {@link QuiverAbortError} (`code` `'ABORTED'`, `committed` = items written by earlier batches,
+   * which stay). On the native backend the core checks the signal while it validates and writes
+   * a batch; on WASM backends (synchronous in their thread) it is checked between batches.
+   */
+  signal?: AbortSignal;
+  /** Threads that build the HNSW graph, 1 to 256 (default: every core). */
+  threads?: number;
+}
+
+/**
+ * insertItems' packed form (Quiver addition): item `i` is `ids[i]` with the vector
+ * `vectors[i*d .. (i+1)*d)`, `d = vectors.length / ids.length`, and `metadata?.[i]`. The vectors
+ * are handed to the core in place (sub-arrays per batch, no copy per item in JS).
+ */
+export interface PackedItemsInput<TMetadata = Record<string, MetadataTypes>> {
+  ids: string[];
+  vectors: Float32Array;
+  metadata?: (TMetadata | undefined)[];
 }
 
 /** Options of the `LocalIndex` constructor (Quiver addition). */

@@ -80,6 +80,15 @@ const char* metric_name(Metric m) noexcept {
   return "cosine";
 }
 
+const char* quantization_name(Quantization q) noexcept {
+  switch (q) {
+    case Quantization::F16: return "f16";
+    case Quantization::I8: return "i8";
+    case Quantization::F32: break;
+  }
+  return "f32";
+}
+
 Metric parse_metric(const std::string& name) {
   if (name == "cosine") return Metric::Cosine;
   if (name == "l2") return Metric::L2;
@@ -92,7 +101,9 @@ IndexConfig parse_config_json(const std::string& text) {
   if (!text.empty()) j = util::parse_caller_json(text, Limits::kMaxJsonDepth, "index config");
   if (j.is_null()) j = json::object();
   if (!j.is_object()) bad("index config must be an object");
-  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text"}, "index config");
+  check_keys(j, {"version", "dimensions", "metric", "hnsw", "metadata_config", "text", "quantization",
+                 "rescore", "shards"},
+             "index config");
 
   IndexConfig c;
   c.version = int_field(j, "version", 1, 0, 1 << 30, "");
@@ -102,6 +113,7 @@ IndexConfig parse_config_json(const std::string& text) {
     if (!j["metric"].is_string()) bad("metric must be \"cosine\", \"l2\" or \"ip\"");
     c.metric = parse_metric(j["metric"].get<std::string>());
   }
+  c.shards = static_cast<uint32_t>(int_field(j, "shards", 1, 1, Limits::kMaxShards, ""));
   if (j.contains("hnsw") && !j["hnsw"].is_null()) {
     const json& h = j["hnsw"];
     if (!h.is_object()) bad("hnsw must be an object like {M, efConstruction, efSearch}");
@@ -110,6 +122,23 @@ IndexConfig parse_config_json(const std::string& text) {
     c.hnsw.ef_construction =
         int_field(h, "efConstruction", c.hnsw.ef_construction, 1, Limits::kMaxEf, "hnsw.");
     c.hnsw.ef_search = int_field(h, "efSearch", c.hnsw.ef_search, 1, Limits::kMaxEf, "hnsw.");
+  }
+  if (j.contains("quantization") && !j["quantization"].is_null()) {
+    const json& q = j["quantization"];
+    const std::string name = q.is_string() ? q.get<std::string>() : "";
+    if (name == "f32") {
+      c.quantization = Quantization::F32;
+    } else if (name == "f16") {
+      c.quantization = Quantization::F16;
+    } else if (name == "i8") {
+      c.quantization = Quantization::I8;
+    } else {
+      bad("quantization must be \"f32\", \"f16\" or \"i8\", got " + q.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+  }
+  if (j.contains("rescore") && !j["rescore"].is_null()) {
+    if (!j["rescore"].is_boolean()) bad("rescore must be true or false, got " + j["rescore"].dump());
+    c.rescore = j["rescore"].get<bool>();
   }
   if (j.contains("text") && !j["text"].is_null()) {
     const json& t = j["text"];
@@ -151,6 +180,10 @@ std::string config_to_json(const IndexConfig& c) {
   };
   if (c.indexed_given) j["metadata_config"]["indexed"] = c.indexed_fields;
   if (!c.text_field.empty()) j["text"] = {{"field", c.text_field}};
+  // Only when not the defaults: the stored config of an f32 index stays as before.
+  if (c.quantization != Quantization::F32) j["quantization"] = quantization_name(c.quantization);
+  if (c.rescore) j["rescore"] = true;
+  if (c.shards != 1) j["shards"] = c.shards;
   return j.dump();
 }
 

@@ -15,6 +15,7 @@ const char* code_name(ErrorCode code) noexcept {
     case ErrorCode::Limit: return "LIMIT";
     case ErrorCode::Closed: return "CLOSED";
     case ErrorCode::Internal: return "INTERNAL";
+    case ErrorCode::Aborted: return "ABORTED";
   }
   return "INTERNAL";
 }

@@ -72,11 +72,21 @@ class WasmIndex implements BackendIndex {
   }
 
   async stats() { return unwrap(this.handle.stats()); }
+  async info() { return unwrap(this.handle.info()); }
   async beginUpdate() { unwrap(this.handle.beginUpdate()); }
   endUpdate() { return this.write(() => this.handle.endUpdate()); }
   async cancelUpdate() { unwrap(this.handle.cancelUpdate()); }
-  insert(items: BackendItemInput[]) { return this.write(() => this.handle.insert(items)); }
-  upsert(items: BackendItemInput[]) { return this.write(() => this.handle.upsert(items)); }
+  // Embind checks the argument count: always two (abort flags cannot act inside a synchronous call).
+  insert(items: BackendItemInput[], options?: string) {
+    return this.write(() => this.handle.insert(items, options));
+  }
+  upsert(items: BackendItemInput[], options?: string) {
+    return this.write(() => this.handle.upsert(items, options));
+  }
+  writePacked(upsert: boolean, ids: string[], vectors: Float32Array, metadata: string[] | null, options?: string) {
+    return this.write(() => this.handle.writePacked(upsert, ids, vectors, metadata, options));
+  }
+  async reserve(count: number) { unwrap(this.handle.reserve(count)); }
   remove(ids: string[]) { return this.write(() => this.handle.remove(ids)); }
   async get(id: string) { return unwrap(this.handle.get(id)); }
   async list(filter: string) { return unwrap(this.handle.list(filter)); }

@@ -12,6 +12,10 @@ enum class Metric { Cosine, L2, InnerProduct };
 const char* metric_name(Metric m) noexcept;  // "cosine" | "l2" | "ip"
 Metric parse_metric(const std::string& name);  // throws InvalidArgument
 
+// How the graph stores vectors (vectors/codec.h); the exact f32 vectors stay in SQLite either way.
+enum class Quantization { F32, F16, I8 };
+const char* quantization_name(Quantization q) noexcept;  // "f32" | "f16" | "i8"
+
 struct HnswParams {
   int M = 16;
   int ef_construction = 200;
@@ -30,6 +34,15 @@ struct IndexConfig {
   // Quiver addition: the metadata field (dotted path) whose string value is indexed for keyword
   // (BM25) search in the FTS5 table `items_text`; empty: no keyword index.
   std::string text_field;
+  // Quiver addition: the graph's stored form ("quantization": "f32" | "f16" | "i8").
+  Quantization quantization = Quantization::F32;
+  // Quiver addition ("rescore": true): nearest-neighbour queries re-rank the graph's candidates
+  // with the exact vectors (a query's own "rescore" option overrides it). Only changes results
+  // when the graph is quantized.
+  bool rescore = false;
+  // Quiver addition: HNSW shards (ann/shard_set.h), fixed at creation; 1 = one graph file, as
+  // every index written before shards. Reported by config_to_json only when not 1.
+  uint32_t shards = 1;
 };
 
 // Limits that inputs are checked against; documented in the README.
@@ -42,11 +55,12 @@ struct Limits {
   static constexpr size_t kMaxJsonDepth = 64;  // nesting of metadata/filter/config JSON text
   static constexpr int kMaxM = 128;
   static constexpr int kMaxEf = 100000;
+  static constexpr int kMaxShards = 64;
 };
 
 // Parses/serializes the JSON form that the bindings pass in:
 // {"version":1,"dimensions":128,"metric":"cosine","hnsw":{"M":16,"efConstruction":200,
-//  "efSearch":64},"metadata_config":{"indexed":["a"]}}. Every field is optional; a key that is
+//  "efSearch":64},"metadata_config":{"indexed":["a"]},"shards":2}. Every field is optional; a key that is
 // not one of these (at any level) is rejected with InvalidArgument naming it, so a misspelt
 // option never silently does nothing.
 IndexConfig parse_config_json(const std::string& json);  // throws InvalidArgument, Limit

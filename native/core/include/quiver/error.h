@@ -19,6 +19,7 @@ enum class ErrorCode {
   Limit,              // input over a documented limit (topK, metadata size, depth)
   Closed,             // the index was closed
   Internal,           // a bug in Quiver: please report
+  Aborted,            // the caller's abort signal stopped a write; it was rolled back
 };
 
 // Stable, upper-case name used as `.code` in JS ("INVALID_ARGUMENT", ...).

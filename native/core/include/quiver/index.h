@@ -24,6 +24,17 @@ struct QueryOptions {
   int ef_search = 0;        // 0: the index's configured efSearch
 };
 
+// Options of one write call (insertItems' `threads` and `signal`).
+struct WriteOptions {
+  // Threads that build the graph: 0 = every core. Validation and the SQLite transaction are one
+  // thread either way.
+  unsigned threads = 0;
+  // Set to non-zero (by another thread: the binding's abort signal) to stop the write before it
+  // commits: the transaction rolls back and the call throws Aborted. Once committed, a write is
+  // never undone. Read with relaxed atomic loads; null: cannot be aborted.
+  const int32_t* abort_flag = nullptr;
+};
+
 class Index {
  public:
   // Folder-level operations.
@@ -41,6 +52,14 @@ class Index {
   Index& operator=(const Index&) = delete;
 
   IndexStats stats() const;
+  // The SIMD level the distance kernels run at in this process: "avx512" | "avx2" | "sse4" |
+  // "scalar" | "wasm-simd128" (chosen once per process; QUIVER_SIMD overrides). The graph's
+  // stored form is IndexConfig::quantization, reported in stats().config_json.
+  static const char* simd_kernel();
+  // getIndexInfo's JSON: {dimensions, metric, hnsw: {M, efConstruction, efSearch},
+  // quantization: "f32", simd: "avx512" | ..., shards: [{items, bytes, fileBytes}]} (bytes: the
+  // shard's graph in memory; fileBytes: its file, 0 before the first save).
+  std::string info_json() const;
 
   // Staged updates (Vectra's beginUpdate/endUpdate/cancelUpdate). While an update is open,
   // insert/upsert/remove stage their changes (validated immediately, invisible to readers) and
@@ -54,6 +73,11 @@ class Index {
   // transaction (or is staged), or an Error is thrown and nothing changes. Returns the ids.
   std::vector<std::string> insert(const std::vector<ItemInput>& items);  // duplicates: error
   std::vector<std::string> upsert(const std::vector<ItemInput>& items);  // replace if present
+  // The same with WriteOptions (threads, abort).
+  std::vector<std::string> insert(const std::vector<ItemInput>& items, const WriteOptions& options);
+  std::vector<std::string> upsert(const std::vector<ItemInput>& items, const WriteOptions& options);
+  // Makes room in the graph for `additional` more items (an index without dimensions yet: no-op).
+  void reserve(size_t additional);
   void remove(const std::vector<std::string>& ids);                      // unknown ids: no-op
   // Deletes every item whose metadata matches the filter (non-empty JSON object; "{}" or ""
   // deletes nothing and is InvalidArgument), in one transaction; returns how many. A bad filter

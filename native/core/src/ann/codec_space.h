@@ -20,6 +20,8 @@ class CodecSpace : public hnswlib::SpaceInterface<float> {
   void* get_dist_func_param() override { return const_cast<void*>(codec_.distance_params()); }
 
   const vectors::VectorCodec& codec() const { return codec_; }
+  // Before any vector is stored: the learned parameters a graph file was written with.
+  void restore_param_bits(uint32_t bits) { codec_ = codec_.with_param_bits(bits); }
 
  private:
   vectors::VectorCodec codec_;  // owned here: hnswlib keeps a pointer to its parameters

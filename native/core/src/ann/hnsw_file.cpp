@@ -45,8 +45,11 @@ struct FileHeader {
   uint64_t live_count;
   uint64_t body_size;
   uint32_t body_crc;  // CRC-32C of the body (format 1: CRC-32)
-  uint32_t reserved1;
-  uint32_t reserved2;
+  uint32_t codec_param;  // VectorCodec::param_bits(): i8's learned scale (0: none); was reserved
+  // Which shard of how many this file is (ann/shard_set.h): low 16 bits the shard's number,
+  // high 16 bits the shard count minus one. 0 = shard 0 of 1, i.e. every file written before
+  // shards (this field was reserved, always 0).
+  uint32_t shard_slot;
   uint32_t header_crc;  // CRC-32 of the 60 bytes before it, in every format
 };
 static_assert(sizeof(FileHeader) == 64, "the header layout is part of the file format");
@@ -249,6 +252,10 @@ class Level0Consumer {
   size_t deleted_ = 0;
 };
 
+uint32_t pack_slot(const GraphFileSlot& slot) {
+  return (slot.index & 0xFFFFu) | ((static_cast<uint32_t>(slot.count - 1) & 0xFFFFu) << 16);
+}
+
 FileHeader make_header(const vectors::VectorCodec& codec) {
   FileHeader h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
@@ -256,13 +263,14 @@ FileHeader make_header(const vectors::VectorCodec& codec) {
   h.dims = codec.dims();
   h.metric = static_cast<uint32_t>(codec.metric());
   h.stored_form = codec.stored_form_id();
+  h.codec_param = codec.param_bits();
   return h;
 }
 
 // Why the header cannot be used for `codec` (empty when it can). `file_size`: 0 to skip the
 // size check (file_seq reads only the header).
 std::string header_problem(const FileHeader& h, const vectors::VectorCodec& codec,
-                           uint64_t file_size) {
+                           const GraphFileSlot& slot, uint64_t file_size) {
   if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) return "is not a Quiver HNSW file";
   if (header_crc(h) != h.header_crc) return "header checksum mismatch";
   if (h.format_version != kGraphFormatVersion) {
@@ -274,6 +282,11 @@ std::string header_problem(const FileHeader& h, const vectors::VectorCodec& code
     return "dimensions or metric differ from the index settings";
   }
   if (h.stored_form != codec.stored_form_id()) return "stores vectors in another form";
+  if (h.shard_slot != pack_slot(slot)) {
+    return "belongs to shard " + std::to_string(h.shard_slot & 0xFFFFu) + " of " +
+           std::to_string((h.shard_slot >> 16) + 1) + ", not shard " + std::to_string(slot.index) +
+           " of " + std::to_string(slot.count);
+  }
   if (file_size != 0 && h.body_size != file_size - sizeof h) return "truncated body";
   return {};
 }
@@ -281,7 +294,8 @@ std::string header_problem(const FileHeader& h, const vectors::VectorCodec& code
 }  // namespace
 
 void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::VectorCodec& codec,
-                     size_t live_count, uint64_t seq, const std::string& path) {
+                     size_t live_count, uint64_t seq, const std::string& path,
+                     const GraphFileSlot& slot) {
   const std::string tmp_path = path + "." + util::unique_name_part() + ".tmp";
   Fd file;
   file.fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -292,6 +306,7 @@ void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::Ve
     FileHeader h = make_header(codec);
     h.seq = seq;
     h.live_count = live_count;
+    h.shard_slot = pack_slot(slot);
     // The body goes after the header's place; the header is written last, once the body's
     // size and checksum are known.
     if (::lseek(file.fd, sizeof h, SEEK_SET) != static_cast<off_t>(sizeof h)) {
@@ -355,16 +370,18 @@ void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::Ve
   }
 }
 
-std::optional<uint64_t> graph_file_seq(const std::string& path, const vectors::VectorCodec& codec) {
+std::optional<uint64_t> graph_file_seq(const std::string& path, const vectors::VectorCodec& codec,
+                                       const GraphFileSlot& slot) {
   Fd file;
   file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   FileHeader h{};
   if (file.fd < 0 || !read_exact(file.fd, &h, sizeof h, 0)) return std::nullopt;
-  if (!header_problem(h, codec, 0).empty()) return std::nullopt;
+  if (!header_problem(h, codec, slot, 0).empty()) return std::nullopt;
   return h.seq;
 }
 
-LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size_t m) {
+LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size_t m,
+                                const GraphFileSlot& slot) {
   LoadedGraphFile result;
   const vectors::VectorCodec& codec = space.codec();
   Fd file;
@@ -380,8 +397,14 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
     result.problem = "has a truncated header";
     return result;
   }
-  if (std::string p = header_problem(h, codec, file_size); !p.empty()) {
+  if (std::string p = header_problem(h, codec, slot, file_size); !p.empty()) {
     result.problem = p;
+    return result;
+  }
+  // The codec's learned parameters (i8's scale) are the file's: its vectors were encoded with them.
+  space.restore_param_bits(h.codec_param);
+  if (!codec.calibrated()) {
+    result.problem = "has no valid quantization scale in its header";
     return result;
   }
 

@@ -7,6 +7,10 @@
 // file on every platform, so the wasm32 and the native builds read each other's files). Format 1 held unit-normalized cosine vectors and a CRC-32 body
 // checksum: such a file is reported and rebuilt, never read.
 //
+// Shards (fit format 2: the slot took its second reserved header word, which every earlier
+// format-2 file has as 0 = "shard 0 of 1"): the header names the file's shard slot, and a file
+// is used only in that slot.
+//
 // Saving streams the body straight from the graph's memory into the file (no intermediate
 // file). Loading reads the file once, straight into the buffers the graph keeps, checks the
 // checksum and the structure on that memory, then fills hnswlib's members itself.
@@ -30,16 +34,23 @@ class CodecSpace;
 
 constexpr uint32_t kGraphFormatVersion = 2;
 
+// Which shard of a set a file holds: a file is used only in the slot it was written for.
+struct GraphFileSlot {
+  uint32_t index = 0;  // 0 .. count-1
+  uint32_t count = 1;  // 1 .. 65536
+};
+
 // Writes `graph` to `path` atomically: the whole file under a name unique to this save
 // ("<path>.<pid>-<random>.tmp"), fsync, rename, fsync of the folder. The caller holds the graph
 // exclusively (no addPoint may run) and the folder's save lock.
 void save_graph_file(const hnswlib::HierarchicalNSW<float>& graph,
                      const vectors::VectorCodec& codec, size_t live_count, uint64_t seq,
-                     const std::string& path);
+                     const std::string& path, const GraphFileSlot& slot = {});
 
 // The sequence number in the header of the file at `path`, when the header is intact and the
 // file is of this format for this codec (the body is not read).
-std::optional<uint64_t> graph_file_seq(const std::string& path, const vectors::VectorCodec& codec);
+std::optional<uint64_t> graph_file_seq(const std::string& path, const vectors::VectorCodec& codec,
+                                       const GraphFileSlot& slot = {});
 
 struct LoadedGraphFile {
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;  // null when the file was not used
@@ -47,6 +58,7 @@ struct LoadedGraphFile {
   std::string problem;  // why not (missing, truncated, checksum, older format, ...)
 };
 // Never throws for a bad file. `space` must outlive the graph; `m` is the index's HNSW M.
-LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size_t m);
+LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size_t m,
+                                const GraphFileSlot& slot = {});
 
 }  // namespace quiver::ann

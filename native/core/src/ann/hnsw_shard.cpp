@@ -34,22 +34,23 @@ HnswShard::~HnswShard() = default;
 
 const vectors::VectorCodec& HnswShard::codec() const { return space_->codec(); }
 
-void HnswShard::save(const std::string& path, uint64_t seq) const {
-  save_graph_file(*hnsw_, codec(), size(), seq, path);
+void HnswShard::save(const std::string& path, uint64_t seq, const GraphFileSlot& slot) const {
+  save_graph_file(*hnsw_, codec(), size(), seq, path, slot);
 }
 
 std::optional<uint64_t> HnswShard::file_seq(const std::string& path,
-                                            const vectors::VectorCodec& codec) {
-  return graph_file_seq(path, codec);
+                                            const vectors::VectorCodec& codec,
+                                            const GraphFileSlot& slot) {
+  return graph_file_seq(path, codec, slot);
 }
 
 HnswShard::Loaded HnswShard::load(const std::string& path, const vectors::VectorCodec& codec,
-                                  const HnswParams& params) {
+                                  const HnswParams& params, const GraphFileSlot& slot) {
   Loaded result;
   std::unique_ptr<HnswShard> shard(new HnswShard(codec));
   LoadedGraphFile file;
   try {
-    file = load_graph_file(path, *shard->space_, static_cast<size_t>(params.M));
+    file = load_graph_file(path, *shard->space_, static_cast<size_t>(params.M), slot);
   } catch (const std::exception& e) {  // allocation failures
     result.problem = std::string("could not be loaded: ") + e.what();
     return result;
@@ -125,6 +126,17 @@ bool HnswShard::vector_of(uint64_t label, float* out) const {
   }
   codec().decode(hnsw_->getDataByInternalId(internal), out);
   return true;
+}
+
+size_t HnswShard::memory_bytes() const {
+  const auto& h = *hnsw_;
+  size_t upper = 0;
+  for (size_t i = 0; i < h.cur_element_count; ++i) {
+    if (h.element_levels_[i] > 0) upper += h.size_links_per_element_ * h.element_levels_[i];
+  }
+  // The level-0 block is allocated for the capacity; the label table costs about 4 words a label.
+  return h.max_elements_ * h.size_data_per_element_ + upper +
+         h.max_elements_ * (sizeof(void*) + sizeof(int)) + h.label_lookup_.size() * 4 * sizeof(void*);
 }
 
 std::vector<Neighbor> HnswShard::search(const vectors::PreparedQuery& prepared, size_t k, size_t ef,

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ann/hnsw_file.h"
 #include "ann/vector_index.h"
 #include "quiver/config.h"
 
@@ -32,15 +33,17 @@ class HnswShard {
 
   const vectors::VectorCodec& codec() const;
 
-  void save(const std::string& path, uint64_t seq) const;  // hnsw_file.h
-  static std::optional<uint64_t> file_seq(const std::string& path, const vectors::VectorCodec& codec);
+  // hnsw_file.h; `slot`: which shard of its set this graph is (checked again at load).
+  void save(const std::string& path, uint64_t seq, const GraphFileSlot& slot = {}) const;
+  static std::optional<uint64_t> file_seq(const std::string& path, const vectors::VectorCodec& codec,
+                                          const GraphFileSlot& slot = {});
   struct Loaded {
     std::unique_ptr<HnswShard> shard;  // null when the file could not be used
     uint64_t seq = 0;
     std::string problem;
   };
   static Loaded load(const std::string& path, const vectors::VectorCodec& codec,
-                     const HnswParams& params);
+                     const HnswParams& params, const GraphFileSlot& slot = {});
 
   void reserve(size_t additional);
   void upsert(uint64_t label, const float* raw);
@@ -49,6 +52,8 @@ class HnswShard {
   size_t size() const;
   std::vector<uint64_t> labels() const;
   bool vector_of(uint64_t label, float* out) const;
+  // Bytes of memory the graph holds (vectors, links, labels, label table), for getIndexInfo.
+  size_t memory_bytes() const;
 
   std::vector<Neighbor> search(const vectors::PreparedQuery& query, size_t k, size_t ef,
                                const std::function<bool(uint64_t)>* allow) const;

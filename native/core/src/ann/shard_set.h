@@ -1,6 +1,12 @@
-// The vector index of one Quiver index: a set of HNSW shards behind VectorIndex. Today one
-// shard, whose file is the path given to save/load ("shard-0.hnsw"); the seam for several
-// shards (routing upserts by label, searching all and merging) is here and nowhere else.
+// The vector index of one Quiver index: N HNSW shards behind VectorIndex (N = config `shards`,
+// fixed at creation). Routing: an item lives in shard `label % N`. The label is the item's
+// SQLite rowid, fixed for its whole life (an upsert keeps it, labels are never reused), so every
+// upsert, delete and lookup finds the same shard; consecutive inserts spread evenly; and the store
+// can select one shard's rows by label alone (rebuilding a damaged shard reads only its rows).
+// Each shard is its own file, "shard-<i>.hnsw", with its own header (seq, slot, checksum).
+// A query searches every shard (in parallel when a shard is big enough to pay for the thread
+// hop, util/task_pool.h) and merges their top-k by distance: exact, since each shard's k best
+// include every one of the overall k best it holds.
 #pragma once
 
 #include <memory>
@@ -15,23 +21,48 @@ namespace quiver::ann {
 
 class ShardSet : public VectorIndex {
  public:
-  // An empty set for vectors of `dims` floats compared by `metric`, stored as f32.
-  ShardSet(Metric metric, uint32_t dims, const HnswParams& params);
+  // An empty set of `shard_count` shards for vectors of `dims` floats compared by `metric`,
+  // stored as `quantization`. Every shard uses the set's one codec (i8: one learned scale).
+  ShardSet(Metric metric, uint32_t dims, const HnswParams& params,
+           Quantization quantization = Quantization::F32, uint32_t shard_count = 1);
   ~ShardSet() override;
 
-  // The sequence number the file at `path` reflects, when its header is intact and matches.
-  static std::optional<uint64_t> file_seq(const std::string& path, Metric metric, uint32_t dims);
+  // File names: "shard-<i>.hnsw"; save() writes each (plus "<name>.<unique>.tmp" while it does).
+  static std::string file_name(uint32_t shard);
+  // True for a shard file, its lock or a temp file of one ("shard-<digits>.hnsw" or "….hnsw.*").
+  static bool is_graph_file_name(const std::string& name);
+
+  // The oldest sequence number the files in `folder` reflect, when every shard's header is intact
+  // and matches (bodies are not read).
+  static std::optional<uint64_t> file_seq(const std::string& folder, Metric metric, uint32_t dims,
+                                          Quantization quantization, uint32_t shard_count);
   struct Loaded {
-    std::unique_ptr<ShardSet> set;  // null when the file could not be used
-    uint64_t seq = 0;
-    std::string problem;  // why ("is missing", "body checksum mismatch", ...)
+    std::unique_ptr<ShardSet> set;  // every shard present; the unusable ones empty
+    std::vector<uint64_t> seq;      // per shard, as its file says (0 for an unusable one)
+    std::vector<std::string> problem;  // per shard: empty when loaded, else why not
+    size_t loaded() const;          // shards whose file was used
   };
-  // Never throws for a bad file: a damaged cache is reported and rebuilt by the caller.
-  static Loaded load(const std::string& path, Metric metric, uint32_t dims,
-                     const HnswParams& params);
+  // Never throws for a bad file: a damaged shard is reported (and left empty) for the caller to
+  // rebuild alone (replace_shard + its rows from the store). The set takes the codec (with its
+  // parameters, e.g. i8's scale) of the first shard that loaded; a shard whose file holds other
+  // parameters is reported as damaged.
+  static Loaded load(const std::string& folder, Metric metric, uint32_t dims,
+                     const HnswParams& params, Quantization quantization, uint32_t shard_count);
+
+  uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
+  uint32_t shard_of(uint64_t label) const { return static_cast<uint32_t>(label % shards_.size()); }
+  // Empties one shard (to be refilled from the store).
+  void replace_shard(uint32_t shard);
+  struct ShardInfo {
+    size_t items;
+    size_t memory_bytes;
+  };
+  ShardInfo shard_info(uint32_t shard) const;
 
   const vectors::VectorCodec& codec() const override { return codec_; }
+  void calibrate(const float* const* vectors, size_t count) override;
   void reserve(size_t additional) override;
+  void reserve_for(const std::vector<uint64_t>& labels) override;
   void upsert(uint64_t label, const float* raw) override;
   void remove(uint64_t label) override;
   bool contains(uint64_t label) const override;
@@ -41,13 +72,15 @@ class ShardSet : public VectorIndex {
   std::vector<Neighbor> search(const float* raw_query, size_t k, size_t ef,
                                const std::function<bool(uint64_t)>* allow) const override;
   float distance(const vectors::PreparedQuery& query, uint64_t label) const override;
-  void save(const std::string& path, uint64_t seq) const override;
+  // Writes every shard into `folder` ("shard-<i>.hnsw", each atomically), stamped with `seq`.
+  void save(const std::string& folder, uint64_t seq) const override;
 
  private:
-  ShardSet(const vectors::VectorCodec& codec, std::unique_ptr<HnswShard> shard);
+  explicit ShardSet(const vectors::VectorCodec& codec, const HnswParams& params);
 
   vectors::VectorCodec codec_;
-  std::vector<std::unique_ptr<HnswShard>> shards_;  // one for now
+  HnswParams params_;
+  std::vector<std::unique_ptr<HnswShard>> shards_;
 };
 
 }  // namespace quiver::ann

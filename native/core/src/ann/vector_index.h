@@ -28,8 +28,15 @@ class VectorIndex {
   Metric metric() const { return codec().metric(); }
   uint32_t dims() const { return codec().dims(); }
 
+  // Called with every batch of raw vectors before they are upserted (not concurrent with
+  // anything): a quantized codec that learns parameters (i8's scale under l2/ip) learns them
+  // from the first batch an empty graph receives and keeps them; otherwise nothing happens.
+  virtual void calibrate(const float* const* vectors, size_t count) {}
   // Makes room for `additional` new vectors. Not concurrent with anything.
   virtual void reserve(size_t additional) = 0;
+  // Makes room for these labels (some may be present already: an upsert); lets a set of shards
+  // reserve exactly what each one receives.
+  virtual void reserve_for(const std::vector<uint64_t>& labels) { reserve(labels.size()); }
   // Adds or replaces the vector of `label` (dims() raw floats). Safe to call concurrently with
   // itself after reserve(); not with search.
   virtual void upsert(uint64_t label, const float* raw) = 0;
@@ -52,8 +59,9 @@ class VectorIndex {
   }
   virtual float distance(const vectors::PreparedQuery& query, uint64_t label) const = 0;
 
-  // Writes the vectors and graph to `path` atomically, stamped with the write sequence `seq`.
-  virtual void save(const std::string& path, uint64_t seq) const = 0;
+  // Writes the vectors and graph into `folder` (one file per shard, each atomically), stamped
+  // with the write sequence `seq`.
+  virtual void save(const std::string& folder, uint64_t seq) const = 0;
 };
 
 }  // namespace quiver::ann

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "quiver/error.h"
 #include "quiver/index.h"
@@ -28,6 +29,17 @@ inline float to_float32(double value) {
 
 // The error for a JS value of the wrong type, e.g. wrong_type("topK", "a number").
 [[noreturn]] void wrong_type(const std::string& what, const std::string& expected);
+
+// insertItems' packed form: item i is ids[i] with the floats [i·dims, (i+1)·dims) of `vectors`
+// (dims = floats / ids.size(), which must divide evenly) and metadata[i] (JSON text; "{}" for
+// every item when `metadata` is null). The views borrow `vectors` and the strings: nothing is
+// copied per item here (the core copies each item once while validating it).
+std::vector<ItemInput> packed_items(const std::vector<std::string>& ids, const float* vectors,
+                                    size_t floats, const std::vector<std::string>* metadata);
+
+// A write call's options as JSON text from the bindings: {"threads"?: 1..256}; "" or "{}" for
+// the defaults. Unknown keys are rejected by name. (The abort flag is the binding's to set.)
+WriteOptions parse_write_options(const std::string& json);
 
 // What a binding reports for a failure: the stable code name ("INVALID_ARGUMENT", ...) comes
 // from code_name(code).

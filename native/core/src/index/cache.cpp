@@ -32,15 +32,23 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
 // removed (an upsert may have taken a vector away), the others added in parallel (capacity
 // reserved first; removals first, since they may not run concurrently with upserts).
 void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
+  std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
   size_t with_vector = 0;
   for (const auto& row : rows) {
     if (row.has_vector) {
       ++with_vector;
+      batch.push_back(row.vector.data());
     } else {
       graph.remove(static_cast<uint64_t>(row.label));
     }
   }
-  graph.reserve(with_vector);
+  graph.calibrate(batch.data(), batch.size());
+  std::vector<uint64_t> labels;
+  labels.reserve(with_vector);
+  for (const auto& row : rows) {
+    if (row.has_vector) labels.push_back(static_cast<uint64_t>(row.label));
+  }
+  graph.reserve_for(labels);
   util::parallel_for(rows.size(), [&](size_t i) {
     if (rows[i].has_vector) graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
   });
@@ -104,7 +112,8 @@ bool Cache::load_from_store() {
       lock.emplace(util::FileLock::acquire(lock_path(), util::FileLock::Mode::Shared));
     } catch (const Error&) {
     }
-    loaded = ann::ShardSet::load(graph_path, config.metric, config.dimensions, config.hnsw);
+    loaded = ann::ShardSet::load(folder, config.metric, config.dimensions, config.hnsw,
+                                 config.quantization, config.shards);
   };
   // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
   const auto scan_items = [&] {
@@ -121,22 +130,47 @@ bool Cache::load_from_store() {
     open_report = "empty index: no graph yet";
     return false;
   }
-  if (loaded.set && loaded.seq <= applied_seq && loaded.seq >= store->deletions_trimmed_through()) {
+  // Each shard is judged alone: a shard whose file is unusable, from the future or older than
+  // the deletion log reaches back is rebuilt from its own rows; the others are caught up.
+  const uint64_t trimmed = store->deletions_trimmed_through();
+  std::vector<uint32_t> damaged;
+  std::string problems;
+  uint64_t oldest = applied_seq;
+  for (uint32_t i = 0; i < loaded.seq.size(); ++i) {
+    std::string problem = loaded.problem[i];
+    if (problem.empty() && loaded.seq[i] > applied_seq) problem = "is newer than the database";
+    if (problem.empty() && loaded.seq[i] < trimmed) problem = "is older than the deletion log reaches back";
+    if (problem.empty()) {
+      oldest = std::min(oldest, loaded.seq[i]);
+      continue;
+    }
+    damaged.push_back(i);
+    problems += std::string(problems.empty() ? "" : "; ") + ann::ShardSet::file_name(i) + " " + problem;
+  }
+  if (damaged.size() < loaded.seq.size()) {
     graph = std::move(loaded.set);
-    saved_seq = loaded.seq;
-    catch_up(loaded.seq);
+    for (uint32_t i : damaged) rebuild_shard(i);
+    saved_seq = damaged.empty() ? oldest : 0;  // a rebuilt shard must be saved
+    catch_up(oldest);
     if (graph->size() == items.with_vectors()) {
-      open_report = "graph file loaded at write " + std::to_string(loaded.seq) + ", " +
-                    std::to_string(applied_seq - loaded.seq) + " newer writes re-applied";
-      return false;
+      open_report = "graph file loaded at write " + std::to_string(oldest) + ", " +
+                    std::to_string(applied_seq - oldest) + " newer writes re-applied";
+      if (!damaged.empty()) {
+        open_report += "; rebuilt " + std::to_string(damaged.size()) + " of " +
+                       std::to_string(loaded.seq.size()) + " shards (" + problems + ")";
+      }
+      return !damaged.empty();
     }
     open_report = "graph file disagreed with the database after catch-up; rebuilt";
-  } else if (loaded.set) {
-    open_report = loaded.seq > applied_seq
-                      ? "graph file is newer than the database; rebuilt"
-                      : "graph file is older than the deletion log reaches back; rebuilt";
+  } else if (loaded.seq.size() == 1) {
+    open_report = "graph file " + loaded.problem[0] + "; rebuilt";
+    if (loaded.problem[0].empty()) {
+      open_report = loaded.seq[0] > applied_seq
+                        ? "graph file is newer than the database; rebuilt"
+                        : "graph file is older than the deletion log reaches back; rebuilt";
+    }
   } else {
-    open_report = "graph file " + loaded.problem + "; rebuilt";
+    open_report = "every shard rebuilt (" + problems + ")";
   }
   rebuild_graph();
   return true;
@@ -178,8 +212,17 @@ void Cache::apply_catch_up(CatchUp& gap) {
   applied_seq = gap.seq;
 }
 
+void Cache::rebuild_shard(uint32_t shard) {
+  graph->replace_shard(shard);
+  std::vector<store::Row> rows;
+  store->scan_shard(shard, graph->shard_count(), [&](store::Row&& row) { rows.push_back(std::move(row)); });
+  add_rows(*graph, rows);
+  unsaved_changes += rows.size();
+}
+
 void Cache::rebuild_graph() {
-  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+  graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw,
+                                          config.quantization, config.shards);
   std::vector<store::Row> rows;
   store->scan([&](store::Row&& row) { rows.push_back(std::move(row)); });
   add_rows(*graph, rows);
@@ -229,7 +272,8 @@ Cache::CatchUp Cache::read_catch_up() {
     config = store->config();
   }
   if (config.dimensions != 0 && !graph) {
-    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw,
+                                            config.quantization, config.shards);
   }
   read_rows_since(applied_seq, gap);
   gap.count = store->count();
@@ -249,7 +293,8 @@ void Cache::save_graph(bool replace_unusable_file) {
     auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
     if (!lock.held()) return;  // another process is saving right now
     remove_stale_temp_files();
-    const auto on_disk = ann::ShardSet::file_seq(graph_path, config.metric, config.dimensions);
+    const auto on_disk = ann::ShardSet::file_seq(folder, config.metric, config.dimensions,
+                                                 config.quantization, config.shards);
     // A file "from the future" (beyond the committed sequence: a database restored from a
     // backup) is not newer, it is wrong.
     // After a rebuild (replace_unusable_file) the file we found bad may carry our own sequence
@@ -260,7 +305,7 @@ void Cache::save_graph(bool replace_unusable_file) {
       unsaved_changes = 0;
       return;
     }
-    graph->save(graph_path, applied_seq);
+    graph->save(folder, applied_seq);
     saved = applied_seq;
   }
   saved_seq = saved;
@@ -272,14 +317,13 @@ void Cache::save_graph(bool replace_unusable_file) {
 
 std::string Cache::lock_path() const { return graph_path + ".lock"; }
 
-// Temp files are "shard-0.hnsw.<...>.tmp" (save and load copies, and the fixed names of older
+// Temp files are "shard-<i>.hnsw.<...>.tmp" (save and load copies, and the fixed names of older
 // versions). Callers hold the save lock exclusively, which proves every such file stale. Without
 // real locks (Emscripten) only files untouched for an hour are removed.
 void Cache::remove_stale_temp_files() {
-  const std::string prefix = std::string(kGraphFile) + ".";  // "shard-0.hnsw."
   for (const auto& name : util::list_dir(folder)) {
-    // "shard-0.hnsw.tmp" shares its dot with the prefix: hence size() >= prefix + "tmp".
-    if (name.size() < prefix.size() + 3 || name.compare(0, prefix.size(), prefix) != 0 ||
+    // "shard-<i>.hnsw.<...>.tmp" (also the older fixed "shard-0.hnsw.tmp").
+    if (!ann::ShardSet::is_graph_file_name(name) || name.size() < 4 ||
         name.compare(name.size() - 4, 4, ".tmp") != 0) {
       continue;
     }
@@ -322,9 +366,11 @@ std::string Cache::verify() {
 }
 
 void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
-                         const std::vector<uint64_t>& removed, uint64_t seq, size_t changes) {
+                         const std::vector<uint64_t>& removed, uint64_t seq, size_t changes,
+                         unsigned threads) {
   if (!graph && config.dimensions != 0) {
-    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw);
+    graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw,
+                                            config.quantization, config.shards);
   }
   const bool keep_parsed = parsed_ready_.load();
   for (uint64_t label : removed) {
@@ -351,11 +397,21 @@ void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upsert
     }
   }
   if (graph) {
-    graph->reserve(with_vector);
+    std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
+    std::vector<uint64_t> labels;
+    labels.reserve(with_vector);
+    for (auto& [label, item] : final_upserts) {
+      if (!item->vector.empty()) {
+        batch.push_back(item->vector.data());
+        labels.push_back(label);
+      }
+    }
+    graph->calibrate(batch.data(), batch.size());
+    graph->reserve_for(labels);
     util::parallel_for(final_upserts.size(), [&](size_t i) {
       const auto& vector = final_upserts[i].second->vector;
       if (!vector.empty()) graph->upsert(final_upserts[i].first, vector.data());
-    });
+    }, threads);
   }
   for (auto& [label, item] : final_upserts) {
     items.put(label, item->id, item->metadata_text, !item->vector.empty());

@@ -30,6 +30,7 @@
 namespace quiver::index {
 
 struct Cache {
+  // Shard 0's file ("shard-<i>.hnsw": ann::ShardSet); its ".lock" serializes saves of the set.
   static constexpr const char* kGraphFile = "shard-0.hnsw";
 
   // Where the cache lives and what it mirrors. The store is owned by Index::Impl and outlives
@@ -52,7 +53,7 @@ struct Cache {
 
   // ---- the state ----
   IndexConfig config;                       // the store's settings as of applied_seq
-  std::unique_ptr<ann::VectorIndex> graph;  // null while the index has no dimensions
+  std::unique_ptr<ann::ShardSet> graph;  // null while the index has no dimensions
   ItemTable items;  // id and metadata text of every live item: what reads return
   uint64_t applied_seq = 0;       // graph and items reflect the store up to this write
   uint64_t saved_seq = 0;         // the graph file on disk reflects this write
@@ -87,7 +88,8 @@ struct Cache {
   // The changes of one committed transaction: `upserts` (label, validated item; the item's
   // parsed metadata is moved out) and `removed` labels, then applied_seq = seq.
   void apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
-                    const std::vector<uint64_t>& removed, uint64_t seq, size_t changes);
+                    const std::vector<uint64_t>& removed, uint64_t seq, size_t changes,
+                    unsigned threads = 0);  // threads that build the graph: 0 = every core
 
   // ---- the graph file ----
   void save_graph(bool replace_unusable_file = false);  // writes the file if it is behind
@@ -107,6 +109,7 @@ struct Cache {
   void catch_up(uint64_t from_seq);  // apply rows/deletions committed after from_seq
   void read_rows_since(uint64_t from_seq, CatchUp& gap);
   void rebuild_graph();              // from every row in the store
+  void rebuild_shard(uint32_t shard); // one shard, from its own rows only
   bool database_still_in_folder() const;
   std::string lock_path() const;     // the save lock, "shard-0.hnsw.lock"
   void remove_stale_temp_files();    // only with the save lock held exclusively

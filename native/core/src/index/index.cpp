@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "index/index_impl.h"
+#include "vectors/kernels.h"
 #include "query/hybrid.h"
 #include "util/files.h"
 #include "util/parallel_for.h"
@@ -48,10 +49,9 @@ void Index::create(const std::string& folder, const IndexConfig& config, bool de
 void Index::destroy(const std::string& folder) {
   check_folder(folder);
   store::SqliteStore::destroy(folder);
-  const std::string graph_prefix = std::string(index::Cache::kGraphFile) + ".";
   for (const auto& name : util::list_dir(folder)) {
-    // The graph file, its lock and every temp file ("shard-0.hnsw.<...>.tmp").
-    if (name == index::Cache::kGraphFile || name.compare(0, graph_prefix.size(), graph_prefix) == 0) {
+    // Every shard's graph file, the lock and every temp file ("shard-<i>.hnsw.<...>.tmp").
+    if (ann::ShardSet::is_graph_file_name(name)) {
       util::remove_file(util::join_path(folder, name));
     }
   }
@@ -112,6 +112,8 @@ std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
   return lock;
 }
 
+const char* Index::simd_kernel() { return vectors::level_name(vectors::active_level()); }
+
 IndexStats Index::stats() const {
   auto lock = lock_for_read(*impl_);
   IndexStats s;
@@ -164,6 +166,48 @@ std::vector<std::string> Index::insert(const std::vector<ItemInput>& items) {
 std::vector<std::string> Index::upsert(const std::vector<ItemInput>& items) {
   auto lock = lock_for_write(*impl_);
   return impl_->write(Op::Kind::Upsert, items);
+}
+
+namespace {
+// Puts a call's WriteOptions in place for its duration (the exclusive lock is held).
+struct ScopedWriteOptions {
+  ScopedWriteOptions(Index::Impl& impl, const WriteOptions& options) : impl_(impl) {
+    impl_.write_options = options;
+  }
+  ~ScopedWriteOptions() { impl_.write_options = WriteOptions{}; }
+  Index::Impl& impl_;
+};
+}  // namespace
+
+std::vector<std::string> Index::insert(const std::vector<ItemInput>& items, const WriteOptions& options) {
+  auto lock = lock_for_write(*impl_);
+  ScopedWriteOptions scoped(*impl_, options);
+  return impl_->write(Op::Kind::Insert, items);
+}
+
+std::vector<std::string> Index::upsert(const std::vector<ItemInput>& items, const WriteOptions& options) {
+  auto lock = lock_for_write(*impl_);
+  ScopedWriteOptions scoped(*impl_, options);
+  return impl_->write(Op::Kind::Upsert, items);
+}
+
+void Index::reserve(size_t additional) {
+  auto lock = lock_for_write(*impl_);
+  auto& cache = impl_->cache;
+  if (cache.config.dimensions == 0) return;
+  if (!cache.graph) {
+    cache.graph = std::make_unique<ann::ShardSet>(cache.config.metric, cache.config.dimensions,
+                                                  cache.config.hnsw, cache.config.quantization,
+                                                  cache.config.shards);
+  }
+  cache.graph->reserve(additional);
+}
+
+void Index::Impl::check_not_aborted() const {
+  if (write_options.abort_flag && __atomic_load_n(write_options.abort_flag, __ATOMIC_RELAXED) != 0) {
+    throw Error(ErrorCode::Aborted,
+                "the write was aborted by its signal before it committed; nothing of it was written");
+  }
 }
 
 void Index::remove(const std::vector<std::string>& ids) {
@@ -221,6 +265,7 @@ std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<Ite
   ops.reserve(items.size());
   std::unordered_set<std::string> batch_ids;
   for (const auto& input : items) {
+    if ((ops.size() & 1023) == 1023) check_not_aborted();
     Op op{kind, index::prepare_item(input, dims, cache.config.metric)};
     if (kind == Op::Kind::Insert) {
       const std::string& id = op.item.id;
@@ -281,6 +326,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
     seq = txn.seq();
     if (fixes_dims) store->set_dimensions(dims);
     for (auto& op : ops) {
+      if ((upserts.size() & 1023) == 1023) check_not_aborted();
       auto& item = op.item;
       auto label = store->find_label(item.id);
       if (op.kind == Op::Kind::Delete) {
@@ -311,13 +357,14 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
       }
       upserts.emplace_back(static_cast<uint64_t>(*label), &item);
     }
+    check_not_aborted();  // the last moment a write can be taken back
     txn.commit();
   }
   cache.apply_catch_up(gap);
   if (fixes_dims) cache.config.dimensions = dims;
   // seen_data_version was read inside the transaction, so a commit by another process after ours
   // is still noticed by the next call.
-  cache.apply_commit(upserts, removed, seq, ops.size());
+  cache.apply_commit(upserts, removed, seq, ops.size(), write_options.threads);
   if (cache.unsaved_changes >= kAutoSaveChanges) {
     try {
       cache.save_graph();

@@ -38,6 +38,10 @@ struct Index::Impl {
   mutable std::shared_mutex rw;
   bool closed = false;
 
+  // The options of the write call running now (set under the exclusive lock, for its duration).
+  WriteOptions write_options;
+  void check_not_aborted() const;  // throws Aborted when the caller's signal fired
+
   bool updating = false;
   std::vector<Op> staged;
   std::unordered_map<std::string, bool> staged_exists;  // id -> exists once staged ops apply

@@ -6,37 +6,47 @@
 
 namespace quiver::index {
 
-uint64_t ItemTable::hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+uint32_t ItemTable::hash(std::string_view id) {
+  return static_cast<uint32_t>(std::hash<std::string_view>{}(id));
+}
 
-size_t ItemTable::slot_of(std::string_view id) const {
+size_t ItemTable::slot_of(std::string_view id, uint32_t h) const {
   const size_t mask = index_.size() - 1;
-  size_t slot = hash(id) & mask;
-  while (index_[slot] != kNone && id_of(entries_[index_[slot]]) != id) slot = (slot + 1) & mask;
+  size_t slot = h & mask;
+  for (; index_[slot] != kNone; slot = (slot + 1) & mask) {
+    const Entry& e = entries_[index_[slot]];
+    if (e.hash == h && id_of(e) == id) break;
+  }
   return slot;
 }
 
-void ItemTable::grow_index() {
+void ItemTable::grow_index(size_t slots) {
   std::vector<uint32_t> old = std::move(index_);
-  index_.assign(std::max<size_t>(16, old.size() * 2), kNone);
+  index_.assign(slots, kNone);
+  const size_t mask = slots - 1;
   for (uint32_t entry : old) {
-    if (entry != kNone) index_[slot_of(id_of(entries_[entry]))] = entry;
+    if (entry == kNone) continue;
+    size_t slot = entries_[entry].hash & mask;  // ids are distinct: the first empty slot is its
+    while (index_[slot] != kNone) slot = (slot + 1) & mask;
+    index_[slot] = entry;
   }
 }
 
 void ItemTable::index_insert(uint32_t entry) {
   // At most half full, so probes stay short and an empty slot always exists.
-  if ((entries_.size() + 1) * 2 > index_.size()) grow_index();
-  index_[slot_of(id_of(entries_[entry]))] = entry;
+  if ((entries_.size() + 1) * 2 > index_.size()) grow_index(std::max<size_t>(16, index_.size() * 2));
+  const Entry& e = entries_[entry];
+  index_[slot_of(id_of(e), e.hash)] = entry;
 }
 
 // Linear probing without tombstones: after emptying a slot, later entries of the same probe run
 // move back into it when their home slot allows (so every lookup still finds them).
 void ItemTable::index_erase(std::string_view id) {
   const size_t mask = index_.size() - 1;
-  size_t hole = slot_of(id);
+  size_t hole = slot_of(id, hash(id));
   if (index_[hole] == kNone) return;
   for (size_t next = (hole + 1) & mask; index_[next] != kNone; next = (next + 1) & mask) {
-    const size_t home = hash(id_of(entries_[index_[next]])) & mask;
+    const size_t home = entries_[index_[next]].hash & mask;
     // Movable unless its home lies cyclically in (hole, next].
     const bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
     if (stays) continue;
@@ -51,7 +61,7 @@ void ItemTable::put(uint64_t label, std::string_view id, std::string_view metada
   arena_.insert(arena_.end(), id.begin(), id.end());
   arena_.insert(arena_.end(), metadata_json.begin(), metadata_json.end());
   const Entry fresh{label, offset, static_cast<uint32_t>(id.size()), has_vector ? 0u : 1u,
-                    static_cast<uint32_t>(metadata_json.size())};
+                    static_cast<uint32_t>(metadata_json.size()), hash(id)};
   vectorless_ += has_vector ? 0 : 1;
   const uint32_t existing = entry_of(label);
   if (existing != kNone) {
@@ -86,7 +96,7 @@ void ItemTable::erase(uint64_t label) {
   if (hole != last) {
     // The last entry fills the hole: its label and its index slot must follow it.
     const Entry moved = entries_[last];
-    index_[slot_of(id_of(moved))] = hole;
+    index_[slot_of(id_of(moved), moved.hash)] = hole;
     entries_[hole] = moved;
     entry_of_label_[moved.label] = hole;
   }
@@ -125,7 +135,7 @@ void ItemTable::compact_arena() {
 
 bool ItemTable::find(std::string_view id, uint64_t* label) const {
   if (index_.empty()) return false;
-  const uint32_t entry = index_[slot_of(id)];
+  const uint32_t entry = index_[slot_of(id, hash(id))];
   if (entry == kNone) return false;
   *label = entries_[entry].label;
   return true;

@@ -54,7 +54,7 @@ HybridParams parse_hybrid(const json& h) {
 QueryRequest parse_query_request(VectorView vector, std::string_view options_json) {
   const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "query options");
   if (!j.is_object()) bad("query options must be an object like {topK: 10, filter?, efSearch?, text?}");
-  reject_unknown_keys(j, "query options", {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan"});
+  reject_unknown_keys(j, "query options", {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore"});
   QueryRequest r;
   r.vector = vector;
   const auto given = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
@@ -84,6 +84,10 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
     } else {
       bad("plan must be \"auto\", \"exact\" or \"filtered-hnsw\", got " + p.dump());
     }
+  }
+  if (given("rescore")) {
+    if (!j["rescore"].is_boolean()) bad("rescore must be true or false, got " + j["rescore"].dump());
+    r.rescore = j["rescore"].get<bool>() ? QueryRequest::Rescore::Yes : QueryRequest::Rescore::No;
   }
   const bool has_text = given("text");
   if (given("mode")) {

@@ -1,7 +1,7 @@
 // A query as the core runs it, parsed once from what a binding received: the vector (a borrowed
 // view) and one options JSON object
 //   {"topK":10, "efSearch":64, "filter":{...}, "text":"...", "mode":"hybrid",
-//    "hybrid":{"method":"rrf", "k":60, "weights":{"vector":1, "text":1}}}
+//    "hybrid":{"method":"rrf", "k":60, "weights":{"vector":1, "text":1}}, "rescore":true}
 // topK is required, every other key optional, and a key that is not one of these is rejected by
 // name (a misspelt option never silently does nothing). Without "mode", the mode follows from
 // what is given: no text is a nearest-neighbour query; text without a vector a keyword (BM25)
@@ -26,6 +26,10 @@ struct QueryRequest {
   Filter filter;      // empty: every item
   std::string text;   // keyword and hybrid modes
   HybridParams hybrid;
+  // Re-rank the graph's candidates with the exact vectors (quantized graphs); Default: the
+  // index's "rescore" setting.
+  enum class Rescore { Default, Yes, No };
+  Rescore rescore = Rescore::Default;
   // "plan": forces how a filtered nearest-neighbour query runs (query/planner.h), for
   // benchmarks and for users who know better than the estimate: "exact" scans every match;
   // "filtered-hnsw" runs the filter inside the graph walk with this ef, no fallback.

@@ -415,6 +415,15 @@ void SqliteStore::scan_since(uint64_t seq, const std::function<void(Row&&)>& fn)
   while (s.step("scan changed items")) fn(read_row(s.get(), true));
 }
 
+void SqliteStore::scan_shard(uint32_t shard, uint32_t shard_count,
+                             const std::function<void(Row&&)>& fn) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items WHERE label % ? = ? ORDER BY label");
+  sqlite3_bind_int64(s.get(), 1, static_cast<int64_t>(shard_count));
+  sqlite3_bind_int64(s.get(), 2, static_cast<int64_t>(shard));
+  while (s.step("scan one shard's items")) fn(read_row(s.get(), true));
+}
+
 std::vector<int64_t> SqliteStore::deletions_since(uint64_t seq) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   Stmt& s = stmt("SELECT label FROM deletions WHERE seq > ?");

@@ -63,6 +63,9 @@ class SqliteStore {
   // Rows in label (= insertion) order. with_vectors=false leaves Row::vector empty.
   void scan(const std::function<void(Row&&)>& fn, bool with_vectors = true);
   void scan_since(uint64_t seq, const std::function<void(Row&&)>& fn);
+  // The rows of one HNSW shard (label % shard_count == shard: ann::ShardSet's routing). The
+  // vectors of other rows are not read.
+  void scan_shard(uint32_t shard, uint32_t shard_count, const std::function<void(Row&&)>& fn);
   std::vector<int64_t> deletions_since(uint64_t seq);
   // Deletions logged at or before this write have been trimmed (a saved graph file reflects
   // them): a cache older than this cannot catch up from the log and must reload.

@@ -13,14 +13,17 @@
 
 namespace quiver::util {
 
+// `max_threads`: 0 = every core.
 template <typename Fn>
-void parallel_for(size_t n, Fn&& fn) {
+void parallel_for(size_t n, Fn&& fn, size_t max_threads = 0) {
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  (void)max_threads;
   for (size_t i = 0; i < n; ++i) fn(i);
 #else
   constexpr size_t kChunk = 64;
-  const size_t workers =
+  size_t workers =
       std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), (n + kChunk - 1) / kChunk);
+  if (max_threads != 0) workers = std::min(workers, max_threads);
   if (workers <= 1) {
     for (size_t i = 0; i < n; ++i) fn(i);
     return;

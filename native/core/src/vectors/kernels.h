@@ -18,21 +18,37 @@ using DistanceFn = float (*)(const void* a, const void* b, const void* params);
 
 // What a kernel needs besides the two vectors (hnswlib hands it back as dist_func_param).
 struct DistanceParams {
-  size_t dims;  // float components, not counting the stored inverse norm of cosine
+  size_t dims;  // components, not counting the stored inverse norm of cosine
+  // i8 under l2/ip: the square of the index's scale (a stored component q means q * scale), so
+  // l2 = scale_sq * sum (qa - qb)^2 and ip = 1 - scale_sq * sum qa qb. Unused otherwise.
+  float scale_sq = 1.0f;
 };
 
-// One set of kernels for f32 storage. Cosine vectors are stored as given followed by their
-// inverse norm (float), so cosine_f32 reads dims + 1 floats from each side.
+// One set of kernels per stored scalar kind. Cosine vectors carry their inverse norm (a float,
+// possibly unaligned: read with memcpy) after the dims components, so the cosine kernels read
+// one more float from each side.
+//   f32: components as given.
+//   f16: IEEE half components (vectors/half.h), converted to float and summed in float.
+//   i8:  signed bytes in [-127, 127]; sums in exact integer arithmetic (int64 at the end), so
+//        every level returns the same bits; the float result is formed from the exact sum.
 struct KernelTable {
   const char* name;
   DistanceFn l2sq_f32;    // sum (a_i - b_i)^2
   DistanceFn ip_f32;      // 1 - sum a_i b_i
   DistanceFn cosine_f32;  // 1 - (sum a_i b_i) * (inv_a * inv_b)
+  DistanceFn l2sq_f16;
+  DistanceFn ip_f16;
+  DistanceFn cosine_f16;
+  DistanceFn l2sq_i8;     // scale_sq * sum (qa_i - qb_i)^2
+  DistanceFn ip_i8;       // 1 - scale_sq * sum qa_i qb_i
+  DistanceFn cosine_i8;   // 1 - (sum qa_i qb_i) * (inv_a * inv_b), inverse norms of the q's
 };
 
 // Best first. `Scalar` is plain C++ and always present; the others exist only where built for
 // (x86-64 with xsimd; WebAssembly SIMD) and are offered only when the CPU runs them.
-enum class IsaLevel { Scalar, Sse2, Avx2, Avx512, WasmSimd128 };
+// x86 levels: Sse4 = SSE4.1 (half conversion done with integer steps); Avx2 = AVX2 + FMA + F16C;
+// Avx512 = AVX-512 F/DQ/BW (vcvtph2ps for halves, vpmaddwd for bytes).
+enum class IsaLevel { Scalar, Sse4, Avx2, Avx512, WasmSimd128 };
 
 const char* level_name(IsaLevel level);
 // Levels compiled in and supported by this CPU, best last.
@@ -40,14 +56,14 @@ std::vector<IsaLevel> available_levels();
 // The table of a level, or null when it is not available here.
 const KernelTable* kernels_for(IsaLevel level);
 // The level every new codec uses: the best available one, unless the environment variable
-// QUIVER_SIMD names another available level (scalar | sse2 | avx2 | avx512 | wasm-simd128),
+// QUIVER_SIMD names another available level (scalar | sse4 | avx2 | avx512 | wasm-simd128),
 // for benchmarks and for reproducing a result from another machine. Chosen once.
 IsaLevel active_level();
 const KernelTable& active_kernels();
 
 // Tables defined by the kernels_*.cpp files (null when that file was built without its ISA).
 extern const KernelTable kScalarKernels;
-const KernelTable* sse2_kernels();
+const KernelTable* sse4_kernels();
 const KernelTable* avx2_kernels();
 const KernelTable* avx512_kernels();
 const KernelTable* wasm_simd128_kernels();

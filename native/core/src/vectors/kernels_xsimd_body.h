@@ -1,6 +1,12 @@
 // The body of the x86 SIMD kernels, written once with xsimd and instantiated by
-// kernels_{sse2,avx2,avx512}.cpp, each compiled with its own ISA flags. Included only there: no
+// kernels_{sse4,avx2,avx512}.cpp, each compiled with its own ISA flags. Included only there: no
 // other translation unit may see code built for an instruction set the CPU might lack.
+//
+// f32 and f16 are summed in float with xsimd; what xsimd 8.1 lacks comes from the including file
+// as `Ops` (its own intrinsics): `Ops::load_halves(p)` converts Batch::size IEEE halves to a
+// float batch (F16C / AVX-512 vcvtph2ps, or integer steps on SSE4), and `Ops::dot_i8` /
+// `Ops::l2_i8` return exact int64 sums over signed bytes (xsimd 8.1 has no widening
+// multiply-add; vpmaddwd does it in one instruction).
 //
 // Everything here has internal linkage (anonymous namespace) and is a template on the xsimd
 // architecture, so no out-of-line copy built with AVX-512 instructions can be merged by the
@@ -9,6 +15,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "vectors/kernel_parts.h"
 #include "vectors/kernels.h"
 
 namespace quiver::vectors {
@@ -85,9 +92,100 @@ float simd_cosine(const void* pa, const void* pb, const void* params) {
   return 1.0f - simd_dot<Arch>(a, b, n) * (a[n] * b[n]);
 }
 
-template <class Arch>
+// ---- f16: converted to float in registers, then the same four-accumulator sums ----
+
+template <class Arch, class Ops>
+float f16_dot(const uint16_t* a, const uint16_t* b, size_t n) {
+  using Batch = xsimd::batch<float, Arch>;
+  constexpr size_t kWidth = Batch::size;
+  Batch s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f);
+  size_t i = 0;
+  for (; i + 4 * kWidth <= n; i += 4 * kWidth) {
+    s0 = xsimd::fma(Ops::load_halves(a + i), Ops::load_halves(b + i), s0);
+    s1 = xsimd::fma(Ops::load_halves(a + i + kWidth), Ops::load_halves(b + i + kWidth), s1);
+    s2 = xsimd::fma(Ops::load_halves(a + i + 2 * kWidth), Ops::load_halves(b + i + 2 * kWidth), s2);
+    s3 = xsimd::fma(Ops::load_halves(a + i + 3 * kWidth), Ops::load_halves(b + i + 3 * kWidth), s3);
+  }
+  for (; i + kWidth <= n; i += kWidth) {
+    s0 = xsimd::fma(Ops::load_halves(a + i), Ops::load_halves(b + i), s0);
+  }
+  return parts::dot_f16_tail(a, b, i, n, xsimd::hadd((s0 + s1) + (s2 + s3)));
+}
+
+template <class Arch, class Ops>
+float f16_l2sq(const void* pa, const void* pb, const void* params) {
+  using Batch = xsimd::batch<float, Arch>;
+  constexpr size_t kWidth = Batch::size;
+  const auto* a = static_cast<const uint16_t*>(pa);
+  const auto* b = static_cast<const uint16_t*>(pb);
+  const size_t n = parts::dims_of(params);
+  Batch s0(0.0f), s1(0.0f), s2(0.0f), s3(0.0f);
+  size_t i = 0;
+  for (; i + 4 * kWidth <= n; i += 4 * kWidth) {
+    const Batch d0 = Ops::load_halves(a + i) - Ops::load_halves(b + i);
+    const Batch d1 = Ops::load_halves(a + i + kWidth) - Ops::load_halves(b + i + kWidth);
+    const Batch d2 = Ops::load_halves(a + i + 2 * kWidth) - Ops::load_halves(b + i + 2 * kWidth);
+    const Batch d3 = Ops::load_halves(a + i + 3 * kWidth) - Ops::load_halves(b + i + 3 * kWidth);
+    s0 = xsimd::fma(d0, d0, s0);
+    s1 = xsimd::fma(d1, d1, s1);
+    s2 = xsimd::fma(d2, d2, s2);
+    s3 = xsimd::fma(d3, d3, s3);
+  }
+  for (; i + kWidth <= n; i += kWidth) {
+    const Batch d = Ops::load_halves(a + i) - Ops::load_halves(b + i);
+    s0 = xsimd::fma(d, d, s0);
+  }
+  return parts::l2_f16_tail(a, b, i, n, xsimd::hadd((s0 + s1) + (s2 + s3)));
+}
+
+template <class Arch, class Ops>
+float f16_ip(const void* a, const void* b, const void* params) {
+  return 1.0f - f16_dot<Arch, Ops>(static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b),
+                                   parts::dims_of(params));
+}
+
+template <class Arch, class Ops>
+float f16_cosine(const void* a, const void* b, const void* params) {
+  const size_t n = parts::dims_of(params);
+  const float d = f16_dot<Arch, Ops>(static_cast<const uint16_t*>(a), static_cast<const uint16_t*>(b), n);
+  return 1.0f - d * (parts::inverse_norm_at(a, 2 * n) * parts::inverse_norm_at(b, 2 * n));
+}
+
+// ---- i8: exact integer sums from Ops ----
+
+template <class Ops>
+float i8_l2sq(const void* a, const void* b, const void* params) {
+  return parts::l2_i8_from(Ops::l2_i8(static_cast<const int8_t*>(a), static_cast<const int8_t*>(b),
+                                      parts::dims_of(params)),
+                           params);
+}
+
+template <class Ops>
+float i8_ip(const void* a, const void* b, const void* params) {
+  return parts::ip_i8_from(Ops::dot_i8(static_cast<const int8_t*>(a), static_cast<const int8_t*>(b),
+                                       parts::dims_of(params)),
+                           params);
+}
+
+template <class Ops>
+float i8_cosine(const void* a, const void* b, const void* params) {
+  const size_t n = parts::dims_of(params);
+  return parts::cosine_i8_from(
+      Ops::dot_i8(static_cast<const int8_t*>(a), static_cast<const int8_t*>(b), n), a, b, n);
+}
+
+template <class Arch, class Ops>
 constexpr KernelTable simd_table(const char* name) {
-  return {name, &simd_l2sq<Arch>, &simd_ip<Arch>, &simd_cosine<Arch>};
+  return {name,
+          &simd_l2sq<Arch>,
+          &simd_ip<Arch>,
+          &simd_cosine<Arch>,
+          &f16_l2sq<Arch, Ops>,
+          &f16_ip<Arch, Ops>,
+          &f16_cosine<Arch, Ops>,
+          &i8_l2sq<Ops>,
+          &i8_ip<Ops>,
+          &i8_cosine<Ops>};
 }
 
 }  // namespace

@@ -1,0 +1,177 @@
+// `npm run bench -- --ingest`: durable ingest and sharded search (issue 9), one process, peers in
+// the same run.
+//   1. Ingest, clustered 100k x 128 and 100k x 384 (cosine, M=16, efConstruction=200): items/s
+//      until insertItems resolved — every batch committed to SQLite (WAL, synchronous=FULL) and
+//      in the graph — for Quiver (packed form, batches of 10,000) with threads 1 and 2, against
+//      hnswlib-node (addPoint loop, one thread) and USearch (add(keys, matrix), all cores). The
+//      peers keep nothing durable: their figure is building in memory. Recall@10 of each at
+//      efSearch 64 on the same queries, so that speed is not bought with a worse graph.
+//   2. Quiver with 1, 2 and 4 shards on 100k x 128: the smallest efSearch with recall@10 >= 0.95,
+//      then QPS one query at a time and with 8 in flight.
+// Flags: --n=100000 (items), --dims=128,384, --queries=200, --shards=1,2,4, --skip-peers.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { generateClustered } from './lib/datasets.mjs';
+import { bruteForce } from './lib/ground-truth.mjs';
+import { recallAtK } from './lib/stats.mjs';
+
+const require = createRequire(import.meta.url);
+const HNSW = { M: 16, efConstruction: 200 };
+const K = 10;
+const IN_FLIGHT = 8;
+const EF_SWEEP = [16, 24, 32, 48, 64, 96, 128, 192, 256];
+
+function flag(args, name, fallback) {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit ? hit.slice(name.length + 3) : fallback;
+}
+
+const seconds = (t0) => (performance.now() - t0) / 1000;
+const rows = (data, d, n) => Array.from({ length: n }, (_, i) => data.subarray(i * d, (i + 1) * d));
+
+async function quiverIngest(quiver, dataset, { threads, shards }) {
+  const folder = mkdtempSync(join(tmpdir(), 'quiver-ingest-'));
+  const index = new quiver.LocalIndex(folder);
+  await index.createIndex({ version: 1, dimensions: dataset.dimensions, metric: 'cosine', hnsw: HNSW, shards });
+  const ids = Array.from({ length: dataset.count }, (_, i) => String(i));
+  const t0 = performance.now();
+  await index.insertItems({ ids, vectors: dataset.base }, { batchSize: 10_000, threads });
+  const took = seconds(t0);
+  return { index, folder, took };
+}
+
+async function quiverSearch(index, queries, ef) {
+  const out = [];
+  for (const q of queries) out.push((await index.query(q, { topK: K, efSearch: ef })).map((h) => Number(h.item.id)));
+  return out;
+}
+
+async function qpsSingle(index, queries, ef, rounds = 3) {
+  const t0 = performance.now();
+  for (let r = 0; r < rounds; r++) for (const q of queries) await index.query(q, { topK: K, efSearch: ef });
+  return (rounds * queries.length) / seconds(t0);
+}
+
+async function qpsInFlight(index, queries, ef, rounds = 3) {
+  const total = rounds * queries.length;
+  let next = 0;
+  const lane = async () => {
+    while (next < total) {
+      const q = queries[next++ % queries.length];
+      await index.query(q, { topK: K, efSearch: ef });
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+  return total / seconds(t0);
+}
+
+function hnswlibIngest(dataset) {
+  const { HierarchicalNSW } = require('hnswlib-node');
+  const index = new HierarchicalNSW('cosine', dataset.dimensions);
+  const t0 = performance.now();
+  index.initIndex(dataset.count, HNSW.M, HNSW.efConstruction, 100);
+  const d = dataset.dimensions;
+  for (let i = 0; i < dataset.count; i++) index.addPoint(Array.from(dataset.base.subarray(i * d, (i + 1) * d)), i);
+  const took = seconds(t0);
+  index.setEf(64);
+  const search = (q) => index.searchKnn(Array.from(q), K).neighbors;
+  return { took, search };
+}
+
+function usearchIngest(dataset) {
+  const api = require('usearch');
+  const index = new api.Index({
+    dimensions: dataset.dimensions,
+    metric: api.MetricKind.Cos,
+    quantization: api.ScalarKind.F32,
+    connectivity: HNSW.M,
+    expansion_add: HNSW.efConstruction,
+    expansion_search: 64,
+  });
+  const keys = new BigUint64Array(dataset.count);
+  for (let i = 0; i < dataset.count; i++) keys[i] = BigInt(i);
+  const t0 = performance.now();
+  index.add(keys, dataset.base, 0);
+  const took = seconds(t0);
+  const search = (q) => Array.from(index.search(q, K).keys, Number);
+  return { took, search };
+}
+
+const fmt = (x, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export async function runIngestBench(args) {
+  const quiver = await import('../dist/esm/index.js');
+  const n = Number(flag(args, 'n', '100000'));
+  const dimsList = flag(args, 'dims', '128,384').split(',').map(Number);
+  const queryCount = Number(flag(args, 'queries', '200'));
+  const shardList = flag(args, 'shards', '1,2,4').split(',').map(Number);
+  const skipPeers = args.includes('--skip-peers');
+  const lines = [];
+  const say = (line) => {
+    console.log(line);
+    lines.push(line);
+  };
+  say(`Ingest and shards bench: n=${n}, clustered cosine, M=${HNSW.M}, efConstruction=${HNSW.efConstruction}, ` +
+      `${availableParallelism()} cores, Node ${process.version}`);
+
+  say('');
+  say('| dataset | engine | durable | items/s | vs hnswlib-node | recall@10 (ef 64) |');
+  say('|---|---|---|---:|---:|---:|');
+  for (const dims of dimsList) {
+    const dataset = generateClustered({ count: n, queryCount, dimensions: dims });
+    const truth = await bruteForce(dataset, 'cosine', K);
+    const queries = rows(dataset.queries, dims, queryCount);
+    const name = `clustered ${n / 1000}k x ${dims}`;
+    let base;
+    const results = [];
+    if (!skipPeers) {
+      const h = hnswlibIngest(dataset);
+      base = n / h.took;
+      results.push(['hnswlib-node 3.0.0 (1 thread)', 'no (memory)', h.took, recallAtK(queries.map(h.search), truth, K)]);
+      const u = usearchIngest(dataset);
+      results.push([`USearch 2.25.3 (all ${availableParallelism()} cores)`, 'no (memory)', u.took, recallAtK(queries.map(u.search), truth, K)]);
+    }
+    for (const threads of [1, 2]) {
+      const q = await quiverIngest(quiver, dataset, { threads, shards: 1 });
+      const recall = recallAtK(await quiverSearch(q.index, queries, 64), truth, K);
+      results.push([`Quiver (threads ${threads})`, 'yes (SQLite)', q.took, recall]);
+      await q.index.close();
+      rmSync(q.folder, { recursive: true, force: true });
+    }
+    for (const [engine, durable, took, recall] of results) {
+      const rate = n / took;
+      say(`| ${name} | ${engine} | ${durable} | ${fmt(rate)} | ${base ? `${fmt(rate / base, 2)}x` : '-'} | ${fmt(recall, 3)} |`);
+    }
+  }
+
+  say('');
+  say(`| shards | efSearch for recall@10 >= 0.95 | recall@10 | QPS, 1 client | QPS, ${IN_FLIGHT} in flight |`);
+  say('|---:|---:|---:|---:|---:|');
+  const dims = 128;
+  const dataset = generateClustered({ count: n, queryCount, dimensions: dims });
+  const truth = await bruteForce(dataset, 'cosine', K);
+  const queries = rows(dataset.queries, dims, queryCount);
+  for (const shards of shardList) {
+    const q = await quiverIngest(quiver, dataset, { threads: undefined, shards });
+    let chosen;
+    for (const ef of EF_SWEEP) {
+      const recall = recallAtK(await quiverSearch(q.index, queries, ef), truth, K);
+      chosen = { ef, recall };
+      if (recall >= 0.95) break;
+    }
+    const single = await qpsSingle(q.index, queries, chosen.ef);
+    const flight = await qpsInFlight(q.index, queries, chosen.ef);
+    say(`| ${shards} | ${chosen.ef} | ${fmt(chosen.recall, 3)} | ${fmt(single)} | ${fmt(flight)} |`);
+    await q.index.close();
+    rmSync(q.folder, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+export async function cli(args) {
+  await runIngestBench(args);
+}

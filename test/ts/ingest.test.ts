@@ -1,0 +1,131 @@
+// insertItems' ingest options and packed form, shards and getIndexInfo, on every backend:
+// packed items arrive exactly, progress per batch, `threads` checked by the core, an aborted
+// signal rolls back the batch in progress (QuiverAbortError says how many items stay).
+
+import { describe, expect, test } from 'vitest';
+
+import type { Backend } from '../../ts/src/backend.js';
+import { QuiverAbortError } from '../../ts/src/errors.js';
+import { backends, createLocalIndex } from './backends.js';
+import { expectQuiverError, useTempIndexes } from './helpers.js';
+
+const DIMS = 8;
+
+function packed(n: number, from = 0): { ids: string[]; vectors: Float32Array; metadata: { n: number }[] } {
+  const vectors = new Float32Array(n * DIMS);
+  for (let i = 0; i < vectors.length; i++) vectors[i] = Math.fround(Math.sin(i * 0.37 + from) + 1.5);
+  return {
+    ids: Array.from({ length: n }, (_, i) => `p${from + i}`),
+    vectors,
+    metadata: Array.from({ length: n }, (_, i) => ({ n: from + i })),
+  };
+}
+
+describe.each(backends)('ingest on the $name backend', (backend: Backend) => {
+  const temp = useTempIndexes();
+
+  async function created(config: Record<string, unknown> = {}) {
+    const index = temp.track(createLocalIndex(backend, temp.path('index')));
+    await index.createIndex({ version: 1, dimensions: DIMS, ...config });
+    return index;
+  }
+
+  test('the packed form writes every item exactly, one batch at a time', async () => {
+    const index = await created({ shards: 3 });
+    const input = packed(250);
+    const progress: number[] = [];
+    const ids = await index.insertItems(input, { batchSize: 100, onProgress: (done) => progress.push(done) });
+    expect(ids).toEqual(input.ids);
+    expect(progress).toEqual([100, 200, 250]);
+    for (const i of [0, 99, 100, 249]) {
+      const item = await index.getItem(`p${i}`);
+      expect(item?.metadata).toEqual({ n: i });
+      expect(Array.from(item!.vector)).toEqual(Array.from(input.vectors.subarray(i * DIMS, (i + 1) * DIMS)));
+      const hit = await index.queryItems(Array.from(input.vectors.subarray(i * DIMS, (i + 1) * DIMS)), 1);
+      expect(hit[0]!.item.id).toBe(`p${i}`);
+    }
+    const info = await index.getIndexInfo();
+    expect(info.shards).toHaveLength(3);
+    expect(info.shards.reduce((sum, s) => sum + s.items, 0)).toBe(250);
+    for (const s of info.shards) expect(s.items).toBeGreaterThan(60); // label % 3: even spread
+    expect(info.quantization).toBe('f32');
+    expect(await index.getIndexStats()).toStrictEqual({ version: 1, metadata_config: {}, items: 250 });
+  });
+
+  test('bad packed input and bad threads are rejected before anything is written', async () => {
+    const index = await created();
+    const input = packed(10);
+    await expectQuiverError(
+      index.insertItems({ ids: input.ids, vectors: input.vectors.subarray(0, 75) }),
+      'INVALID_ARGUMENT',
+      'vectors must hold ids.length x dimensions floats',
+    );
+    await expectQuiverError(
+      index.insertItems({ ids: input.ids, vectors: input.vectors, metadata: [{ n: 1 }] }),
+      'INVALID_ARGUMENT',
+      'metadata must have one entry per id',
+    );
+    await expectQuiverError(index.insertItems(input, { threads: 0 }), 'INVALID_ARGUMENT', 'threads must be an integer from 1 to 256');
+    await expectQuiverError(index.insertItems(input, { threads: 1.5 }), 'INVALID_ARGUMENT', 'threads');
+    await expectQuiverError(
+      index.insertItems(input, { signal: {} as AbortSignal }),
+      'INVALID_ARGUMENT',
+      'signal must be an AbortSignal',
+    );
+    expect((await index.getIndexStats()).items).toBe(0);
+    expect(await index.insertItems(input, { threads: 1 })).toHaveLength(10);
+    await index.reserve(1000);
+    expect(await index.insertItems(packed(10, 10), { threads: 2 })).toHaveLength(10);
+    expect((await index.getIndexStats()).items).toBe(20);
+  });
+
+  test('an aborted signal stops at a batch boundary; earlier batches stay', async () => {
+    const index = await created({ shards: 2 });
+    const controller = new AbortController();
+    const input = packed(300);
+    const run = index.insertItems(input, {
+      batchSize: 100,
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done === 100) controller.abort();
+      },
+    });
+    const err = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(QuiverAbortError);
+    expect((err as QuiverAbortError).code).toBe('ABORTED');
+    expect((err as QuiverAbortError).name).toBe('AbortError');
+    expect((err as QuiverAbortError).committed).toBe(100);
+    expect((await index.getIndexStats()).items).toBe(100);
+    expect(await index.getItem('p99')).toBeDefined();
+    expect(await index.getItem('p100')).toBeUndefined();
+    // Already aborted: nothing at all.
+    await expectQuiverError(index.insertItems(packed(5, 500), { signal: controller.signal }), 'ABORTED', 'nothing was written');
+    expect((await index.getIndexStats()).items).toBe(100);
+  });
+
+  if (backend.name === 'native') {
+    test('native: an abort during a batch rolls that batch back in the core', async () => {
+      const index = await created();
+      const controller = new AbortController();
+      const n = 60_000;
+      const input = packed(n);
+      setTimeout(() => controller.abort(), 5);
+      const err = await index.insertItems(input, { batchSize: n, signal: controller.signal }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(QuiverAbortError);
+      expect((err as QuiverAbortError).committed).toBe(0);
+      expect((await index.getIndexStats()).items).toBe(0);
+      expect(await index.getItem('p0')).toBeUndefined();
+      // The index is still usable, and nothing half-written shows up after a reopen.
+      expect(await index.insertItems(packed(3, 7))).toEqual(['p7', 'p8', 'p9']);
+      await index.close();
+      const again = temp.track(createLocalIndex(backend, temp.path('index')));
+      expect((await again.getIndexStats()).items).toBe(3);
+    });
+  }
+});
