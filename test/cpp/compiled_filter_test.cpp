@@ -262,13 +262,18 @@ TEST(Planner, ChoosesByEstimatedMatchesAndReportsIt) {
   EXPECT_GE(many.report.ef, 64u);
   EXPECT_EQ(many.neighbors.size(), 10u);
   for (const auto& n : many.neighbors) EXPECT_NE(n.label % 1000, 5u);
-  // Half the items, no index bound: the sample predicts a scan cheaper than a walk at 6,000
-  // items, so the exact set is found by one pass and scanned.
+  // Half the items, no index bound: sampled; a walk costs less than scanning 3,000 matches.
   const auto half = plan(R"({"even": {"$ne": false}})", 10);
-  EXPECT_EQ(half.report.source, quiver::query::EstimateSource::Scan);
-  EXPECT_EQ(half.report.plan, Plan::ExactScan);
-  EXPECT_EQ(half.report.estimated_matches, kItems / 2);
+  EXPECT_EQ(half.report.source, quiver::query::EstimateSource::Sample);
+  EXPECT_EQ(half.report.plan, Plan::FilteredHnsw);
   for (const auto& n : half.neighbors) EXPECT_EQ(n.label % 2, 0u);
+  // Few matches, no index bound ($nor): the sample sees too few to trust, so one pass of the
+  // compiled filter finds the exact set (60 items), which is scanned.
+  const auto rare = plan(R"({"$nor": [{"r": {"$gte": 10}}]})", 10);
+  EXPECT_EQ(rare.report.source, quiver::query::EstimateSource::Scan);
+  EXPECT_EQ(rare.report.plan, Plan::ExactScan);
+  EXPECT_EQ(rare.report.estimated_matches, 60);
+  for (const auto& n : rare.neighbors) EXPECT_LT(n.label % 1000, 10u);
   const auto none = plan(R"({"r": -1})", 10);
   EXPECT_TRUE(none.neighbors.empty());
 }

@@ -2,7 +2,10 @@
 // Input: filter JSON text, optionally followed by a NUL byte and a metadata JSON object to
 // evaluate it against (besides a few fixed documents).
 // Properties: parse either succeeds or throws quiver::Error InvalidArgument/Limit; matches()
-// never crashes; and {"$nor": [F]} matches exactly the documents F does not.
+// never crashes; {"$nor": [F]} matches exactly the documents F does not; and F compiled against
+// typed metadata columns (query/compiled_filter.h) matches exactly what F matches on the JSON,
+// with the field index's candidates holding every match.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -11,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_support.h"
+#include "query/compiled_filter.h"
 #include "query/filter.h"
+#include "query/metadata_columns.h"
 #include "util/json_text.h"
 
 namespace {
@@ -47,6 +52,27 @@ void check_on(const Filter& filter, const Filter* negated, const json& doc) {
   const bool matched = filter.matches(doc);
   if (negated && negated->matches(doc) == matched) {
     quiver_fuzz::fail("{\"$nor\": [F]} agrees with F on " + doc.dump());
+  }
+}
+
+// The compiled evaluator over columns against the reference, on every object document.
+void check_compiled(const Filter& filter, const std::vector<const json*>& docs) {
+  quiver::query::MetadataColumns columns;
+  columns.reset({}, {});
+  for (size_t label = 0; label < docs.size(); ++label) columns.set(label, *docs[label]);
+  columns.ensure(quiver::query::CompiledFilter::paths_of(filter), [&](uint64_t label) { return *docs[label]; });
+  const auto compiled = quiver::query::CompiledFilter::compile(filter, columns);
+  std::vector<uint64_t> candidates;
+  const bool bounded = compiled.bound() != quiver::query::CompiledFilter::kUnbounded;
+  if (bounded) compiled.candidates(candidates);
+  for (size_t label = 0; label < docs.size(); ++label) {
+    const bool want = filter.matches(*docs[label]);
+    if (compiled.matches(label) != want) {
+      quiver_fuzz::fail("the compiled filter disagrees with the reference on " + docs[label]->dump());
+    }
+    if (want && bounded && std::find(candidates.begin(), candidates.end(), label) == candidates.end()) {
+      quiver_fuzz::fail("a match is missing from the field index's candidates: " + docs[label]->dump());
+    }
   }
 }
 
@@ -93,13 +119,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  for (const json& doc : fixed_docs()) check_on(filter, has_negated ? &negated : nullptr, doc);
+  std::vector<const json*> objects;
+  for (const json& doc : fixed_docs()) {
+    check_on(filter, has_negated ? &negated : nullptr, doc);
+    objects.push_back(&doc);
+  }
 
+  json doc;
   if (nul != std::string::npos) {
     const std::string metadata = input.substr(nul + 1);
     if (quiver::util::json_nesting_depth(metadata) > 256) return 0;
-    const json doc = json::parse(metadata, nullptr, /*allow_exceptions=*/false);
+    doc = json::parse(metadata, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_discarded()) check_on(filter, has_negated ? &negated : nullptr, doc);
+    // Stored metadata is always an object of bounded depth (64): only such documents get columns.
+    if (doc.is_object() && quiver::util::json_nesting_depth(metadata) <= 64) objects.push_back(&doc);
   }
+  check_compiled(filter, objects);
   return 0;
 }

@@ -70,6 +70,9 @@ describe('worker RPC over a MessageChannel', () => {
         missing: await index.getItem('nope'),
         list: await index.listItemsByMetadata({ n: { $lt: 5 } }),
         hits: await index.queryItems(randomVector(4, 7), 5, { n: { $gte: 2 } }),
+        count: await index.countItems({ n: { $lt: 10 } }),
+        deleted: await index.deleteItemsByMetadata({ n: { $gte: 15 } }),
+        left: await index.countItems(),
       };
       await index.close();
       return out;
@@ -78,6 +81,7 @@ describe('worker RPC over a MessageChannel', () => {
     const viaRpc = await run(remote);
     expect(viaRpc).toEqual(direct);
     expect(viaRpc.hits.map((h) => h.item.id)).toContain('i7');
+    expect([viaRpc.count, viaRpc.deleted, viaRpc.left]).toEqual([9, 5, 14]);
   });
 
   test('errors keep their code and class; the caller keeps its vectors', async () => {

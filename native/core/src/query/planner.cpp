@@ -9,26 +9,35 @@ namespace quiver::query {
 namespace {
 
 constexpr size_t kSampleSize = 1000;
-// A sample that finds fewer matches than this cannot tell 0.1% from 0.5%: count exactly.
-constexpr size_t kSampleHitsToTrust = 50;
+// A sample that finds fewer matches than this (under ~3 %) cannot tell 0.1 % from 1 %: count
+// exactly (a walk at a few percent costs far more than the count).
+constexpr size_t kSampleHitsToTrust = 30;
 // An index bound above this share of the items is not worth listing (a pass of the compiled
 // filter over every item costs about the same and is exact).
 constexpr double kListBoundShare = 0.25;
-// A graph walk computes about ef * 2M * kWalkExpansion / selectivity distances: hnswlib's
-// filtered walk keeps going until it holds ef matching candidates, expanding every node it
-// meets. Measured on clustered 100k x 128 (bench/filtered.mjs), 1.5 is near the mean.
+// Costs in distance computations. An unfiltered walk computes about ef * 2M * kWalkExpansion.
+// hnswlib's filtered walk keeps going until it holds ef matching candidates, so it costs more as
+// matches get rarer: measured on clustered 100k x 128 (bench/filtered.mjs, ef 64), 1.4x an
+// unfiltered walk at 100 %, 2.6x at 10 %, but ~230x at 1 % (below a few percent the matches stop
+// being reachable from each other and the walk floods the graph). Model: unfiltered x
+// (1 + kWalkSparsity / s), times (kWalkCliff / s)^2 below kWalkCliff.
 constexpr double kWalkExpansion = 1.5;
-// An exact scan costs about this many graph distances per listed match (the distance, plus the
-// label lookup and the heap; measured: ~45-60 ns per match against ~30 ns per walk distance).
-constexpr double kScanCostPerMatch = 1.5;
+constexpr double kWalkSparsity = 0.16;
+constexpr double kWalkCliff = 0.05;
+// An exact scan costs about this many graph distances per listed match (the label lookups, the
+// distance and the heap; measured ~180 ns per match at 10k matches against ~60 ns per distance
+// of a walk, on a loaded 2-core machine).
+constexpr double kScanCostPerMatch = 3.0;
 
+// `checked`: whether a label may lack a vector (items stored without one); when none can, the
+// label lookup of contains() is skipped (half the cost of a match).
 std::vector<ann::Neighbor> exact_scan(const ann::VectorIndex& graph, const std::vector<uint64_t>& labels,
-                                      const float* raw_query, size_t k) {
+                                      const float* raw_query, size_t k, bool checked = true) {
   const vectors::PreparedQuery query = graph.prepare_query(raw_query);
   std::vector<ann::Neighbor> heap;  // max-heap on distance: the worst kept result on top
   auto worse = [](const ann::Neighbor& a, const ann::Neighbor& b) { return a.distance < b.distance; };
   for (uint64_t label : labels) {
-    if (!graph.contains(label)) continue;  // an item stored without a vector: never a hit
+    if (checked && !graph.contains(label)) continue;  // an item stored without a vector: never a hit
     const float d = graph.distance(query, label);
     if (heap.size() < k) {
       heap.push_back({d, label});
@@ -80,13 +89,26 @@ std::vector<uint64_t> scan_all(const MetadataColumns& columns, const CompiledFil
   return out;
 }
 
-// The exact matches from the index's candidates (a superset with repeats and stale labels).
+// The exact matches from the index's candidates (a superset with repeats and stale labels),
+// ascending. Many candidates are deduplicated in a byte map (one pass over the label range
+// costs less than sorting them); few are sorted.
 std::vector<uint64_t> from_candidates(const MetadataColumns& columns, const CompiledFilter& filter) {
   std::vector<uint64_t> candidates;
   filter.candidates(candidates);
+  std::vector<uint64_t> out;
+  const uint64_t end = columns.label_end();
+  if (candidates.size() * 16 > end) {
+    std::vector<uint8_t> seen(end, 0);
+    for (uint64_t label : candidates) {
+      if (label < end && !seen[label]) seen[label] = columns.live(label) && filter.matches(label) ? 1 : 2;
+    }
+    for (uint64_t label = 0; label < end; ++label) {
+      if (seen[label] == 1) out.push_back(label);
+    }
+    return out;
+  }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  std::vector<uint64_t> out;
   out.reserve(candidates.size());
   for (uint64_t label : candidates) {
     if (columns.live(label) && filter.matches(label)) out.push_back(label);
@@ -97,16 +119,18 @@ std::vector<uint64_t> from_candidates(const MetadataColumns& columns, const Comp
 bool index_lists(const MetadataColumns& columns, size_t bound) { return query::index_lists(columns.size(), bound); }
 
 // ef of a filtered walk: a little wider as the selectivity drops (the matches the walk holds
-// are spread over a larger region of the graph), at most 3x.
+// are spread over a larger region of the graph): 1.25x at 10 %, 1.5x at 1 %, at most 3x.
 size_t filtered_ef(size_t ef, size_t k, double selectivity) {
   const double s = std::max(selectivity, 1e-6);
-  const double factor = std::clamp(1.0 + 0.5 * std::log10(1.0 / s), 1.0, 3.0);
+  const double factor = std::clamp(1.0 + 0.25 * std::log10(1.0 / s), 1.0, 3.0);
   return static_cast<size_t>(std::ceil(static_cast<double>(std::max(ef, k)) * factor));
 }
 
 double walk_cost(size_t ef, int m, double selectivity, size_t items) {
   const double s = std::max(selectivity, 1e-6);
-  return std::min(static_cast<double>(ef) * 2.0 * m * kWalkExpansion / s, 4.0 * static_cast<double>(items));
+  double cost = static_cast<double>(ef) * 2.0 * m * kWalkExpansion * (1.0 + kWalkSparsity / s);
+  if (s < kWalkCliff) cost *= (kWalkCliff / s) * (kWalkCliff / s);
+  return std::min(cost, 4.0 * static_cast<double>(items));
 }
 
 }  // namespace
@@ -148,7 +172,8 @@ std::vector<uint64_t> matching_labels(const MetadataColumns& columns, const Comp
 
 PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns& columns,
                            const CompiledFilter& filter, const float* query, size_t k, size_t ef,
-                           int hnsw_m, QueryRequest::PlanHint hint) {
+                           int hnsw_m, QueryRequest::PlanHint hint, bool every_item_has_vector) {
+  const bool checked = !every_item_has_vector;
   PlanResult result;
   PlanReport& report = result.report;
   if (filter.empty()) {
@@ -165,7 +190,7 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
     report.plan = Plan::ExactScan;
     report.estimated_matches = static_cast<double>(matches.size());
     report.exact_count = true;
-    result.neighbors = exact_scan(graph, matches, query, k);
+    result.neighbors = exact_scan(graph, matches, query, k, checked);
     return result;
   }
   if (hint == QueryRequest::PlanHint::FilteredHnsw) {
@@ -178,10 +203,17 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
     return result;
   }
 
-  // 1. How many match: exactly when it is cheap to know (index, or few), else a sample.
+  // 1. How many match: exactly when a scan may win (listing the set is then part of the
+  // cheapest plan), else a sample. The index bound decides first: when even the bound's matches
+  // are cheaper to scan than to walk, they are listed from the index right away.
+  const auto scan_wins = [&](double matches) {
+    const double s = n == 0 ? 0.0 : matches / static_cast<double>(n);
+    return kScanCostPerMatch * matches <= walk_cost(filtered_ef(ef, k, s), hnsw_m, s, n);
+  };
+  const bool index_can_list = index_lists(columns, report.index_bound);
   std::vector<uint64_t> matches;
   bool listed = false;
-  if (index_lists(columns, report.index_bound)) {
+  if (index_can_list && scan_wins(static_cast<double>(report.index_bound))) {
     matches = from_candidates(columns, filter);
     listed = true;
     report.source = EstimateSource::Index;
@@ -190,11 +222,10 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
     const double s = sample_selectivity(columns, filter, &hits);
     report.source = EstimateSource::Sample;
     report.estimated_matches = s * static_cast<double>(n);
-    const double walk = walk_cost(filtered_ef(ef, k, s), hnsw_m, s, n);
-    if (hits < kSampleHitsToTrust || kScanCostPerMatch * report.estimated_matches <= walk) {
-      matches = scan_all(columns, filter);
+    if (hits < kSampleHitsToTrust || scan_wins(report.estimated_matches)) {
+      matches = index_can_list ? from_candidates(columns, filter) : scan_all(columns, filter);
       listed = true;
-      report.source = EstimateSource::Scan;
+      report.source = index_can_list ? EstimateSource::Index : EstimateSource::Scan;
     }
   }
   if (listed) {
@@ -209,7 +240,7 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
                  kScanCostPerMatch * static_cast<double>(matches.size()) <=
                      walk_cost(walk_ef, hnsw_m, selectivity, n))) {
     report.plan = Plan::ExactScan;
-    result.neighbors = exact_scan(graph, matches, query, k);
+    result.neighbors = exact_scan(graph, matches, query, k, checked);
     return result;
   }
   report.ef = walk_ef;
@@ -234,7 +265,7 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
     if (!listed) matches = scan_all(columns, filter);
     report.fell_back = true;
     report.plan = Plan::ExactScan;
-    result.neighbors = exact_scan(graph, matches, query, k);
+    result.neighbors = exact_scan(graph, matches, query, k, checked);
   }
   return result;
 }
