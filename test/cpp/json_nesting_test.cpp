@@ -33,3 +33,20 @@ TEST(JsonNesting, UnbalancedTextIsStillMeasured) {
 }
 
 }  // namespace
+
+namespace quiver::util {
+namespace {
+
+// Stored metadata is only ever an object nested at most the limit: anything else is a damaged
+// row, reported (discarded), never walked (a row nested 100,000 deep overflowed the stack of the
+// filter columns' canonical form; found by the row-decoder fuzzer).
+TEST(JsonNesting, StoredObjectsDeeperThanTheLimitAreDamaged) {
+  EXPECT_TRUE(parse_stored_object(R"({"a":[1,{"b":2}]})", 64).is_object());
+  EXPECT_TRUE(parse_stored_object("[1]", 64).is_discarded());
+  EXPECT_TRUE(parse_stored_object("{bad", 64).is_discarded());
+  const std::string deep = "{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  EXPECT_TRUE(parse_stored_object(deep, 64).is_discarded());
+}
+
+}  // namespace
+}  // namespace quiver::util

@@ -14,14 +14,15 @@
 
 #include "util/file_lock.h"
 #include "util/files.h"
+#include "util/json_text.h"
 #include "util/parallel_for.h"
 
 namespace quiver::index {
 namespace {
 
 nlohmann::json parse_stored_metadata(const store::Row& row) {
-  auto doc = nlohmann::json::parse(row.metadata, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) {
+  auto doc = util::parse_stored_object(row.metadata, Limits::kMaxJsonDepth);
+  if (doc.is_discarded()) {
     throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + row.id +
                                         "\" is damaged; delete the item and insert it again");
   }
@@ -449,8 +450,8 @@ query::CompiledFilter Cache::compile(const query::Filter& filter) const {
   const query::MetadataColumns& columns = filterable();
   columns.ensure(query::CompiledFilter::paths_of(filter), [this](uint64_t label) {
     const std::string_view text = items.metadata(label);
-    auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) {
+    auto doc = util::parse_stored_object(text, Limits::kMaxJsonDepth);
+    if (doc.is_discarded()) {
       throw Error(ErrorCode::Corrupt, "stored metadata of item \"" + std::string(items.id(label)) +
                                           "\" is damaged; delete the item and insert it again");
     }

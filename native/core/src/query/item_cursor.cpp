@@ -46,7 +46,7 @@ class ItemCursor : public Cursor {
         after_ = row.label;
         if (out.count >= n) return;
         if (!filter_.empty()) {
-          auto doc = json::parse(row.metadata, nullptr, /*allow_exceptions=*/false);
+          auto doc = util::parse_stored_object(row.metadata, Limits::kMaxJsonDepth);
           if (doc.is_discarded() || !filter_.matches(doc)) return;
         }
         pack(row, out);

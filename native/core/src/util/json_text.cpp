@@ -27,6 +27,13 @@ size_t json_nesting_depth(std::string_view text) noexcept {
   return deepest;
 }
 
+nlohmann::json parse_stored_object(std::string_view text, size_t max_depth) noexcept {
+  nlohmann::json discarded(nlohmann::json::value_t::discarded);
+  if (json_nesting_depth(text) > max_depth) return discarded;
+  auto doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() ? doc : discarded;
+}
+
 nlohmann::json parse_caller_json(std::string_view text, size_t max_depth, const std::string& what) {
   const size_t depth = json_nesting_depth(text);
   if (depth > max_depth) {
