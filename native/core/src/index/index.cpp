@@ -124,6 +124,16 @@ std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
   return lock;
 }
 
+std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
+  std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
+  if (!lock.owns_lock()) return lock;
+  int64_t version = 0;
+  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.cache.seen_data_version) {
+    lock.unlock();
+  }
+  return lock;
+}
+
 const char* Index::simd_kernel() { return vectors::level_name(vectors::active_level()); }
 
 IndexStats Index::stats() const {

@@ -78,5 +78,8 @@ struct Index::Impl {
 std::unique_lock<std::shared_mutex> lock_for_write(Index::Impl& impl);
 // Shared access; takes the exclusive lock briefly only when another process has committed.
 std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl);
+// The shared lock only when it is free and the cache is current with other processes (catching
+// up could take long): the condition for answering on the caller's thread. Not owned: wait.
+std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl);
 
 }  // namespace quiver

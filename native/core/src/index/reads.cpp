@@ -300,18 +300,6 @@ PackedItems Index::query(const query::QueryRequest& request) const {
 
 namespace {
 
-// A shared lock taken only when it is free and the cache is current with other processes
-// (catching up could take long): the conditions for answering on the caller's thread.
-std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
-  std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
-  if (!lock.owns_lock()) return lock;
-  int64_t version = 0;
-  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.cache.seen_data_version) {
-    lock.unlock();
-  }
-  return lock;
-}
-
 // A quantized index reads returned vectors from SQLite (pack), which may wait for the store's
 // mutex (held by a keyword search or a snapshot on a pool thread): never on the caller's thread.
 bool reads_store(const Index::Impl& impl) { return impl.cache.graph && !impl.cache.graph->codec().exact(); }

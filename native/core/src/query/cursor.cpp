@@ -328,21 +328,6 @@ PackedItems Index::cursor_next(uint64_t cursor, double count) {
 
 void Index::close_cursor(uint64_t cursor) { impl_->cursors.remove(cursor); }
 
-namespace {
-
-// The shared lock, only when free and current with other processes (as reads.cpp's try forms).
-std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
-  std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
-  if (!lock.owns_lock()) return lock;
-  int64_t version = 0;
-  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.cache.seen_data_version) {
-    lock.unlock();
-  }
-  return lock;
-}
-
-}  // namespace
-
 bool Index::try_open_cursor(VectorView vector, const std::string& options_json, uint64_t* cursor) {
   // Only a plain query cursor opens inline: a filter may build metadata columns, an item
   // iterator opens a connection.
