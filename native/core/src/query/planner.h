@@ -51,8 +51,7 @@ struct PlanResult {
 // compiled against `columns` (empty: no filter).
 PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns& columns,
                            const CompiledFilter& filter, const float* query, size_t k, size_t ef,
-                           int hnsw_m, QueryRequest::PlanHint hint = QueryRequest::PlanHint::Auto,
-                           bool every_item_has_vector = false);
+                           int hnsw_m, QueryRequest::PlanHint hint = QueryRequest::PlanHint::Auto);
 
 // Every live label that matches, ascending; uses the field indexes when they bound the filter.
 // `source` (optional) says how it was found.
