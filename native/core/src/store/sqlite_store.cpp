@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <unordered_map>
 
 #include "quiver/error.h"
 #include "store/schema.h"
@@ -155,7 +157,30 @@ void SqliteStore::destroy(const std::string& folder) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) util::remove_file(path + suffix);
 }
 
+#ifdef __EMSCRIPTEN__
+namespace {
+
+// Commits to each database file by any connection of this process (the process is alone on the
+// index under Emscripten), keyed by SQLite's full path of the file. Nodes never move.
+uint64_t* commits_of(const char* file) {
+  static std::unordered_map<std::string, uint64_t> commits;
+  return &commits[file ? file : ""];
+}
+
+int count_commit(void* counter) {
+  ++*static_cast<uint64_t*>(counter);
+  return 0;  // 0: the commit goes ahead
+}
+
+}  // namespace
+#endif
+
 SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {
+#ifdef __EMSCRIPTEN__
+  uint64_t* commits = commits_of(sqlite3_db_filename(db_, "main"));
+  sqlite3_commit_hook(db_, count_commit, commits);
+  file_commits_ = commits;
+#endif
   register_schema_functions(db_);
   sqlite3_busy_timeout(db_, 5000);
   sqlite3_extended_result_codes(db_, 1);
@@ -287,10 +312,21 @@ size_t SqliteStore::count() {
 
 int64_t SqliteStore::data_version() {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
+#ifdef __EMSCRIPTEN__
+  // No commit to the file since the last look: the value cannot have changed, and the PRAGMA's
+  // read transaction (a stat() through Node's fs under NODERAWFS) is skipped.
+  if (*file_commits_ == commits_seen_) return version_seen_;
+  const uint64_t commits = *file_commits_;
+#endif
   Stmt& s = stmt("PRAGMA data_version");
   Resetter r{s.get()};
   s.step("read data_version");
-  return sqlite3_column_int64(s.get(), 0);
+  const int64_t version = sqlite3_column_int64(s.get(), 0);
+#ifdef __EMSCRIPTEN__
+  commits_seen_ = commits;
+  version_seen_ = version;
+#endif
+  return version;
 }
 
 bool SqliteStore::try_data_version(int64_t* version) {

@@ -139,6 +139,13 @@ class SqliteStore {
   int64_t next_label_ = 0;      // inside a WriteTxn: the label of the next insert (0: not read yet)
   std::recursive_mutex mutex_;  // one connection shared by worker threads
   std::vector<std::pair<const char*, std::unique_ptr<Stmt>>> statements_;
+#ifdef __EMSCRIPTEN__
+  // One process per index under Emscripten (util/file_lock.h), so this process's commit count
+  // of the file tells when data_version can have changed (see data_version()).
+  const uint64_t* file_commits_ = nullptr;
+  uint64_t commits_seen_ = UINT64_MAX;
+  int64_t version_seen_ = 0;
+#endif
 };
 
 }  // namespace quiver::store
