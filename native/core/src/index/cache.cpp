@@ -122,9 +122,10 @@ bool Cache::load_from_store() {
   const auto scan_items = [&] {
     store->scan(
         [&](store::Row&& row) {
-          items.put(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
+          items.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
         },
-        /*with_vectors=*/false);
+        /*with_vectors=*/false, /*map_file=*/true);
+    items.finish_append();
   };
   // Independent halves of the open, each most of its time at a million items: the graph file is
   // read and checked on a second thread while this one scans the items.
