@@ -97,6 +97,8 @@ bool Cache::load_from_store() {
   ++changes;
   ++graph_generation;
   graph.reset();
+  // Declared before the snapshot: mapped for its reads, unmapped after it ends.
+  store::SqliteStore::MappedReads mapped(*store);
   store::SqliteStore::ReadTxn snapshot(*store);
   // Inside the snapshot, so it names exactly the commits the snapshot holds.
   seen_data_version = store->data_version();
@@ -124,7 +126,7 @@ bool Cache::load_from_store() {
         [&](store::Row&& row) {
           items.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
         },
-        /*with_vectors=*/false, /*map_file=*/true);
+        /*with_vectors=*/false);
     items.finish_append();
   };
   // Independent halves of the open, each most of its time at a million items: the graph file is

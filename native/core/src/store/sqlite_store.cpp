@@ -399,28 +399,26 @@ std::optional<Row> SqliteStore::find_by_label(int64_t label) {
   return read_row(s.get(), true);
 }
 
-void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors, bool map_file) {
+void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  // SQLite maps at most SQLITE_MAX_MMAP_SIZE (2 GB on Linux); the rest of a larger file is read.
-  // Emscripten's mmap copies the file: not worth it there.
-  struct Mapping {
-    sqlite3* db = nullptr;
-    ~Mapping() {
-      if (db) sqlite3_exec(db, "PRAGMA mmap_size=0", nullptr, nullptr, nullptr);
-    }
-  } mapping;  // declared before the statement: unmapped after it is finalized
-#ifndef __EMSCRIPTEN__
-  if (map_file && sqlite3_exec(db_, "PRAGMA mmap_size=2147418112", nullptr, nullptr, nullptr) == SQLITE_OK) {
-    mapping.db = db_;
-  }
-#else
-  (void)map_file;
-#endif
   // Not a cached statement: a callback may itself query the store.
   // The vector column is read (and checked) either way: it sits before metadata in the record,
   // so SQLite reads its bytes anyway.
   Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items ORDER BY label");
   while (s.step("scan items")) fn(read_row(s.get(), with_vectors));
+}
+
+SqliteStore::MappedReads::MappedReads(SqliteStore& store) : store_(store) {
+#ifndef __EMSCRIPTEN__
+  std::lock_guard<std::recursive_mutex> lock(store_.mutex_);
+  on_ = sqlite3_exec(store_.db_, "PRAGMA mmap_size=2147418112", nullptr, nullptr, nullptr) == SQLITE_OK;
+#endif
+}
+
+SqliteStore::MappedReads::~MappedReads() {
+  if (!on_) return;
+  std::lock_guard<std::recursive_mutex> lock(store_.mutex_);
+  sqlite3_exec(store_.db_, "PRAGMA mmap_size=0", nullptr, nullptr, nullptr);
 }
 
 void SqliteStore::scan_page(int64_t after_label, size_t limit, const std::function<void(Row&&)>& fn) {

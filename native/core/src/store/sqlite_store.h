@@ -61,11 +61,7 @@ class SqliteStore {
   std::optional<Row> find(const std::string& id);
   std::optional<Row> find_by_label(int64_t label);
   // Rows in label (= insertion) order. with_vectors=false leaves Row::vector empty.
-  // map_file: read the database through a memory mapping for the scan's duration (open's scan of
-  // every row: each page is read where the page cache holds it instead of being copied out by a
-  // read call, a sixth of a million-item open); the mapping is dropped when the scan ends, so
-  // that the process does not keep the whole file mapped (and counted in its RSS) afterwards.
-  void scan(const std::function<void(Row&&)>& fn, bool with_vectors = true, bool map_file = false);
+  void scan(const std::function<void(Row&&)>& fn, bool with_vectors = true);
   void scan_since(uint64_t seq, const std::function<void(Row&&)>& fn);
   // The rows of one HNSW shard (label % shard_count == shard: ann::ShardSet's routing). The
   // vectors of other rows are not read.
@@ -111,6 +107,24 @@ class SqliteStore {
     SqliteStore& store_;
     std::unique_lock<std::recursive_mutex> lock_;
     bool began_ = false;
+  };
+
+  // While it lives, this connection reads the database file through a memory mapping (SQLite's
+  // mmap_size, up to 2 GB): open's scan of every row then reads each page where the page cache
+  // holds it instead of copying it out with a read call (a sixth of a million-item open).
+  // Dropped at the end, so that the process does not keep the whole file mapped (and counted in
+  // its RSS) afterwards. Create it outside any transaction of the connection. No-op under
+  // Emscripten (its mmap copies the file).
+  class MappedReads {
+   public:
+    explicit MappedReads(SqliteStore& store);
+    ~MappedReads();
+    MappedReads(const MappedReads&) = delete;
+    MappedReads& operator=(const MappedReads&) = delete;
+
+   private:
+    SqliteStore& store_;
+    bool on_ = false;
   };
 
   // Only inside a WriteTxn:
