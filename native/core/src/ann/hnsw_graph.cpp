@@ -45,12 +45,18 @@ bool HnswGraph::map_level0(int fd, uint64_t file_offset, uint64_t level0_bytes,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) return false;
   if (level0_bytes > 0) {
+#ifdef MAP_POPULATE
+    constexpr int kPopulate = MAP_POPULATE;  // Linux: enter every page now, in one call
+#else
+    constexpr int kPopulate = 0;  // elsewhere: read-ahead advice below, pages entered on touch
+#endif
     void* file = ::mmap(base, static_cast<size_t>(file_part), PROT_READ,
-                        MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, static_cast<off_t>(aligned_offset));
+                        MAP_PRIVATE | MAP_FIXED | kPopulate, fd, static_cast<off_t>(aligned_offset));
     if (file == MAP_FAILED) {
       ::munmap(base, static_cast<size_t>(total));
       return false;
     }
+    if (kPopulate == 0) ::madvise(base, static_cast<size_t>(file_part), MADV_WILLNEED);
   }
   if (::mprotect(base, static_cast<size_t>(total), PROT_READ | PROT_WRITE) != 0) {
     ::munmap(base, static_cast<size_t>(total));
