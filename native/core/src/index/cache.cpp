@@ -134,11 +134,9 @@ bool Cache::load_from_store() {
   };
   // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
   const auto scan_items = [&] {
-    store->scan(
-        [&](store::Row&& row) {
-          items.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
-        },
-        /*with_vectors=*/false);
+    store->scan_views([&](const store::RowView& row) {
+      items.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.vector_bytes != 0);
+    });
     items.finish_append();
   };
   // Independent halves of the open, each most of its time at a million items: the graph file is
