@@ -6,6 +6,7 @@
 
 #include "ann/codec_space.h"
 #include "ann/hnsw_file.h"
+#include "ann/hnsw_graph.h"
 
 namespace quiver::ann {
 namespace {
@@ -25,7 +26,7 @@ HnswShard::HnswShard(const vectors::VectorCodec& codec)
     : space_(std::make_unique<CodecSpace>(codec)) {}
 
 HnswShard::HnswShard(const vectors::VectorCodec& codec, const HnswParams& params) : HnswShard(codec) {
-  hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+  hnsw_ = std::make_unique<HnswGraph>(
       space_.get(), /*max_elements=*/1024, params.M, params.ef_construction,
       /*random_seed=*/100, /*allow_replace_deleted=*/true);
 }
@@ -33,6 +34,10 @@ HnswShard::HnswShard(const vectors::VectorCodec& codec, const HnswParams& params
 HnswShard::~HnswShard() = default;
 
 const vectors::VectorCodec& HnswShard::codec() const { return space_->codec(); }
+
+const hnswlib::HierarchicalNSW<float>& HnswShard::graph() const { return *hnsw_; }
+
+bool HnswShard::level0_mapped() const { return hnsw_->level0_mapped(); }
 
 void HnswShard::save(const std::string& path, uint64_t seq, const GraphFileSlot& slot) const {
   save_graph_file(*hnsw_, codec(), size(), seq, path, slot);
@@ -68,7 +73,8 @@ HnswShard::Loaded HnswShard::load(const std::string& path, const vectors::Vector
 void HnswShard::reserve(size_t additional) {
   const size_t needed = hnsw_->cur_element_count + additional;
   if (needed > hnsw_->max_elements_) {
-    hnsw_->resizeIndex(std::max(needed, hnsw_->max_elements_ * 2));
+    // Out of the file's mapping first, if it is still there: hnswlib reallocs the block.
+    hnsw_->resize(std::max(needed, hnsw_->max_elements_ * 2));
   }
 }
 

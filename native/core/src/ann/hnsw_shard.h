@@ -23,6 +23,7 @@ class HierarchicalNSW;
 namespace quiver::ann {
 
 class CodecSpace;
+class HnswGraph;
 
 class HnswShard {
  public:
@@ -63,13 +64,15 @@ class HnswShard {
 
   // Read-only access to the graph for walks that keep state between calls (ann/graph_walk.h);
   // valid while the caller holds the index's shared lock.
-  const hnswlib::HierarchicalNSW<float>& graph() const { return *hnsw_; }
+  const hnswlib::HierarchicalNSW<float>& graph() const;
+  // True while the level-0 block is still the graph file's mapping (ann/hnsw_graph.h).
+  bool level0_mapped() const;
 
  private:
   HnswShard(const vectors::VectorCodec& codec);  // no graph yet (load)
 
   std::unique_ptr<CodecSpace> space_;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw_;
+  std::unique_ptr<HnswGraph> hnsw_;
 };
 
 }  // namespace quiver::ann
