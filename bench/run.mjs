@@ -6,6 +6,7 @@
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
 // --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
 // --stream [--n= --queries= --json=] runs stream.mjs.
+// --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
@@ -19,6 +20,13 @@ if (process.argv.includes('--filtered')) {
 if (process.argv.includes('--stream')) {
   const { runStream } = await import('./stream.mjs');
   await runStream(process.argv.slice(2));
+  process.exit(0);
+}
+
+// --reopen: open -> first query in fresh processes (reopen.mjs); only the repo's own build.
+if (process.argv.includes('--reopen')) {
+  const { runReopen } = await import('./reopen.mjs');
+  await runReopen(process.argv.slice(2));
   process.exit(0);
 }
 

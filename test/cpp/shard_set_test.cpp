@@ -109,6 +109,11 @@ TEST(ShardSetSearch, ExactScanLookupsFollowDeletesSlotReuseAndLoad) {
       std::map<uint64_t, float> by_label;
       for (const auto& n : got) by_label[n.label] = n.distance;
       ASSERT_EQ(by_label.size(), live.size()) << when;
+      std::vector<float> stored(kDims);
+      for (const auto& n : got) {  // the slot each comes with reads its own vector
+        ASSERT_TRUE(s.vector_of(n, stored.data())) << when;
+        EXPECT_EQ(stored, live[n.label]) << when << " label " << n.label;
+      }
       for (const auto& [label, v] : live) {
         float want = 0;
         for (uint32_t j = 0; j < kDims; ++j) want += (v[j] - q[j]) * (v[j] - q[j]);

@@ -71,6 +71,21 @@ describe.each(backends)('query cache, metrics and explain on the $name backend',
     expect((await created.getPerformanceMetrics()).cache.maxEntries).toBe(7);
   });
 
+  test('options with only `cache` in third place are options, not a Vectra storage', async () => {
+    await filled();
+    // The entry points' LocalIndex picks its backend itself; only the cache is given.
+    class Defaulted extends LocalIndex<AnyMetadata> {
+      static override defaultBackend(): Backend {
+        return backend;
+      }
+    }
+    const off = temp.track(new Defaulted(temp.path('index'), undefined, { cache: { maxEntries: 0 } }));
+    const q = randomVector(DIMS, 3);
+    await off.query(q, { topK: 3 });
+    await off.query(q, { topK: 3 });
+    expect((await off.getPerformanceMetrics()).cache).toMatchObject({ hits: 0, maxEntries: 0 });
+  });
+
   test('getPerformanceMetrics measures queries, inserts, items, bytes and streams', async () => {
     const index = await filled();
     for (let i = 0; i < 30; i++) await index.query(randomVector(DIMS, 100 + i), { topK: 5 });

@@ -6,6 +6,7 @@
 
 #include "ann/codec_space.h"
 #include "ann/hnsw_file.h"
+#include "ann/hnsw_graph.h"
 
 namespace quiver::ann {
 namespace {
@@ -26,7 +27,7 @@ HnswShard::HnswShard(const vectors::VectorCodec& codec, uint32_t label_stride)
 
 HnswShard::HnswShard(const vectors::VectorCodec& codec, const HnswParams& params, uint32_t label_stride)
     : HnswShard(codec, label_stride) {
-  hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+  hnsw_ = std::make_unique<HnswGraph>(
       space_.get(), /*max_elements=*/1024, params.M, params.ef_construction,
       /*random_seed=*/100, /*allow_replace_deleted=*/true);
 }
@@ -34,6 +35,10 @@ HnswShard::HnswShard(const vectors::VectorCodec& codec, const HnswParams& params
 HnswShard::~HnswShard() = default;
 
 const vectors::VectorCodec& HnswShard::codec() const { return space_->codec(); }
+
+const hnswlib::HierarchicalNSW<float>& HnswShard::graph() const { return *hnsw_; }
+
+bool HnswShard::level0_mapped() const { return hnsw_->level0_mapped(); }
 
 void HnswShard::save(const std::string& path, uint64_t seq, const GraphFileSlot& slot) const {
   save_graph_file(*hnsw_, codec(), size(), seq, path, slot);
@@ -70,7 +75,8 @@ HnswShard::Loaded HnswShard::load(const std::string& path, const vectors::Vector
 void HnswShard::reserve(size_t additional) {
   const size_t needed = hnsw_->cur_element_count + additional;
   if (needed > hnsw_->max_elements_) {
-    hnsw_->resizeIndex(std::max(needed, hnsw_->max_elements_ * 2));
+    // Out of the file's mapping first, if it is still there: hnswlib reallocs the block.
+    hnsw_->resize(std::max(needed, hnsw_->max_elements_ * 2));
   }
 }
 
@@ -152,6 +158,15 @@ bool HnswShard::vector_of(uint64_t label, float* out) const {
   return true;
 }
 
+bool HnswShard::vector_at(uint32_t slot, uint64_t label, float* out) const {
+  const auto& h = *hnsw_;
+  if (slot >= h.cur_element_count || h.getExternalLabel(slot) != label || h.isMarkedDeleted(slot)) {
+    return vector_of(label, out);
+  }
+  codec().decode(h.getDataByInternalId(slot), out);
+  return true;
+}
+
 size_t HnswShard::memory_bytes() const {
   const auto& h = *hnsw_;
   size_t upper = 0;
@@ -201,7 +216,7 @@ std::vector<Neighbor> HnswShard::search(const vectors::PreparedQuery& prepared, 
   while (top.size() > k) top.pop();
   out.resize(top.size());
   for (size_t i = out.size(); i-- > 0;) {
-    out[i] = {top.top().first, h.getExternalLabel(top.top().second)};
+    out[i] = {top.top().first, h.getExternalLabel(top.top().second), top.top().second};
     top.pop();
   }
   return out;
@@ -247,7 +262,9 @@ void HnswShard::distances(const vectors::PreparedQuery& query, const uint64_t* l
     if (i + kAhead < n) prefetch(labels[i + kAhead]);
     const uint32_t internal = live_internal(labels[i]);
     if (internal == kNoInternal) continue;
-    out.push_back({h.fstdistfunc_(query.data(), h.getDataByInternalId(internal), h.dist_func_param_), labels[i]});
+    // The slot goes along: the hits' vectors are then read without a lookup (vector_at).
+    out.push_back({h.fstdistfunc_(query.data(), h.getDataByInternalId(internal), h.dist_func_param_), labels[i],
+                   internal});
   }
 }
 

@@ -24,6 +24,7 @@ class HierarchicalNSW;
 namespace quiver::ann {
 
 class CodecSpace;
+class HnswGraph;
 
 class HnswShard {
  public:
@@ -55,6 +56,8 @@ class HnswShard {
   size_t size() const;
   std::vector<uint64_t> labels() const;
   bool vector_of(uint64_t label, float* out) const;
+  // The same by internal id (a search result's slot), checked against the label it must hold.
+  bool vector_at(uint32_t slot, uint64_t label, float* out) const;
   // Bytes of memory the graph holds (vectors, links, labels, label table), for getIndexInfo.
   size_t memory_bytes() const;
 
@@ -72,7 +75,9 @@ class HnswShard {
 
   // Read-only access to the graph for walks that keep state between calls (ann/graph_walk.h);
   // valid while the caller holds the index's shared lock.
-  const hnswlib::HierarchicalNSW<float>& graph() const { return *hnsw_; }
+  const hnswlib::HierarchicalNSW<float>& graph() const;
+  // True while the level-0 block is still the graph file's mapping (ann/hnsw_graph.h).
+  bool level0_mapped() const;
 
  private:
   HnswShard(const vectors::VectorCodec& codec, uint32_t label_stride);  // no graph yet (load)
@@ -85,7 +90,7 @@ class HnswShard {
 
   static constexpr uint32_t kNoInternal = UINT32_MAX;
   std::unique_ptr<CodecSpace> space_;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw_;
+  std::unique_ptr<HnswGraph> hnsw_;
   // label / label_stride_ -> hnswlib internal id: an array load instead of hnswlib's hash map
   // under its mutex (~150 ns a lookup in an exact scan). A hint, checked on use: an entry is
   // trusted only when that internal id still holds this label (a deleted element's slot can be

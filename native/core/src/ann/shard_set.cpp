@@ -34,7 +34,15 @@ ShardSet::ShardSet(Metric metric, uint32_t dims, const HnswParams& params, Quant
   for (uint32_t i = 0; i < count; ++i) {
     shards_.push_back(std::make_unique<HnswShard>(codec_, params_, count));
   }
+  make_file_seqs();
 }
+
+void ShardSet::make_file_seqs() {
+  file_seq_ = std::make_unique<std::atomic<uint64_t>[]>(shards_.size());
+  for (size_t i = 0; i < shards_.size(); ++i) file_seq_[i].store(0);
+}
+
+uint64_t ShardSet::clean_through(uint32_t shard) const { return file_seq_[shard].load(); }
 
 void ShardSet::calibrate(const float* const* vectors, size_t count) {
   if (codec_.calibrated() || count == 0) return;
@@ -42,6 +50,7 @@ void ShardSet::calibrate(const float* const* vectors, size_t count) {
   // vector yet): they are recreated with the learned parameters.
   codec_.calibrate(vectors, count);
   for (auto& shard : shards_) shard = std::make_unique<HnswShard>(codec_, params_, shard_count());
+  for (uint32_t i = 0; i < shards_.size(); ++i) mark_changed(i);
 }
 
 ShardSet::~ShardSet() = default;
@@ -105,11 +114,16 @@ ShardSet::Loaded ShardSet::load(const std::string& folder, Metric metric, uint32
                                         : std::make_unique<HnswShard>(result.set->codec_, params,
                                                                       static_cast<uint32_t>(shards.size())));
   }
+  result.set->make_file_seqs();
+  for (uint32_t i = 0; i < n; ++i) {
+    if (result.problem[i].empty()) result.set->file_seq_[i].store(result.seq[i]);
+  }
   return result;
 }
 
 void ShardSet::replace_shard(uint32_t shard) {
   shards_.at(shard) = std::make_unique<HnswShard>(codec_, params_, shard_count());
+  mark_changed(shard);
 }
 
 ShardSet::ShardInfo ShardSet::shard_info(uint32_t shard) const {
@@ -130,8 +144,18 @@ void ShardSet::reserve_for(const std::vector<uint64_t>& labels) {
   for (size_t i = 0; i < shards_.size(); ++i) shards_[i]->reserve(per_shard[i]);
 }
 
-void ShardSet::upsert(uint64_t label, const float* raw) { shards_[shard_of(label)]->upsert(label, raw); }
-void ShardSet::remove(uint64_t label) { shards_[shard_of(label)]->remove(label); }
+void ShardSet::upsert(uint64_t label, const float* raw) {
+  const uint32_t shard = shard_of(label);
+  mark_changed(shard);
+  shards_[shard]->upsert(label, raw);
+}
+
+void ShardSet::remove(uint64_t label) {
+  const uint32_t shard = shard_of(label);
+  if (!shards_[shard]->contains(label)) return;  // nothing changes: the shard stays clean
+  mark_changed(shard);
+  shards_[shard]->remove(label);
+}
 bool ShardSet::contains(uint64_t label) const { return shards_[shard_of(label)]->contains(label); }
 
 size_t ShardSet::size() const {
@@ -151,6 +175,11 @@ std::vector<uint64_t> ShardSet::labels() const {
 
 bool ShardSet::vector_of(uint64_t label, float* out) const {
   return shards_[shard_of(label)]->vector_of(label, out);
+}
+
+bool ShardSet::vector_of(const Neighbor& n, float* out) const {
+  const HnswShard& shard = *shards_[shard_of(n.label)];
+  return n.slot != Neighbor::kNoSlot ? shard.vector_at(n.slot, n.label, out) : shard.vector_of(n.label, out);
 }
 
 std::vector<Neighbor> ShardSet::search(const float* raw_query, size_t k, size_t ef,
@@ -219,7 +248,9 @@ bool ShardSet::try_distance(const vectors::PreparedQuery& query, uint64_t label,
 
 void ShardSet::save(const std::string& folder, uint64_t seq) const {
   for (uint32_t i = 0; i < shards_.size(); ++i) {
+    if (file_seq_[i].load() != 0) continue;  // unchanged since its file: that file stays
     shards_[i]->save(util::join_path(folder, file_name(i)), seq, slot_of(i, shards_.size()));
+    file_seq_[i].store(seq);
   }
 }
 
