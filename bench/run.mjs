@@ -2,7 +2,7 @@
 // Installs the bench package on first use, then runs suite.mjs. Only Node built-ins are
 // imported statically: bench/node_modules may not exist yet.
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
-// --timeout=MIN (see bench/README.md); --filtered [--n= --queries= --ef= --json=] runs
+// --timeout=MIN (see bench/README.md); --filtered [--datasets= --n= --queries= --ef= --cases= --json=] runs
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
 // --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
 // --stream [--n= --queries= --json=] runs stream.mjs.

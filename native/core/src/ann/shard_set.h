@@ -74,6 +74,9 @@ class ShardSet : public VectorIndex {
   std::vector<Neighbor> search(const float* raw_query, size_t k, size_t ef,
                                const std::function<bool(uint64_t)>* allow) const override;
   float distance(const vectors::PreparedQuery& query, uint64_t label) const override;
+  bool try_distance(const vectors::PreparedQuery& query, uint64_t label, float* out) const override;
+  void distances(const vectors::PreparedQuery& query, const uint64_t* labels, size_t n,
+                 std::vector<Neighbor>& out) const override;
   // Writes into `folder` ("shard-<i>.hnsw", each atomically, stamped with `seq`) every shard
   // that changed since its file was loaded or saved by this set (or has no such file); a shard
   // that did not change keeps its file and that file's older sequence number (open catches each
