@@ -249,9 +249,11 @@ class WasmIndex {
         v = to_floats(vector, "vector");
         view = {v.data(), v.size(), true};
       }
-      const auto request =
-          quiver::query::parse_query_request(view, to_string(options, "query options (JSON text)"));
-      return packed_to_js(index_->query(request));
+      auto request = quiver::query::parse_query_request(view, to_string(options, "query options (JSON text)"));
+      request.delivery_recorded_by_caller = true;  // the latency ends once the answer is a JS value
+      val answer = packed_to_js(index_->query(request));
+      index_->query_delivered(request);
+      return answer;
     });
   }
   // Query cursors (queryStream).

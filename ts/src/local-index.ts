@@ -654,7 +654,8 @@ function queryOptionsJson(options: QueryOptions): string {
 }
 
 function isLocalIndexOptions(value: unknown): value is LocalIndexOptions {
-  return typeof value === 'object' && value !== null && 'backend' in value;
+  // Vectra's storage objects have none of these keys; `{ cache }` alone is options too (README).
+  return typeof value === 'object' && value !== null && ('backend' in value || 'cache' in value);
 }
 
 /** Vectra's in-memory storage, recognised by its class name (we do not import Vectra). */
