@@ -37,25 +37,7 @@ GraphWalk::GraphWalk(const HnswShard& shard, const vectors::PreparedQuery& prepa
   visited_.assign((slots_ + 63) / 64, 0);
   expanded_.assign((slots_ + 63) / 64, 0);
   if (slots_ == 0) return;
-  const void* query = prepared.data();
-  hnswlib::tableint current = h.enterpoint_node_;
-  float best = h.fstdistfunc_(query, h.getDataByInternalId(current), h.dist_func_param_);
-  for (int level = h.maxlevel_; level > 0; --level) {
-    for (bool moved = true; moved;) {
-      moved = false;
-      unsigned int* links = h.get_linklist(current, level);
-      const int count = h.getListCount(links);
-      const auto* neighbors = reinterpret_cast<const hnswlib::tableint*>(links + 1);
-      for (int i = 0; i < count; ++i) {
-        const float d = h.fstdistfunc_(query, h.getDataByInternalId(neighbors[i]), h.dist_func_param_);
-        if (d < best) {
-          best = d;
-          current = neighbors[i];
-          moved = true;
-        }
-      }
-    }
-  }
+  const auto [current, best] = shard.base_layer_entry(prepared);
   set_bit(visited_, current, true);
   frontier_.push_back({best, current});
   // The entry point is admitted at the first advance (the filter is not known here).

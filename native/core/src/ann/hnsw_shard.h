@@ -58,6 +58,13 @@ class HnswShard {
   std::vector<Neighbor> search(const vectors::PreparedQuery& query, size_t k, size_t ef,
                                const std::function<bool(uint64_t)>* allow) const;
   float distance(const vectors::PreparedQuery& query, uint64_t label) const;
+  // The greedy descent through the upper layers (as hnswlib's searchKnn does): the base-layer
+  // slot a search for `query` starts from, and its distance. The graph must not be empty.
+  struct Entry {
+    uint32_t slot;
+    float distance;
+  };
+  Entry base_layer_entry(const vectors::PreparedQuery& query) const;
 
   // Read-only access to the graph for walks that keep state between calls (ann/graph_walk.h);
   // valid while the caller holds the index's shared lock.
