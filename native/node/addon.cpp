@@ -32,9 +32,28 @@ namespace {
 
 using IndexPtr = std::shared_ptr<Index>;
 
+// The property names of a packed result, made once: a name given as C text is looked up in
+// V8's string table on every Set. Kept in an array because Node-API before version 10 cannot
+// reference a string directly.
+class PackedKeys {
+ public:
+  enum Key : uint32_t { kText, kBuffer, kCount, kDims, kExplain };
+  void init(Napi::Env env) {
+    auto names = Napi::Array::New(env, 5);
+    const char* const text[] = {"text", "buffer", "count", "dims", "explain"};
+    for (uint32_t i = 0; i < 5; ++i) names.Set(i, Napi::String::New(env, text[i]));
+    names_ = Napi::Persistent(names);
+  }
+  Napi::Value operator[](Key key) const { return names_.Value().Get(static_cast<uint32_t>(key)); }
+
+ private:
+  Napi::Reference<Napi::Array> names_;
+};
+
 struct AddonData {
   Napi::FunctionReference native_index;
   ReadScheduler reads;
+  PackedKeys keys;
 };
 
 // A packed read result (quiver/item.h) as {text, buffer, count, dims}: the numbers (float64,
@@ -47,12 +66,13 @@ Napi::Value packed_to_js(Napi::Env env, PackedItems& packed) {
   auto* bytes = static_cast<uint8_t*>(buffer.Data());
   if (number_bytes) std::memcpy(bytes, packed.numbers.data(), number_bytes);
   if (vector_bytes) std::memcpy(bytes + number_bytes, packed.vectors.data(), vector_bytes);
+  const PackedKeys& keys = env.GetInstanceData<AddonData>()->keys;
   auto obj = Napi::Object::New(env);
-  obj.Set("text", Napi::String::New(env, packed.text));
-  obj.Set("buffer", buffer);
-  obj.Set("count", Napi::Number::New(env, static_cast<double>(packed.count)));
-  obj.Set("dims", Napi::Number::New(env, packed.dims));
-  if (!packed.explain.empty()) obj.Set("explain", Napi::String::New(env, packed.explain));
+  obj.Set(keys[PackedKeys::kText], Napi::String::New(env, packed.text));
+  obj.Set(keys[PackedKeys::kBuffer], buffer);
+  obj.Set(keys[PackedKeys::kCount], Napi::Number::New(env, static_cast<double>(packed.count)));
+  obj.Set(keys[PackedKeys::kDims], Napi::Number::New(env, packed.dims));
+  if (!packed.explain.empty()) obj.Set(keys[PackedKeys::kExplain], Napi::String::New(env, packed.explain));
   return obj;
 }
 
@@ -278,22 +298,14 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
       request->delivery_recorded_by_caller = true;  // the latency ends once the answer is a JS value
       ReadScheduler& reads = info.Env().GetInstanceData<AddonData>()->reads;
       PackedItems packed;
+      // Answered here: the answer itself, not a settled Promise (ts/src/backend.ts allows it).
       if (!reads.prefer_pool() && index_->try_query(*request, &packed)) {
-        Napi::Value answer = resolved(info.Env(), packed);
+        Napi::Value answer = packed_to_js(info.Env(), packed);
         index_->query_delivered(*request);
         return answer;
       }
       if (vector.present && keep->owned_vectors.empty()) keep->refs.push_back(Napi::Persistent(info[0]));
-      IndexPtr index = index_;
-      reads.queued();
-      return run_async<PackedItems>(
-          info.Env(), [index, request] { return index->query(*request); },
-          [index, request](Napi::Env env, PackedItems& packed) {
-            Napi::Value answer = packed_to_js(env, packed);
-            index->query_delivered(*request);
-            return answer;
-          },
-          keep, [&reads] { reads.settled(); });
+      return reads.pool({index_, request, keep, Napi::Promise::Deferred::New(info.Env())});
     });
   }
 
@@ -428,7 +440,8 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->native_index = Napi::Persistent(NativeIndex::define(env));
-  data->reads.init(env);
+  data->reads.init(env, packed_to_js);
+  data->keys.init(env);
   env.SetInstanceData(data);
   exports.Set("exists", Napi::Function::New(env, Exists));
   exports.Set("create", Napi::Function::New(env, Create));

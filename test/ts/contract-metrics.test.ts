@@ -4,7 +4,6 @@
 import { describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
-import { LocalIndex as NativeLocalIndex } from '../../ts/src/index.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
 import type { QueryResult } from '../../ts/src/types.js';
 import { type AnyMetadata, backends, createLocalIndex } from './backends.js';
@@ -72,6 +71,21 @@ describe.each(backends)('query cache, metrics and explain on the $name backend',
     expect((await created.getPerformanceMetrics()).cache.maxEntries).toBe(7);
   });
 
+  test('options with only `cache` in third place are options, not a Vectra storage', async () => {
+    await filled();
+    // The entry points' LocalIndex picks its backend itself; only the cache is given.
+    class Defaulted extends LocalIndex<AnyMetadata> {
+      static override defaultBackend(): Backend {
+        return backend;
+      }
+    }
+    const off = temp.track(new Defaulted(temp.path('index'), undefined, { cache: { maxEntries: 0 } }));
+    const q = randomVector(DIMS, 3);
+    await off.query(q, { topK: 3 });
+    await off.query(q, { topK: 3 });
+    expect((await off.getPerformanceMetrics()).cache).toMatchObject({ hits: 0, maxEntries: 0 });
+  });
+
   test('getPerformanceMetrics measures queries, inserts, items, bytes and streams', async () => {
     const index = await filled();
     for (let i = 0; i < 30; i++) await index.query(randomVector(DIMS, 100 + i), { topK: 5 });
@@ -105,21 +119,5 @@ describe.each(backends)('query cache, metrics and explain on the $name backend',
     expect(filtered.explain!.estimates.matches).toBeGreaterThan(0);
     expect(filtered.explain!.estimates.matches).toBeLessThan(100);
     expect((await index.query(randomVector(DIMS, 4), { topK: 5 })).explain).toBeUndefined();
-  });
-});
-
-// README's form `new LocalIndex(folder, undefined, { cache })`: options in third place without a
-// `backend` key (the default backend) were taken for a Vectra storage object and ignored.
-describe('the cache option in third place, default (native) backend', () => {
-  const temp = useTempIndexes();
-  test('{ cache: { maxEntries: 0 } } turns the cache off', async () => {
-    const created = temp.track(new NativeLocalIndex<AnyMetadata>(temp.path('index')));
-    await created.createIndex({ version: 1, dimensions: DIMS });
-    await created.insertItem({ id: 'a', vector: randomVector(DIMS, 1) });
-    const off = temp.track(new NativeLocalIndex<AnyMetadata>(temp.path('index'), undefined, { cache: { maxEntries: 0 } }));
-    const q = randomVector(DIMS, 2);
-    await off.query(q, { topK: 1 });
-    await off.query(q, { topK: 1 });
-    expect((await off.getPerformanceMetrics()).cache).toMatchObject({ hits: 0, entries: 0, maxEntries: 0 });
   });
 });

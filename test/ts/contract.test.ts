@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import type { Backend } from '../../ts/src/backend.js';
 import { QuiverError, type QuiverErrorCode } from '../../ts/src/errors.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
-import type { CreateIndexConfig, IndexItemInput, MetadataFilter } from '../../ts/src/types.js';
+import type { CreateIndexConfig, IndexItemInput, MetadataFilter, QueryResult } from '../../ts/src/types.js';
 import { testQuantization, testShards } from '../default-quantization.js';
 import { type AnyMetadata, backends, createLocalIndex, storesInFolders } from './backends.js';
 import { expectQuiverError, expectUnchanged, snapshot, useTempIndexes } from './helpers.js';
@@ -645,6 +645,24 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         Array.from({ length: 20 }, (_, i) => index.queryItems([1, i % 2, 0], 1)),
       );
       for (const [i, [hit]] of all.entries()) expect(hit.item.id).toBe(i % 2 ? 'c' : 'a');
+    });
+
+    test('a bad query among concurrent ones fails alone (queries started together run together)', async () => {
+      const index = await createdIndex({}, FRUIT);
+      const vectors: number[][] = Array.from({ length: 12 }, (_, i) => [1, i % 2, 0]);
+      vectors[5] = [1, 2]; // wrong dimension
+      const settled = await Promise.allSettled(
+        vectors.map((v, i) => index.queryItems(i % 3 ? v : new Float32Array(v), 1)),
+      );
+      for (const [i, s] of settled.entries()) {
+        if (i === 5) {
+          expect(s.status).toBe('rejected');
+          expect((s as PromiseRejectedResult).reason.code).toBe('DIMENSION_MISMATCH');
+        } else {
+          expect(s.status).toBe('fulfilled');
+          expect((s as PromiseFulfilledResult<QueryResult<AnyMetadata>[]>).value[0]!.item.id).toBe(i % 2 ? 'c' : 'a');
+        }
+      }
     });
   });
 

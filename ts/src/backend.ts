@@ -83,8 +83,13 @@ export interface BackendIndex {
    * text?, mode?, hybrid?: {method: 'rrf', k?, weights?: {vector?, text?}}} (the core's
    * query/request.h; unknown keys are rejected). Without text: nearest neighbours of `vector`;
    * text without a vector: keyword (BM25); both: hybrid.
+   *
+   * A backend that answered at once (the native addon, for a search small enough to run on the
+   * JS thread; the WASM module) returns the answer itself, not a Promise: settling a Promise
+   * costs more than a small search's unpacking. Such a backend may also throw instead of
+   * rejecting; LocalIndex turns both into a rejected Promise.
    */
-  query(vector: VectorLike | undefined, options: string): Promise<PackedItems>;
+  query(vector: VectorLike | undefined, options: string): PackedItems | Promise<PackedItems>;
   /**
    * What getIndexInfo adds to the stats, as JSON text: {dimensions, metric, hnsw, quantization,
    * simd, shards: [{items, bytes, fileBytes}]} (the core's Index::info_json).

@@ -3,7 +3,7 @@
 // the index lazily. It does not validate what the core validates (dimensions, NaN, ids, topK,
 // filters, sizes): those errors come from the core, with its codes and messages.
 
-import type { Backend, BackendIndex, BackendItemInput, VectorLike } from './backend.js';
+import type { Backend, BackendIndex, BackendItemInput, PackedItems, VectorLike } from './backend.js';
 import { QuiverAbortError, QuiverError, invalidArgument, rewrap, toQuiverError } from './errors.js';
 import { isPackedInput, itemBatches, packedBatches, runBatches } from './ingest.js';
 import { toFilterJson } from './filter-json.js';
@@ -428,7 +428,9 @@ export class LocalIndex<
     filter?: MetadataFilter,
     isBm25?: boolean,
   ): Promise<QueryResult<TItemMetadata>[]>;
-  async queryItems<TItemMetadata extends TMetadata = TMetadata>(
+  // Not `async`: an async function wraps the Promise it returns in another one, two more turns
+  // of the microtask queue per query (search() rejects instead of throwing).
+  queryItems<TItemMetadata extends TMetadata = TMetadata>(
     vector: Vector,
     queryOrTopK: string | number,
     topKOrFilter?: number | MetadataFilter,
@@ -447,12 +449,14 @@ export class LocalIndex<
    * search (vector + BM25, fused by reciprocal rank fusion: `score` is the fused score,
    * `vectorScore` and `textScore` its parts) or, with a `null` vector, keyword search alone.
    */
-  async query<TItemMetadata extends TMetadata = TMetadata>(
+  query<TItemMetadata extends TMetadata = TMetadata>(
     vector: Vector | null,
     options: QueryOptions,
   ): Promise<QueryResult<TItemMetadata>[] & { explain?: QueryExplain }> {
     if (typeof options !== 'object' || options === null) {
-      throw invalidArgument('options must be an object like { topK, filter?, efSearch?, text?, hybrid? }');
+      return Promise.reject(
+        invalidArgument('options must be an object like { topK, filter?, efSearch?, text?, hybrid? }'),
+      );
     }
     // Every option goes to the core, which rejects unknown ones by name; with text, a null vector
     // means keyword search alone.
@@ -504,14 +508,15 @@ export class LocalIndex<
 
   /** Must be called synchronously by the public method so that call order is kept. */
   private search<T>(vector: Vector | undefined, options: QueryOptions): Promise<QueryResult<T>[]> {
-    const json = queryOptionsJson(options);
-    return this.read(async (index) => {
-      const packed = await index.query(vector as VectorLike | undefined, json);
-      const hits = unpackHits<T>(packed);
-      if (packed.explain !== undefined) {
-        Object.defineProperty(hits, 'explain', { value: JSON.parse(packed.explain) as QueryExplain, enumerable: false });
-      }
-      return hits;
+    let json: string;
+    try {
+      json = queryOptionsJson(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.read((index) => {
+      const answer = index.query(vector as VectorLike | undefined, json);
+      return answer instanceof Promise ? answer.then(hitsOf<T>) : hitsOf<T>(answer);
     });
   }
 
@@ -525,7 +530,12 @@ export class LocalIndex<
     topK: number,
     filter: MetadataFilter | undefined,
   ): Promise<QueryResult<T>[]> {
-    const semanticJson = queryOptionsJson({ topK, filter });
+    let semanticJson: string;
+    try {
+      semanticJson = queryOptionsJson({ topK, filter });
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.read(async (index) => {
       const semantic = unpackHits<T>(await index.query(vector as VectorLike, semanticJson));
       const seen = new Set(semantic.map((hit) => hit.item.id));
@@ -554,16 +564,27 @@ export class LocalIndex<
     return this.closing ? Promise.reject(closedError()) : undefined;
   }
 
-  /** A read on the open index (opened on first use). */
-  private read<T>(fn: (index: BackendIndex) => Promise<T>): Promise<T> {
-    return (
-      this.guard() ??
-      this.queue.read(() => {
-        // Open already: no extra await (each costs a turn of the microtask queue per query).
-        const handle = this.handle;
-        return rewrap(handle ? () => fn(handle) : async () => fn(await this.ensureOpen()));
-      })
-    );
+  /**
+   * A read on the open index (opened on first use). `fn` may answer at once (a backend that
+   * answered synchronously): then, on an open index with no write pending, the read costs one
+   * call and one settled Promise, with no queue bookkeeping (nothing is left in flight for a
+   * later write to wait for).
+   */
+  private read<T>(fn: (index: BackendIndex) => T | Promise<T>): Promise<T> {
+    const blocked = this.guard();
+    if (blocked) return blocked;
+    const handle = this.handle;
+    if (handle !== undefined && this.queue.idle()) {
+      let answer: T | Promise<T>;
+      try {
+        answer = fn(handle);
+      } catch (err) {
+        return Promise.reject(toQuiverError(err));
+      }
+      if (!(answer instanceof Promise)) return Promise.resolve(answer);
+      return this.queue.track(answer.catch(throwAsQuiverError));
+    }
+    return this.queue.read(() => rewrap(async () => fn(handle ?? (await this.ensureOpen()))));
   }
 
   /** A state-changing call on the open index (opened on first use). */
@@ -637,6 +658,19 @@ async function readInfo(index: BackendIndex): Promise<ConfigInfo> {
  * keys. The filter goes through the same JSON check as elsewhere; a value JSON cannot carry
  * (NaN, a BigInt, ...) is left out or rejected here, and the core then names what is missing.
  */
+/** A query's answer as Vectra's hits, with the plan (`explain: true`) as a hidden property. */
+function hitsOf<T>(packed: PackedItems): QueryResult<T>[] {
+  const hits = unpackHits<T>(packed);
+  if (packed.explain !== undefined) {
+    Object.defineProperty(hits, 'explain', { value: JSON.parse(packed.explain) as QueryExplain, enumerable: false });
+  }
+  return hits;
+}
+
+function throwAsQuiverError(err: unknown): never {
+  throw toQuiverError(err);
+}
+
 function queryOptionsJson(options: QueryOptions): string {
   const { filter, ...rest } = options;
   let json: string;
@@ -653,8 +687,8 @@ function queryOptionsJson(options: QueryOptions): string {
   return filterText === '' ? json : `${json.slice(0, -1)}${json === '{}' ? '' : ','}"filter":${filterText}}`;
 }
 
+/** Quiver's options object (not a Vectra storage, which has neither key). */
 function isLocalIndexOptions(value: unknown): value is LocalIndexOptions {
-  // Vectra's storage objects have none of these keys; `{ cache }` alone is options too (README).
   return typeof value === 'object' && value !== null && ('backend' in value || 'cache' in value);
 }
 

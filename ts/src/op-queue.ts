@@ -16,14 +16,23 @@ export class OpQueue {
   /** Writes issued and not yet settled (reads wait for them). */
   private writesPending = 0;
 
-  /** Runs `fn` once every earlier write has settled: right away when none is pending. */
-  read<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.writesPending === 0 ? fn() : this.lastWrite.then(() => fn());
+  /** True when no write is pending: a read may start right away. */
+  idle(): boolean {
+    return this.writesPending === 0;
+  }
+
+  /** Counts an already started read (begun while idle()) as in flight, for later writes. */
+  track<T>(result: Promise<T>): Promise<T> {
     const reads = this.reads;
     const settled = result.then(ignore, ignore);
     reads.add(settled);
     void settled.then(() => reads.delete(settled));
     return result;
+  }
+
+  /** Runs `fn` once every earlier write has settled: right away when none is pending. */
+  read<T>(fn: () => Promise<T>): Promise<T> {
+    return this.track(this.writesPending === 0 ? fn() : this.lastWrite.then(() => fn()));
   }
 
   /** Runs `fn` once every earlier call (read or write) has settled. */

@@ -14,8 +14,8 @@ export type WasmResult<T> = { ok: true; value: T } | { ok: false; code: string; 
  * exposes for each method of `T`. Derived from backend.ts so the two can never drift apart.
  */
 type Synchronous<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R>
-    ? (...args: A) => WasmResult<R>
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => WasmResult<Awaited<R>>
     : never;
 };
 
@@ -92,7 +92,8 @@ class WasmIndex implements BackendIndex {
   async list(filter: string) { return unwrap(this.handle.list(filter)); }
   async count(filter: string) { return unwrap(this.handle.count(filter)); }
   removeByMetadata(filter: string) { return this.write(() => this.handle.removeByMetadata(filter)); }
-  async query(vector: VectorLike | undefined, options: string) {
+  // Answered at once, so returned as it is (the Backend contract allows it; see backend.ts).
+  query(vector: VectorLike | undefined, options: string) {
     return unwrap(this.handle.query(vector, options));
   }
   async openCursor(vector: VectorLike | undefined, options: string) { return unwrap(this.handle.openCursor(vector, options)); }

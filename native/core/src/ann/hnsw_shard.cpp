@@ -128,6 +128,15 @@ bool HnswShard::vector_of(uint64_t label, float* out) const {
   return true;
 }
 
+bool HnswShard::vector_at(uint32_t slot, uint64_t label, float* out) const {
+  const auto& h = *hnsw_;
+  if (slot >= h.cur_element_count || h.getExternalLabel(slot) != label || h.isMarkedDeleted(slot)) {
+    return vector_of(label, out);
+  }
+  codec().decode(h.getDataByInternalId(slot), out);
+  return true;
+}
+
 size_t HnswShard::memory_bytes() const {
   const auto& h = *hnsw_;
   size_t upper = 0;
@@ -160,7 +169,7 @@ std::vector<Neighbor> HnswShard::search(const vectors::PreparedQuery& prepared, 
   while (top.size() > k) top.pop();
   out.resize(top.size());
   for (size_t i = out.size(); i-- > 0;) {
-    out[i] = {top.top().first, h.getExternalLabel(top.top().second)};
+    out[i] = {top.top().first, h.getExternalLabel(top.top().second), top.top().second};
     top.pop();
   }
   return out;

@@ -52,6 +52,8 @@ class HnswShard {
   size_t size() const;
   std::vector<uint64_t> labels() const;
   bool vector_of(uint64_t label, float* out) const;
+  // The same by internal id (a search result's slot), checked against the label it must hold.
+  bool vector_at(uint32_t slot, uint64_t label, float* out) const;
   // Bytes of memory the graph holds (vectors, links, labels, label table), for getIndexInfo.
   size_t memory_bytes() const;
 

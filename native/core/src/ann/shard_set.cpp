@@ -151,6 +151,11 @@ bool ShardSet::vector_of(uint64_t label, float* out) const {
   return shards_[shard_of(label)]->vector_of(label, out);
 }
 
+bool ShardSet::vector_of(const Neighbor& n, float* out) const {
+  const HnswShard& shard = *shards_[shard_of(n.label)];
+  return n.slot != Neighbor::kNoSlot ? shard.vector_at(n.slot, n.label, out) : shard.vector_of(n.label, out);
+}
+
 std::vector<Neighbor> ShardSet::search(const float* raw_query, size_t k, size_t ef,
                                        const std::function<bool(uint64_t)>* allow) const {
   // Prepared once for every shard.

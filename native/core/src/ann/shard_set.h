@@ -69,6 +69,7 @@ class ShardSet : public VectorIndex {
   size_t size() const override;
   std::vector<uint64_t> labels() const override;
   bool vector_of(uint64_t label, float* out) const override;
+  bool vector_of(const Neighbor& n, float* out) const override;
   std::vector<Neighbor> search(const float* raw_query, size_t k, size_t ef,
                                const std::function<bool(uint64_t)>* allow) const override;
   float distance(const vectors::PreparedQuery& query, uint64_t label) const override;

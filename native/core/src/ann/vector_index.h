@@ -16,8 +16,13 @@ namespace quiver::ann {
 using vectors::score_from_distance;
 
 struct Neighbor {
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
   float distance;
   uint64_t label;
+  // Where the search found it inside its shard (hnswlib's internal id), so that reading its
+  // vector skips the label lookup (a hash probe under a mutex, ~150 ns); kNoSlot when unknown.
+  // Valid while the caller holds the index's read lock (no upsert or remove can move it).
+  uint32_t slot = kNoSlot;
 };
 
 class VectorIndex {
@@ -48,6 +53,8 @@ class VectorIndex {
   // storage: bit-exact as given). False when the label is not live. Like search, not
   // concurrent with upsert/remove (the index's reader/writer lock keeps them apart).
   virtual bool vector_of(uint64_t label, float* out) const = 0;
+  // The same for a search result, through its slot when it has one.
+  virtual bool vector_of(const Neighbor& n, float* out) const { return vector_of(n.label, out); }
 
   // k nearest live vectors with `allow(label)` true (all when null), best first. `ef` is per
   // call: concurrent searches with different ef do not interfere.

@@ -61,9 +61,16 @@ struct Index::Impl {
   uint32_t staged_dims = 0;
 
   // --- reads.cpp ---
-  // Appends one live item to a packed result (shared lock held).
+  // Appends one live item to a packed result (shared lock held); its norm is left to
+  // exact_numbers(), which every packer calls once after its last pack().
+  // `slot`: where a search found it in its shard (ann::Neighbor::slot), if known.
   void pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
-            double text_score) const;
+            double text_score, uint32_t slot = ann::Neighbor::kNoSlot) const;
+  // For the items packed at `from` and after: the norm, in double precision and in order (what
+  // JS's loop over the returned vector gives), and with a query, the exact similarity in number
+  // `slot` (1: score; 3: a hybrid hit's vector part, skipped where it is NaN) and the distance.
+  // Several items at once: the stored vectors' scores are the only per-hit arithmetic of a read.
+  void exact_numbers(PackedItems& out, size_t from, const float* query, size_t slot) const;
   PackedItems answer(const query::QueryRequest& request) const;  // shared lock held
   // --- query/serve.cpp: answer() behind the query cache, measured (shared lock held) ---
   PackedItems serve(const query::QueryRequest& request, std::chrono::steady_clock::time_point started) const;

@@ -22,7 +22,7 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 }  // namespace
 
 void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
-                       double text_score) const {
+                       double text_score, uint32_t slot) const {
   const auto& items = cache.items;
   const auto& graph = cache.graph;
   const uint32_t dims = cache.config.dimensions;
@@ -50,7 +50,7 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
     ++out.count;
     return;
   }
-  if (!from_graph || !graph->vector_of(label, v)) {
+  if (!from_graph || !graph->vector_of(ann::Neighbor{0, label, slot}, v)) {
     // Reachable with f32 too (the row-decoder fuzzer finds it: a damaged row can be in the item
     // table and not in the vector index): the row is read, and checked, from the store.
     if (from_graph) row = store->find_by_label(static_cast<int64_t>(label));
@@ -63,45 +63,81 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
     }
     std::copy(row->vector.begin(), row->vector.end(), v);
   }
-  // In double precision and in order: the same value as JS's loop over the returned numbers.
-  double sum = 0;
-  for (uint32_t i = 0; i < dims; ++i) sum += static_cast<double>(v[i]) * static_cast<double>(v[i]);
-  out.numbers.insert(out.numbers.end(), {std::sqrt(sum), score, distance, vector_score, text_score});
+  // The norm (0 here) is computed by exact_numbers(), for all packed items at once.
+  out.numbers.insert(out.numbers.end(), {0.0, score, distance, vector_score, text_score});
   ++out.count;
 }
 
 namespace {
 
-void finish(PackedItems& out, uint32_t dims) { out.dims = dims; }
-
-// Scores of the returned hits in double precision, from the query and the stored vectors as the
-// user gave them: the graph ranks with float kernels (1 - 2^-24 for a vector against itself),
-// while Vectra computes in doubles, and users compare scores with what they computed. `slot` is
-// the number that receives the similarity (1: score, 3: the vector part of a hybrid score); the
-// distance (2) follows it. Costs one pass over the k returned vectors.
-void rescore_in_double(PackedItems& out, const float* query, Metric metric, size_t slot) {
-  const uint32_t dims = out.dims;
-  double query_norm = 0;
-  for (uint32_t i = 0; i < dims; ++i) query_norm += static_cast<double>(query[i]) * static_cast<double>(query[i]);
-  query_norm = std::sqrt(query_norm);
-  for (size_t h = 0; h < out.count; ++h) {
-    double* n = out.numbers.data() + h * PackedItems::kNumbersPerItem;
-    if (std::isnan(n[slot])) continue;  // hybrid: not found by the vector ranking
-    const float* v = out.vectors.data() + h * dims;
-    double similarity = 0;
-    if (metric == Metric::L2) {
-      for (uint32_t i = 0; i < dims; ++i) {
-        const double d = static_cast<double>(query[i]) - static_cast<double>(v[i]);
-        similarity -= d * d;
+// Sums of `Lanes` items at once, each lane in the order of a plain loop over the components
+// (the same value as JS's loop: reassociating would change the last bits). The lanes are
+// independent dependency chains, so the CPU overlaps them instead of waiting for each add.
+template <size_t Lanes>
+void exact_group(const float* const* v, double* const* n, const float* query, uint32_t dims, Metric metric,
+                 double query_norm, size_t slot) {
+  double norm[Lanes] = {};
+  double similarity[Lanes] = {};
+  for (uint32_t i = 0; i < dims; ++i) {
+    const double q = query ? static_cast<double>(query[i]) : 0.0;
+    for (size_t l = 0; l < Lanes; ++l) {
+      const double x = static_cast<double>(v[l][i]);
+      norm[l] += x * x;
+      if (metric == Metric::L2) {
+        const double d = q - x;
+        similarity[l] -= d * d;
+      } else {
+        similarity[l] += q * x;
       }
-    } else {
-      for (uint32_t i = 0; i < dims; ++i) similarity += static_cast<double>(query[i]) * static_cast<double>(v[i]);
-      if (metric == Metric::Cosine) similarity /= query_norm * n[0];  // n[0]: the item's norm
     }
-    n[slot] = similarity;
-    n[2] = metric == Metric::L2 ? -similarity : 1 - similarity;
+  }
+  for (size_t l = 0; l < Lanes; ++l) {
+    n[l][0] = std::sqrt(norm[l]);
+    if (!query || std::isnan(n[l][slot])) continue;  // hybrid: not found by the vector ranking
+    double s = similarity[l];
+    if (metric == Metric::Cosine) s /= query_norm * n[l][0];
+    n[l][slot] = s;
+    n[l][2] = metric == Metric::L2 ? -s : 1 - s;
   }
 }
+
+}  // namespace
+
+void Index::Impl::exact_numbers(PackedItems& out, size_t from, const float* query, size_t slot) const {
+  const uint32_t dims = cache.config.dimensions;
+  const Metric metric = cache.config.metric;
+  double query_norm = 0;
+  if (query) {
+    for (uint32_t i = 0; i < dims; ++i) query_norm += static_cast<double>(query[i]) * static_cast<double>(query[i]);
+    query_norm = std::sqrt(query_norm);
+  }
+  constexpr size_t kLanes = 4;
+  const float* v[kLanes];
+  double* n[kLanes];
+  size_t lanes = 0;
+  auto flush = [&] {
+    switch (lanes) {
+      case 1: exact_group<1>(v, n, query, dims, metric, query_norm, slot); break;
+      case 2: exact_group<2>(v, n, query, dims, metric, query_norm, slot); break;
+      case 3: exact_group<3>(v, n, query, dims, metric, query_norm, slot); break;
+      case 4: exact_group<4>(v, n, query, dims, metric, query_norm, slot); break;
+      default: break;
+    }
+    lanes = 0;
+  };
+  for (size_t h = from; h < out.count; ++h) {
+    double* numbers = out.numbers.data() + h * PackedItems::kNumbersPerItem;
+    if (std::isnan(numbers[0])) continue;  // stored without a vector: nothing to score
+    v[lanes] = out.vectors.data() + h * dims;
+    n[lanes] = numbers;
+    if (++lanes == kLanes) flush();
+  }
+  flush();
+}
+
+namespace {
+
+void finish(PackedItems& out, uint32_t dims) { out.dims = dims; }
 
 // Keeps the first `k` packed items.
 void truncate(PackedItems& out, size_t k) {
@@ -193,6 +229,7 @@ PackedItems item_by_id(const Index::Impl& impl, const std::string& id) {
   uint64_t label;
   if (impl.cache.items.find(id, &label)) impl.pack(label, out, kNaN, kNaN, kNaN, kNaN);
   finish(out, impl.cache.config.dimensions);
+  impl.exact_numbers(out, 0, nullptr, 0);
   return out;
 }
 
@@ -206,6 +243,7 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
       pack(static_cast<uint64_t>(label), out, score, kNaN, kNaN, score);
     }
     finish(out, cache.config.dimensions);
+    exact_numbers(out, 0, nullptr, 0);
     return out;
   }
   index::check_vector(r.vector, cache.config.dimensions, cache.config.metric);
@@ -222,10 +260,10 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
     out.vectors.reserve(neighbors.size() * cache.config.dimensions);
     out.numbers.reserve(neighbors.size() * PackedItems::kNumbersPerItem);
     for (const auto& n : neighbors) {
-      pack(n.label, out, ann::score_from_distance(cache.config.metric, n.distance), n.distance, kNaN, kNaN);
+      pack(n.label, out, ann::score_from_distance(cache.config.metric, n.distance), n.distance, kNaN, kNaN, n.slot);
     }
     finish(out, cache.config.dimensions);
-    rescore_in_double(out, r.vector.data, cache.config.metric, 1);
+    exact_numbers(out, 0, r.vector.data, 1);
     sort_by_score(out);
     truncate(out, top_k);
     return out;
@@ -254,7 +292,7 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
     pack(f.label, out, f.score, distance, vector_score, text_score);
   }
   finish(out, cache.config.dimensions);
-  rescore_in_double(out, r.vector.data, cache.config.metric, 3);
+  exact_numbers(out, 0, r.vector.data, 3);
   return out;
 }
 
@@ -279,6 +317,7 @@ PackedItems Index::list_packed(const std::string& filter_json) const {
     }
   }
   finish(out, impl_->cache.config.dimensions);
+  impl_->exact_numbers(out, 0, nullptr, 0);
   return out;
 }
 

@@ -234,27 +234,13 @@ class QueryCursor : public Cursor {
   // that double precision puts above the previous one (a near-tie the float ranking ordered the
   // other way, within float rounding) is capped at it, so that scores never increase.
   void pack(const Index::Impl& impl, const std::vector<ann::GraphWalk::Found>& batch, PackedItems& out) {
-    const uint32_t dims = impl.cache.config.dimensions;
     const Metric metric = impl.cache.config.metric;
-    const float* query = request_.vector.data();
-    double query_norm = 0;
-    for (uint32_t i = 0; i < dims; ++i) query_norm += static_cast<double>(query[i]) * query[i];
-    query_norm = std::sqrt(query_norm);
-    for (const auto& f : batch) {
-      impl.pack(f.label, out, kNaN, kNaN, kNaN, kNaN);
-      double* n = out.numbers.data() + (out.count - 1) * PackedItems::kNumbersPerItem;
-      const float* v = out.vectors.data() + (out.count - 1) * dims;
-      double similarity = 0;
-      if (metric == Metric::L2) {
-        for (uint32_t i = 0; i < dims; ++i) {
-          const double d = static_cast<double>(query[i]) - v[i];
-          similarity -= d * d;
-        }
-      } else {
-        for (uint32_t i = 0; i < dims; ++i) similarity += static_cast<double>(query[i]) * v[i];
-        if (metric == Metric::Cosine) similarity /= query_norm * n[0];
-      }
-      similarity = std::min(similarity, last_score_);
+    const size_t first = out.count;
+    for (const auto& f : batch) impl.pack(f.label, out, 0.0, 0.0, kNaN, kNaN);
+    impl.exact_numbers(out, first, request_.vector.data(), 1);
+    for (size_t h = first; h < out.count; ++h) {
+      double* n = out.numbers.data() + h * PackedItems::kNumbersPerItem;
+      const double similarity = std::min(n[1], last_score_);
       last_score_ = similarity;
       n[1] = similarity;
       n[2] = metric == Metric::L2 ? -similarity : 1 - similarity;
