@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 import { parseCount, parseFlags } from './lib/args.mjs';
 import { buildClusteredIndex, clusteredVectors as vectors, DIMS } from './lib/clustered.mjs';
-import { loadLocalIndex, metricsOverhead, p99Match, printOverhead, printP99 } from './metrics.mjs';
+import { loadLocalIndex, metricsOverhead, p99Match, printOverhead, printP99, warmUp } from './metrics.mjs';
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -98,6 +98,7 @@ export async function runStream(argv) {
     const cache = await cacheLatency(index, vectors(200, 5));
     console.log(`  cache: hit p50 ${(cache.hitP50Ms * 1000).toFixed(0)} µs, miss p50 ${(cache.missP50Ms * 1000).toFixed(0)} µs`);
     await index.close();
+    await warmUp(LocalIndex, folder, 5000);
     const p99 = await p99Match(LocalIndex, folder, undefined, vectors(2000, 11));
     printP99(p99);
     const metrics = await metricsOverhead(LocalIndex, folder, { rounds: 10, block: 200, cacheHits: false });
