@@ -189,6 +189,30 @@ TEST_F(CursorTest, BadOptionsAreInvalidArgument) {
   }
 }
 
+// The inline form parses the options once, as the blocking form does: bad options are the same
+// error; a plain query cursor opens on the caller's thread, a filtered one or an item iterator
+// is left to the blocking form (a filter may build columns, an iterator opens a connection).
+TEST_F(CursorTest, InlineOpenTakesPlainCursorsOnly) {
+  fill(50);
+  uint64_t c = 0;
+  for (const char* bad : {R"({"topK":3})", R"({"maxResults":0})", R"({"order":"random"})", "[]", "{"}) {
+    try {
+      index_->try_open_cursor(view(data_[0]), bad, &c);
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::InvalidArgument) << bad;
+    }
+  }
+  EXPECT_FALSE(index_->try_open_cursor(view(data_[0]), R"({"filter":{"n":1}})", &c));
+  EXPECT_FALSE(index_->try_open_cursor({}, R"({"order":"insertion"})", &c));
+  EXPECT_EQ(index_->open_cursor_count(), 0u);
+  ASSERT_TRUE(index_->try_open_cursor(view(data_[7]), R"({"efSearch":32,"filter":null})", &c));
+  EXPECT_EQ(index_->open_cursor_count(), 1u);
+  const auto first = hits_of(index_->cursor_next(c, 1));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].id, "i7");
+}
+
 }  // namespace
 }  // namespace quiver
 

@@ -48,8 +48,14 @@ struct CursorRequest {
   uint64_t max_results = UINT64_MAX;
 };
 
-// From the options JSON {efSearch?, filter?, maxResults?}; unknown keys rejected by name.
-CursorRequest parse_cursor_request(VectorView vector, std::string_view options_json);
+// What Index::open_cursor is asked for, from its options JSON parsed once: a query cursor
+// ({efSearch?, filter?, maxResults?} and a vector) or an item iterator ({"order":"insertion",
+// filter?} and no vector: item_cursor.h). Unknown keys are rejected by name.
+struct StreamRequest {
+  bool item_order = false;
+  CursorRequest query;  // an item iterator uses only query.filter
+};
+StreamRequest parse_stream_request(VectorView vector, std::string_view options_json);
 
 // What the cursor table holds: a query cursor (below) or an item iterator (item_cursor.h).
 class Cursor {
@@ -63,9 +69,8 @@ class Cursor {
   virtual bool cheap(const Index::Impl&, size_t) const { return false; }
 };
 
-// Opens the cursor the options ask for: {"order":"insertion", filter?} is an item iterator
-// (no vector); anything else a query cursor (parse_cursor_request). Shared lock held.
-std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, VectorView vector, std::string_view options_json);
+// Opens the cursor the request asks for. Shared lock held.
+std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, StreamRequest request);
 
 // The open cursors of one index, by number. Closing (or closing the index) frees a cursor at
 // once; a next() already running keeps its cursor alive until it returns.
