@@ -147,13 +147,8 @@ std::vector<uint64_t> HnswShard::labels() const {
 }
 
 bool HnswShard::vector_of(uint64_t label, float* out) const {
-  hnswlib::tableint internal;
-  {
-    std::lock_guard<std::mutex> lock(hnsw_->label_lookup_lock);
-    auto it = hnsw_->label_lookup_.find(label);
-    if (it == hnsw_->label_lookup_.end() || hnsw_->isMarkedDeleted(it->second)) return false;
-    internal = it->second;
-  }
+  const uint32_t internal = live_internal(label);  // the label -> slot table, not the locked lookup
+  if (internal == kNoInternal) return false;
   codec().decode(hnsw_->getDataByInternalId(internal), out);
   return true;
 }
