@@ -2,11 +2,12 @@
 // Installs the bench package on first use, then runs suite.mjs. Only Node built-ins are
 // imported statically: bench/node_modules may not exist yet.
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
-// --timeout=MIN (see bench/README.md); --filtered [--n= --queries= --ef= --json=] runs
+// --timeout=MIN (see bench/README.md); --filtered [--datasets= --n= --queries= --ef= --cases= --json=] runs
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
 // --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
 // --stream [--n= --queries= --json=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
-// --block= --folder= --json=] runs metrics.mjs.
+// --block= --warmup= --folder= --json=] runs metrics.mjs.
+// --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
@@ -27,6 +28,13 @@ if (process.argv.includes('--stream')) {
 if (process.argv.includes('--metrics')) {
   const { runMetrics } = await import('./metrics.mjs');
   await runMetrics(process.argv.slice(2));
+  process.exit(0);
+}
+
+// --reopen: open -> first query in fresh processes (reopen.mjs); only the repo's own build.
+if (process.argv.includes('--reopen')) {
+  const { runReopen } = await import('./reopen.mjs');
+  await runReopen(process.argv.slice(2));
   process.exit(0);
 }
 

@@ -33,18 +33,52 @@ EM_JS(int, quiver_copy_numbers, (emscripten::EM_VAL array, double* out, int n), 
   return -1;
 });
 
+// A vector argument's kind and length in one call: 1 Float32Array (copied as it is), 2 an array
+// or Float64Array (copied as doubles, converted by the core's rule), 0 anything else.
+EM_JS(int, quiver_vector_kind, (emscripten::EM_VAL value, int* length), {
+  var a = Emval.toValue(value);
+  var kind = a instanceof Float32Array ? 1 : (a instanceof Float64Array || Array.isArray(a)) ? 2 : 0;
+  HEAP32[length >> 2] = kind ? a.length : 0;
+  return kind;
+});
+
+EM_JS(void, quiver_copy_float32, (emscripten::EM_VAL value, float* out), {
+  HEAPF32.set(Emval.toValue(value), out >> 2);
+});
+
+// {ok: true, value} in one call (through embind: an object and two property sets).
+EM_JS(emscripten::EM_VAL, quiver_ok, (emscripten::EM_VAL value), {
+  return Emval.toHandle({ ok: true, value: Emval.toValue(value) });
+});
+
+// A packed read result as {text, buffer, count, dims[, explain]}, built in one call: through
+// embind, the buffer, its two copies and each property are calls of their own (about a dozen
+// per read). The text holds NULs, so it is decoded by length (UTF8ToString stops at a NUL).
+EM_JS(emscripten::EM_VAL, quiver_packed_result,
+      (const char* text, int text_bytes, const void* numbers, int number_bytes, const void* vectors,
+       int vector_bytes, double count, int dims, const char* explain, int explain_bytes), {
+  var decoder = Module.quiverTextDecoder || (Module.quiverTextDecoder = new TextDecoder());
+  var buffer = new ArrayBuffer(number_bytes + vector_bytes);
+  var bytes = new Uint8Array(buffer);
+  if (number_bytes) bytes.set(HEAPU8.subarray(numbers, numbers + number_bytes));
+  if (vector_bytes) bytes.set(HEAPU8.subarray(vectors, vectors + vector_bytes), number_bytes);
+  var result = {
+    text: text_bytes ? decoder.decode(HEAPU8.subarray(text, text + text_bytes)) : '',
+    buffer: buffer,
+    count: count,
+    dims: dims
+  };
+  if (explain_bytes) result.explain = decoder.decode(HEAPU8.subarray(explain, explain + explain_bytes));
+  return Emval.toHandle(result);
+});
+
 namespace {
 
 using emscripten::val;
 using quiver::Error;
 using quiver::ErrorCode;
 
-val ok(val value) {
-  val r = val::object();
-  r.set("ok", true);
-  r.set("value", value);
-  return r;
-}
+val ok(val value) { return val::take_ownership(quiver_ok(value.as_handle())); }
 
 val failure(ErrorCode code, const std::string& message) {
   val r = val::object();
@@ -81,13 +115,15 @@ bool is_float32_array(const val& v) {
 // Copies a Float32Array / number[] / Float64Array into wasm memory (the heap is separate from
 // JS memory, so a copy is unavoidable here).
 std::vector<float> to_floats(const val& v, const std::string& what) {
-  if (is_float32_array(v) || v.instanceof(val::global("Float64Array"))) {
-    return emscripten::convertJSArrayToNumberVector<float>(v);
+  int length = 0;
+  const int kind = quiver_vector_kind(v.as_handle(), &length);
+  if (kind == 0) quiver::api::wrong_type(what, "a Float32Array or an array of numbers");
+  const unsigned n = static_cast<unsigned>(length);
+  if (kind == 1) {
+    std::vector<float> out(n);  // allocated first: copying must not meet a growing heap
+    if (n) quiver_copy_float32(v.as_handle(), out.data());
+    return out;
   }
-  if (!val::global("Array").call<bool>("isArray", v)) {
-    quiver::api::wrong_type(what, "a Float32Array or an array of numbers");
-  }
-  const unsigned n = v["length"].as<unsigned>();
   std::vector<double> numbers(n);
   const int bad = quiver_copy_numbers(v.as_handle(), numbers.data(), static_cast<int>(n));
   if (bad >= 0) quiver::api::wrong_type(what + "[" + std::to_string(bad) + "]", "a number");
@@ -145,27 +181,11 @@ Items to_items(const val& arr) {
 // addon returns (ts/src/packed.ts unpacks both): the numbers (float64) then the vectors (float32)
 // copied out of the heap into one ArrayBuffer (the heap may move when memory grows).
 val packed_to_js(const quiver::PackedItems& packed) {
-  const size_t number_bytes = packed.numbers.size() * sizeof(double);
-  const size_t vector_bytes = packed.vectors.size() * sizeof(float);
-  val buffer = val::global("ArrayBuffer").new_(number_bytes + vector_bytes);
-  val bytes = val::global("Uint8Array").new_(buffer);
-  if (number_bytes) {
-    bytes.call<void>("set", val(emscripten::typed_memory_view(
-                                number_bytes, reinterpret_cast<const uint8_t*>(packed.numbers.data()))));
-  }
-  if (vector_bytes) {
-    bytes.call<void>("set",
-                     val(emscripten::typed_memory_view(vector_bytes,
-                                                       reinterpret_cast<const uint8_t*>(packed.vectors.data()))),
-                     number_bytes);
-  }
-  val obj = val::object();
-  obj.set("text", packed.text);
-  obj.set("buffer", buffer);
-  obj.set("count", static_cast<double>(packed.count));
-  obj.set("dims", packed.dims);
-  if (!packed.explain.empty()) obj.set("explain", packed.explain);
-  return obj;
+  return val::take_ownership(quiver_packed_result(
+      packed.text.data(), static_cast<int>(packed.text.size()), packed.numbers.data(),
+      static_cast<int>(packed.numbers.size() * sizeof(double)), packed.vectors.data(),
+      static_cast<int>(packed.vectors.size() * sizeof(float)), static_cast<double>(packed.count),
+      static_cast<int>(packed.dims), packed.explain.data(), static_cast<int>(packed.explain.size())));
 }
 
 val ids_to_js(const std::vector<std::string>& ids) {

@@ -6,6 +6,7 @@
 // updates and deletions leave stale entries behind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -25,7 +26,9 @@ using quiver::query::MetadataColumns;
 
 class Gen {
  public:
-  explicit Gen(uint32_t seed) : rng_(seed) {}
+  // `big_ints`: whether values include integers beyond 2^53 (their index keys are rounded, which
+  // keeps a column's index from ever answering exactly).
+  explicit Gen(uint32_t seed, bool big_ints = true) : rng_(seed), big_ints_(big_ints) {}
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
 
   json scalar() {
@@ -35,7 +38,7 @@ class Gen {
       case 2: return pick(5);                       // int
       case 3: return pick(5) + 0.0;                 // float equal to an int
       case 4: return pick(5) + 0.5;
-      case 5: return (int64_t{1} << 53) + pick(3);  // beyond double's exact integers
+      case 5: return big_ints_ ? json((int64_t{1} << 53) + pick(3)) : json(pick(7));  // beyond 2^53
       case 6: return std::string(1, static_cast<char>('a' + pick(4)));
       case 7: return std::to_string(pick(3));       // number-like string
       default: return -pick(3);
@@ -106,11 +109,13 @@ class Gen {
 
  private:
   std::mt19937 rng_;
+  bool big_ints_;
 };
 
 // Checks every filter against every live doc; returns the number of (filter, doc) matches.
+// `exact_filters` (optional) counts the filters whose index listing was exact.
 size_t check_all(const std::vector<json>& docs, const std::vector<bool>& live, MetadataColumns& columns,
-                 Gen& gen, int filters) {
+                 Gen& gen, int filters, size_t* exact_filters = nullptr) {
   size_t matched = 0;
   for (int f = 0; f < filters; ++f) {
     const json filter_json = gen.filter(0);
@@ -135,6 +140,24 @@ size_t check_all(const std::vector<json>& docs, const std::vector<bool>& live, M
         EXPECT_NE(std::find(candidates.begin(), candidates.end(), label), candidates.end())
             << "doc " << docs[label].dump() << " matches but is not a candidate";
       }
+      // The composed bitmap ($and intersected, $or united): a superset too, and exactly the
+      // live matches when the filter says its index listing is exact.
+      std::vector<uint64_t> words;
+      EXPECT_TRUE(compiled.candidate_bits(columns.label_end(), words));
+      std::vector<uint64_t> listed;
+      for (uint64_t label = 0; label < docs.size(); ++label) {
+        const bool bit = (words[label / 64] >> (label % 64)) & 1;
+        if (bit && live[label]) listed.push_back(label);
+        if (!bit && live[label] && filter.matches(docs[label])) {
+          ADD_FAILURE() << "doc " << docs[label].dump() << " matches but is not in the bitmap";
+        }
+      }
+      if (compiled.index_exact()) {
+        EXPECT_EQ(listed, expected) << "the index listing said it was exact";
+        if (exact_filters) ++*exact_filters;
+      }
+    } else {
+      EXPECT_FALSE(compiled.index_exact());
     }
     EXPECT_EQ(quiver::query::matching_labels(columns, compiled), expected);
   }
@@ -170,6 +193,83 @@ TEST(CompiledFilter, AgreesWithTheReferenceOnRandomFiltersAndMetadata) {
     columns.set(docs.size() - 1, docs.back());
   }
   check_all(docs, live, columns, gen, 1500);
+}
+
+// Without integers beyond 2^53 a fresh column's index is exact: many filters are then listed
+// from the index with no candidate tested, which must give exactly the matching set; updates
+// and deletions leave stale entries, after which the listing is a superset again.
+TEST(CompiledFilter, IndexListingIsExactWhenItSaysSo) {
+  Gen gen(11, /*big_ints=*/false);
+  std::vector<json> docs;
+  std::vector<uint64_t> labels;
+  for (uint64_t label = 0; label < 300; ++label) {
+    docs.push_back(gen.doc());
+    labels.push_back(label);
+  }
+  std::vector<bool> live(docs.size(), true);
+  MetadataColumns columns;
+  columns.reset(labels, {});
+  size_t exact = 0;
+  check_all(docs, live, columns, gen, 1500, &exact);
+  EXPECT_GT(exact, 100u);  // the exact path is exercised
+  for (uint64_t label = 0; label < docs.size(); label += 5) {
+    docs[label] = gen.doc();
+    columns.set(label, docs[label]);
+  }
+  for (uint64_t label = 2; label < docs.size(); label += 9) {
+    live[label] = false;
+    columns.erase(label);
+  }
+  check_all(docs, live, columns, gen, 800);
+  // "a" was built before the changes: its index holds stale entries now.
+  const Filter on_a = Filter::parse(std::string(R"({"a": {"$gte": 0}})"));
+  EXPECT_GT(columns.column("a")->stale_entries(), 0u);
+  EXPECT_FALSE(CompiledFilter::compile(on_a, columns).index_exact());
+}
+
+// The index levels (sorted run, recent run, unsorted tail) against a brute force, through every
+// merge threshold.
+TEST(SortedPostings, CountAndListLikeABruteForce) {
+  quiver::query::SortedPostings postings;
+  std::vector<std::pair<double, uint64_t>> all;
+  std::mt19937 rng(5);
+  const auto check = [&] {
+    for (int t = 0; t < 20; ++t) {
+      double lo = static_cast<double>(rng() % 120) - 10, hi = lo + static_cast<double>(rng() % 40);
+      size_t want = 0;
+      std::vector<uint64_t> want_labels;
+      for (const auto& [key, label] : all) {
+        if (key >= lo && key <= hi) {
+          ++want;
+          want_labels.push_back(label);
+        }
+      }
+      EXPECT_EQ(postings.count(lo, hi), want);
+      std::vector<uint64_t> got;
+      postings.collect(lo, hi, got);
+      std::sort(got.begin(), got.end());
+      std::sort(want_labels.begin(), want_labels.end());
+      EXPECT_EQ(got, want_labels);
+      std::vector<uint64_t> words(all.size() / 64 + 1, 0);
+      postings.collect_bits(lo, hi, words);
+      want_labels.erase(std::unique(want_labels.begin(), want_labels.end()), want_labels.end());
+      std::vector<uint64_t> bits;
+      for (uint64_t l = 0; l < words.size() * 64; ++l) {
+        if ((words[l / 64] >> (l % 64)) & 1) bits.push_back(l);
+      }
+      EXPECT_EQ(bits, want_labels);
+    }
+  };
+  for (uint64_t label = 0; label < 6000; ++label) {
+    const double key = static_cast<double>(rng() % 100);
+    postings.add(key, label);
+    all.emplace_back(key, label);
+    if (label % 997 == 0 || label == 63 || label == 64 || label == 1100) check();
+  }
+  check();
+  postings.compact();
+  check();
+  EXPECT_EQ(postings.size(), all.size());
 }
 
 TEST(CompiledFilter, HandPickedCases) {

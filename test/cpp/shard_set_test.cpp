@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -68,6 +69,71 @@ TEST(ShardSetSearch, MergeOfShardsIsExact) {
   // Filtered: only odd labels, across every shard.
   const std::function<bool(uint64_t)> odd = [](uint64_t l) { return l % 2 == 1; };
   for (const auto& n : set.search(queries[0].data(), 10, 64, &odd)) EXPECT_EQ(n.label % 2, 1u);
+}
+
+// The exact scan's lookups (distances / try_distance: a label -> slot table instead of hnswlib's
+// locked map) against the vectors themselves: removed labels and labels never stored are
+// skipped, a label whose slot was taken over by another (hnswlib reuses deleted slots) is not
+// answered with the other's vector, an upsert in place is seen, and a loaded set (its table
+// rebuilt) answers the same; with 1 and 3 shards.
+TEST(ShardSetSearch, ExactScanLookupsFollowDeletesSlotReuseAndLoad) {
+  constexpr uint32_t kDims = 8;
+  for (uint32_t shards : {1u, 3u}) {
+    SCOPED_TRACE("shards " + std::to_string(shards));
+    const auto data = test::clustered(400, kDims, 5, 9);
+    ShardSet set(Metric::L2, kDims, HnswParams{}, Quantization::F32, shards);
+    std::map<uint64_t, std::vector<float>> live;
+    set.reserve(300);
+    for (uint64_t label = 0; label < 300; ++label) {
+      set.upsert(label, data[label].data());
+      live[label] = data[label];
+    }
+    for (uint64_t label = 0; label < 300; label += 4) {  // freed slots, reused below
+      set.remove(label);
+      live.erase(label);
+    }
+    set.reserve(100);
+    for (uint64_t label = 300; label < 400; ++label) {
+      set.upsert(label, data[label].data());
+      live[label] = data[label];
+    }
+    set.upsert(7, data[399].data());  // in place
+    live[7] = data[399];
+    std::vector<uint64_t> asked;
+    for (uint64_t label = 0; label < 410; ++label) asked.push_back(label);  // 400..409: never stored
+    const auto check = [&](const ShardSet& s, const char* when) {
+      const auto q = test::clustered(1, kDims, 5, 10)[0];
+      const auto prepared = s.prepare_query(q.data());
+      std::vector<ann::Neighbor> got;
+      s.distances(prepared, asked.data(), asked.size(), got);
+      std::map<uint64_t, float> by_label;
+      for (const auto& n : got) by_label[n.label] = n.distance;
+      ASSERT_EQ(by_label.size(), live.size()) << when;
+      std::vector<float> stored(kDims);
+      for (const auto& n : got) {  // the slot each comes with reads its own vector
+        ASSERT_TRUE(s.vector_of(n, stored.data())) << when;
+        EXPECT_EQ(stored, live[n.label]) << when << " label " << n.label;
+      }
+      for (const auto& [label, v] : live) {
+        float want = 0;
+        for (uint32_t j = 0; j < kDims; ++j) want += (v[j] - q[j]) * (v[j] - q[j]);
+        ASSERT_TRUE(by_label.count(label)) << when << " label " << label;
+        EXPECT_NEAR(by_label[label], want, 1e-4f * (1 + want)) << when << " label " << label;
+        float one = -1;
+        EXPECT_TRUE(s.try_distance(prepared, label, &one));
+        EXPECT_EQ(one, by_label[label]);
+      }
+      float unused;
+      EXPECT_FALSE(s.try_distance(prepared, 0, &unused)) << when;    // removed
+      EXPECT_FALSE(s.try_distance(prepared, 405, &unused)) << when;  // never stored
+    };
+    check(set, "in memory");
+    TempDir dir;
+    set.save(dir.path(), 3);
+    auto loaded = ShardSet::load(dir.path(), Metric::L2, kDims, HnswParams{}, Quantization::F32, shards);
+    ASSERT_EQ(loaded.loaded(), shards);
+    check(*loaded.set, "loaded");
+  }
 }
 
 // A file is used only in the slot it was written for: a single-file index's shard-0.hnsw is not

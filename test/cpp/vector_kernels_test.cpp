@@ -158,7 +158,9 @@ TEST(Crc32c, HardwareAndTableAgreeOnKnownAndRandomData) {
   std::mt19937 rng(1);
   std::vector<unsigned char> data(100003);
   for (auto& c : data) c = static_cast<unsigned char>(rng());
-  for (size_t size : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{4096}, data.size()}) {
+  // Sizes around the hardware path's three-lane blocks (3 x 8192 bytes) too.
+  for (size_t size : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{4096}, size_t{24575},
+                      size_t{24576}, size_t{24577}, size_t{73729}, data.size()}) {
     util::Crc32c pieces;
     const size_t half = size / 3;
     pieces.update(data.data(), half);  // split at an odd place: state carries over

@@ -647,6 +647,20 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
       for (const [i, [hit]] of all.entries()) expect(hit.item.id).toBe(i % 2 ? 'c' : 'a');
     });
 
+    test("another instance's writes are seen by the next query, get and list", async () => {
+      const writer = await createdIndex({}, FRUIT);
+      const reader = newIndex();
+      expect((await reader.queryItems([0, 0, 1], 1))[0]!.item.id).not.toBe('z');
+      await writer.insertItem({ id: 'z', vector: [0, 0, 1], metadata: { n: 1 } });
+      expect((await reader.queryItems([0, 0, 1], 1))[0]!.item.id).toBe('z');
+      await writer.upsertItem({ id: 'z', vector: [0, 0, 1], metadata: { n: 2 } });
+      expect(await reader.getItem('z')).toMatchObject({ metadata: { n: 2 } });
+      await writer.deleteItem('z');
+      expect(await reader.getItem('z')).toBeUndefined();
+      expect((await reader.queryItems([0, 0, 1], 1))[0]!.item.id).not.toBe('z');
+      expect((await reader.listItems()).map((i) => i.id)).not.toContain('z');
+    });
+
     test('a bad query among concurrent ones fails alone (queries started together run together)', async () => {
       const index = await createdIndex({}, FRUIT);
       const vectors: number[][] = Array.from({ length: 12 }, (_, i) => [1, i % 2, 0]);

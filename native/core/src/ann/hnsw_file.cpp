@@ -18,6 +18,7 @@
 
 #include "ann/codec_space.h"
 #include "ann/hnsw_body_check.h"
+#include "ann/hnsw_graph.h"
 #include "quiver/error.h"
 #include "util/checksum.h"
 #include "util/file_lock.h"
@@ -155,13 +156,17 @@ char* allocate_level0(uint64_t bytes) {
 // members the loader leaves alone until finish().
 class Level0Consumer {
  public:
-  Level0Consumer(hnswlib::HierarchicalNSW<float>& g, const HnswBodyFields& f, util::Crc32c* crc)
+  // `overlap_reads`: the loader reads the block chunk by chunk (not when it is mapped: then
+  // every chunk is there at once and a second thread would only wait for this one).
+  Level0Consumer(hnswlib::HierarchicalNSW<float>& g, const HnswBodyFields& f, util::Crc32c* crc,
+                 bool overlap_reads)
       : g_(g), f_(f), crc_(crc) {
     g_.label_lookup_.reserve(f.count);
 #ifndef __EMSCRIPTEN__
     // Not for small graphs, where starting a thread costs more than it saves; never where the
     // loader converts elements (it then hands each chunk to consume() itself).
-    if (kMemoryIsFileLayout && f.count >= 2048 && std::thread::hardware_concurrency() > 1) {
+    if (overlap_reads && kMemoryIsFileLayout && f.count >= 2048 &&
+        std::thread::hardware_concurrency() > 1) {
       worker_ = std::thread([this] { run(); });
     }
 #endif
@@ -293,7 +298,7 @@ std::string header_problem(const FileHeader& h, const vectors::VectorCodec& code
 
 }  // namespace
 
-void save_graph_file(const hnswlib::HierarchicalNSW<float>& g, const vectors::VectorCodec& codec,
+void save_graph_file(const HnswGraph& g, const vectors::VectorCodec& codec,
                      size_t live_count, uint64_t seq, const std::string& path,
                      const GraphFileSlot& slot) {
   const std::string tmp_path = path + "." + util::unique_name_part() + ".tmp";
@@ -422,27 +427,38 @@ LoadedGraphFile load_graph_file(const std::string& path, CodecSpace& space, size
     return result;
   }
 
-  // 2. The level-0 block, read once straight into the memory the graph will use, in chunks
-  //    that are checksummed, checked and indexed (Level0Consumer) while later ones are read;
-  //    then the upper link lists (small: about one element in M has any) into a buffer.
-  auto g = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space);
+  // 2. The level-0 block: mapped where the build can (ann/hnsw_graph.h), otherwise read once
+  //    straight into the memory the graph will use, in chunks that are checksummed, checked and
+  //    indexed (Level0Consumer) while later ones are read; then the upper link lists (small:
+  //    about one element in M has any) into a buffer.
+  auto g = std::make_unique<HnswGraph>(&space);
   // The element layout first: the label table builder reads labels and delete marks through it.
   g->size_data_per_element_ = f.label_offset + sizeof(hnswlib::labeltype);
   g->label_offset_ = f.label_offset;
   g->offsetData_ = f.data_offset;
   g->offsetLevel0_ = f.offset_level0;
-  g->data_level0_memory_ = allocate_level0(f.max_elements * g->size_data_per_element_);
-  if (!g->data_level0_memory_) {
-    result.problem = "does not fit in memory";
-    return result;
+  uint64_t offset = sizeof h + kHnswFieldsBytes;
+  const uint64_t level0_bytes = f.count * f.size_per_element;
+  const bool mapped = kMemoryIsFileLayout && HnswGraph::can_map() &&
+                      g->map_level0(file.fd, offset, level0_bytes, f.max_elements * f.size_per_element);
+  if (!mapped) {
+    g->data_level0_memory_ = allocate_level0(f.max_elements * g->size_data_per_element_);
+    if (!g->data_level0_memory_) {
+      result.problem = "does not fit in memory";
+      return result;
+    }
   }
   util::Crc32c crc;
   crc.update(field_bytes, sizeof field_bytes);
-  Level0Consumer level0(*g, f, &crc);  // declared after g: stops before g is destroyed
-  std::vector<char> converted;         // a chunk as the file has it, where memory differs
+  // Declared after g: stops before g is destroyed.
+  Level0Consumer level0(*g, f, &crc, /*overlap_reads=*/!mapped);
+  std::vector<char> converted;  // a chunk as the file has it, where memory differs
   const uint64_t chunk_elements = std::max<uint64_t>(1, (8u << 20) / f.size_per_element);
-  uint64_t offset = sizeof h + kHnswFieldsBytes;
-  for (uint64_t first = 0; first < f.count; first += chunk_elements) {
+  if (mapped) {
+    level0.publish(f.count);
+    offset += level0_bytes;
+  }
+  for (uint64_t first = 0; !mapped && first < f.count; first += chunk_elements) {
     const uint64_t n = std::min(chunk_elements, f.count - first);
     if (kMemoryIsFileLayout) {
       if (!read_exact(file.fd, g->data_level0_memory_ + first * f.size_per_element,

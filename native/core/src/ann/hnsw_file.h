@@ -12,8 +12,10 @@
 // is used only in that slot.
 //
 // Saving streams the body straight from the graph's memory into the file (no intermediate
-// file). Loading reads the file once, straight into the buffers the graph keeps, checks the
-// checksum and the structure on that memory, then fills hnswlib's members itself.
+// file). Loading maps the level-0 block (ann/hnsw_graph.h: a private mapping the graph keeps;
+// where a build cannot map, or the block's memory layout differs from the file's, it is read
+// once straight into the graph's memory), checks the checksum and the structure on that memory,
+// then fills hnswlib's members itself. No temporary copy of the file is made.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +25,10 @@
 
 #include "vectors/codec.h"
 
-namespace hnswlib {
-template <typename T>
-class HierarchicalNSW;
-}  // namespace hnswlib
-
 namespace quiver::ann {
 
 class CodecSpace;
+class HnswGraph;
 
 constexpr uint32_t kGraphFormatVersion = 2;
 
@@ -43,7 +41,7 @@ struct GraphFileSlot {
 // Writes `graph` to `path` atomically: the whole file under a name unique to this save
 // ("<path>.<pid>-<random>.tmp"), fsync, rename, fsync of the folder. The caller holds the graph
 // exclusively (no addPoint may run) and the folder's save lock.
-void save_graph_file(const hnswlib::HierarchicalNSW<float>& graph,
+void save_graph_file(const HnswGraph& graph,
                      const vectors::VectorCodec& codec, size_t live_count, uint64_t seq,
                      const std::string& path, const GraphFileSlot& slot = {});
 
@@ -53,7 +51,7 @@ std::optional<uint64_t> graph_file_seq(const std::string& path, const vectors::V
                                        const GraphFileSlot& slot = {});
 
 struct LoadedGraphFile {
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;  // null when the file was not used
+  std::unique_ptr<HnswGraph> graph;  // null when the file was not used
   uint64_t seq = 0;
   std::string problem;  // why not (missing, truncated, checksum, older format, ...)
 };

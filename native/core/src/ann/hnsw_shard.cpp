@@ -6,6 +6,7 @@
 
 #include "ann/codec_space.h"
 #include "ann/hnsw_file.h"
+#include "ann/hnsw_graph.h"
 
 namespace quiver::ann {
 namespace {
@@ -21,11 +22,12 @@ class AllowFunctor : public hnswlib::BaseFilterFunctor {
 
 }  // namespace
 
-HnswShard::HnswShard(const vectors::VectorCodec& codec)
-    : space_(std::make_unique<CodecSpace>(codec)) {}
+HnswShard::HnswShard(const vectors::VectorCodec& codec, uint32_t label_stride)
+    : space_(std::make_unique<CodecSpace>(codec)), label_stride_(std::max<uint32_t>(1, label_stride)) {}
 
-HnswShard::HnswShard(const vectors::VectorCodec& codec, const HnswParams& params) : HnswShard(codec) {
-  hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+HnswShard::HnswShard(const vectors::VectorCodec& codec, const HnswParams& params, uint32_t label_stride)
+    : HnswShard(codec, label_stride) {
+  hnsw_ = std::make_unique<HnswGraph>(
       space_.get(), /*max_elements=*/1024, params.M, params.ef_construction,
       /*random_seed=*/100, /*allow_replace_deleted=*/true);
 }
@@ -33,6 +35,10 @@ HnswShard::HnswShard(const vectors::VectorCodec& codec, const HnswParams& params
 HnswShard::~HnswShard() = default;
 
 const vectors::VectorCodec& HnswShard::codec() const { return space_->codec(); }
+
+const hnswlib::HierarchicalNSW<float>& HnswShard::graph() const { return *hnsw_; }
+
+bool HnswShard::level0_mapped() const { return hnsw_->level0_mapped(); }
 
 void HnswShard::save(const std::string& path, uint64_t seq, const GraphFileSlot& slot) const {
   save_graph_file(*hnsw_, codec(), size(), seq, path, slot);
@@ -47,7 +53,7 @@ std::optional<uint64_t> HnswShard::file_seq(const std::string& path,
 HnswShard::Loaded HnswShard::load(const std::string& path, const vectors::VectorCodec& codec,
                                   const HnswParams& params, const GraphFileSlot& slot) {
   Loaded result;
-  std::unique_ptr<HnswShard> shard(new HnswShard(codec));
+  std::unique_ptr<HnswShard> shard(new HnswShard(codec, slot.count));
   LoadedGraphFile file;
   try {
     file = load_graph_file(path, *shard->space_, static_cast<size_t>(params.M), slot);
@@ -60,6 +66,7 @@ HnswShard::Loaded HnswShard::load(const std::string& path, const vectors::Vector
     return result;
   }
   shard->hnsw_ = std::move(file.graph);
+  shard->rebuild_internal_table();
   result.shard = std::move(shard);
   result.seq = file.seq;
   return result;
@@ -68,7 +75,8 @@ HnswShard::Loaded HnswShard::load(const std::string& path, const vectors::Vector
 void HnswShard::reserve(size_t additional) {
   const size_t needed = hnsw_->cur_element_count + additional;
   if (needed > hnsw_->max_elements_) {
-    hnsw_->resizeIndex(std::max(needed, hnsw_->max_elements_ * 2));
+    // Out of the file's mapping first, if it is still there: hnswlib reallocs the block.
+    hnsw_->resize(std::max(needed, hnsw_->max_elements_ * 2));
   }
 }
 
@@ -87,6 +95,28 @@ void HnswShard::upsert(uint64_t label, const float* raw) {
   }
   // An existing label is updated in place; a new one may take the slot of a deleted element.
   hnsw_->addPoint(stored.data(), label, /*replace_deleted=*/!exists);
+  remember_internal(label, locked_lookup(label));
+}
+
+uint32_t HnswShard::locked_lookup(uint64_t label) const {
+  std::lock_guard<std::mutex> lock(hnsw_->label_lookup_lock);
+  auto it = hnsw_->label_lookup_.find(label);
+  return it == hnsw_->label_lookup_.end() ? kNoInternal : static_cast<uint32_t>(it->second);
+}
+
+void HnswShard::remember_internal(uint64_t label, uint32_t internal) {
+  const uint64_t slot = label / label_stride_;
+  if (internal == kNoInternal || slot >= UINT32_MAX) return;  // the locked lookup answers
+  std::lock_guard<std::mutex> lock(table_mutex_);
+  if (slot >= internal_of_.size()) {
+    internal_of_.resize(std::max<size_t>(slot + 1, internal_of_.size() + internal_of_.size() / 2), kNoInternal);
+  }
+  internal_of_[slot] = internal;
+}
+
+void HnswShard::rebuild_internal_table() {
+  internal_of_.clear();
+  for (const auto& [label, internal] : hnsw_->label_lookup_) remember_internal(label, static_cast<uint32_t>(internal));
 }
 
 void HnswShard::remove(uint64_t label) {
@@ -145,7 +175,7 @@ size_t HnswShard::memory_bytes() const {
   }
   // The level-0 block is allocated for the capacity; the label table costs about 4 words a label.
   return h.max_elements_ * h.size_data_per_element_ + upper +
-         h.max_elements_ * (sizeof(void*) + sizeof(int)) + h.label_lookup_.size() * 4 * sizeof(void*);
+         h.max_elements_ * (sizeof(void*) + sizeof(int)) + h.label_lookup_.size() * 4 * sizeof(void*) + internal_of_.capacity() * sizeof(uint32_t);
 }
 
 std::vector<Neighbor> HnswShard::search(const vectors::PreparedQuery& prepared, size_t k, size_t ef,
@@ -197,6 +227,52 @@ HnswShard::Entry HnswShard::base_layer_entry(const vectors::PreparedQuery& prepa
     }
   }
   return {current, best};
+}
+
+uint32_t HnswShard::live_internal(uint64_t label) const {
+  const auto& h = *hnsw_;
+  const uint64_t slot = label / label_stride_;
+  uint32_t internal = slot < internal_of_.size() ? internal_of_[slot] : kNoInternal;
+  if (internal == kNoInternal || internal >= h.cur_element_count || h.getExternalLabel(internal) != label) {
+    internal = locked_lookup(label);  // not in the table, or its entry went stale
+    if (internal == kNoInternal) return kNoInternal;
+  }
+  return h.isMarkedDeleted(internal) ? kNoInternal : internal;
+}
+
+bool HnswShard::try_distance(const vectors::PreparedQuery& query, uint64_t label, float* out) const {
+  const uint32_t internal = live_internal(label);
+  if (internal == kNoInternal) return false;
+  const auto& h = *hnsw_;
+  *out = h.fstdistfunc_(query.data(), h.getDataByInternalId(internal), h.dist_func_param_);
+  return true;
+}
+
+void HnswShard::distances(const vectors::PreparedQuery& query, const uint64_t* labels, size_t n,
+                          std::vector<Neighbor>& out) const {
+  const auto& h = *hnsw_;
+  // An element's block holds its base-layer links (and deleted flag), its vector and its label:
+  // all three are read, so the whole block is prefetched.
+  const char* const base = h.data_level0_memory_;
+  const size_t block = h.size_data_per_element_;
+  const size_t lines = std::min<size_t>((block + 63) / 64, 32);
+  const auto prefetch = [&](uint64_t label) {
+    const uint64_t slot = label / label_stride_;
+    const uint32_t internal = slot < internal_of_.size() ? internal_of_[slot] : kNoInternal;
+    if (internal == kNoInternal || internal >= h.cur_element_count) return;
+    const char* p = base + static_cast<size_t>(internal) * block;
+    for (size_t line = 0; line < lines; ++line) __builtin_prefetch(p + line * 64);
+  };
+  constexpr size_t kAhead = 6;
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) prefetch(labels[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) prefetch(labels[i + kAhead]);
+    const uint32_t internal = live_internal(labels[i]);
+    if (internal == kNoInternal) continue;
+    // The slot goes along: the hits' vectors are then read without a lookup (vector_at).
+    out.push_back({h.fstdistfunc_(query.data(), h.getDataByInternalId(internal), h.dist_func_param_), labels[i],
+                   internal});
+  }
 }
 
 float HnswShard::distance(const vectors::PreparedQuery& query, uint64_t label) const {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,10 +24,13 @@ class HierarchicalNSW;
 namespace quiver::ann {
 
 class CodecSpace;
+class HnswGraph;
 
 class HnswShard {
  public:
-  HnswShard(const vectors::VectorCodec& codec, const HnswParams& params);
+  // `label_stride`: the shard count of its set (its labels are label_stride apart: see
+  // internal_of_).
+  HnswShard(const vectors::VectorCodec& codec, const HnswParams& params, uint32_t label_stride = 1);
   ~HnswShard();
   HnswShard(const HnswShard&) = delete;
   HnswShard& operator=(const HnswShard&) = delete;
@@ -60,6 +64,14 @@ class HnswShard {
   std::vector<Neighbor> search(const vectors::PreparedQuery& query, size_t k, size_t ef,
                                const std::function<bool(uint64_t)>* allow) const;
   float distance(const vectors::PreparedQuery& query, uint64_t label) const;
+  // The distance to `label` when it is live (false otherwise), without hnswlib's locked label
+  // lookup: for exact scans, which call it once per match under the index's shared lock.
+  bool try_distance(const vectors::PreparedQuery& query, uint64_t label, float* out) const;
+  // VectorIndex::distances for labels of this shard: resolves them all, then computes the
+  // distances with the vectors a few labels ahead prefetched (an exact scan's vectors are
+  // scattered over the graph's memory: a cache miss each otherwise).
+  void distances(const vectors::PreparedQuery& query, const uint64_t* labels, size_t n,
+                 std::vector<Neighbor>& out) const;
   // The greedy descent through the upper layers (as hnswlib's searchKnn does): the base-layer
   // slot a search for `query` starts from, and its distance. The graph must not be empty.
   struct Entry {
@@ -70,13 +82,31 @@ class HnswShard {
 
   // Read-only access to the graph for walks that keep state between calls (ann/graph_walk.h);
   // valid while the caller holds the index's shared lock.
-  const hnswlib::HierarchicalNSW<float>& graph() const { return *hnsw_; }
+  const hnswlib::HierarchicalNSW<float>& graph() const;
+  // True while the level-0 block is still the graph file's mapping (ann/hnsw_graph.h).
+  bool level0_mapped() const;
 
  private:
-  HnswShard(const vectors::VectorCodec& codec);  // no graph yet (load)
+  HnswShard(const vectors::VectorCodec& codec, uint32_t label_stride);  // no graph yet (load)
+  // The internal id of a live label (table, else the locked lookup), or kNoInternal.
+  uint32_t live_internal(uint64_t label) const;
+  // The internal id of a label by hnswlib's table (locked), or kNoInternal.
+  uint32_t locked_lookup(uint64_t label) const;
+  void remember_internal(uint64_t label, uint32_t internal);
+  void rebuild_internal_table();
 
+  static constexpr uint32_t kNoInternal = UINT32_MAX;
   std::unique_ptr<CodecSpace> space_;
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw_;
+  std::unique_ptr<HnswGraph> hnsw_;
+  // label / label_stride_ -> hnswlib internal id: an array load instead of hnswlib's hash map
+  // under its mutex (~150 ns a lookup in an exact scan). A hint, checked on use: an entry is
+  // trusted only when that internal id still holds this label (a deleted element's slot can be
+  // reused by another label); otherwise, or when absent, the locked lookup answers. Written by
+  // upserts (which may run concurrently with each other: table_mutex_), read under the index's
+  // shared lock (no upsert then).
+  uint32_t label_stride_ = 1;
+  std::vector<uint32_t> internal_of_;
+  std::mutex table_mutex_;
 };
 
 }  // namespace quiver::ann

@@ -30,17 +30,27 @@ ShardSet::ShardSet(const vectors::VectorCodec& codec, const HnswParams& params)
 ShardSet::ShardSet(Metric metric, uint32_t dims, const HnswParams& params, Quantization quantization,
                    uint32_t shard_count)
     : ShardSet(vectors::VectorCodec(vectors::scalar_kind_of(quantization), metric, dims), params) {
-  for (uint32_t i = 0; i < std::max<uint32_t>(1, shard_count); ++i) {
-    shards_.push_back(std::make_unique<HnswShard>(codec_, params_));
+  const uint32_t count = std::max<uint32_t>(1, shard_count);
+  for (uint32_t i = 0; i < count; ++i) {
+    shards_.push_back(std::make_unique<HnswShard>(codec_, params_, count));
   }
+  make_file_seqs();
 }
+
+void ShardSet::make_file_seqs() {
+  file_seq_ = std::make_unique<std::atomic<uint64_t>[]>(shards_.size());
+  for (size_t i = 0; i < shards_.size(); ++i) file_seq_[i].store(0);
+}
+
+uint64_t ShardSet::clean_through(uint32_t shard) const { return file_seq_[shard].load(); }
 
 void ShardSet::calibrate(const float* const* vectors, size_t count) {
   if (codec_.calibrated() || count == 0) return;
   // Only an empty set learns (the shards were built with the uncalibrated codec and hold no
   // vector yet): they are recreated with the learned parameters.
   codec_.calibrate(vectors, count);
-  for (auto& shard : shards_) shard = std::make_unique<HnswShard>(codec_, params_);
+  for (auto& shard : shards_) shard = std::make_unique<HnswShard>(codec_, params_, shard_count());
+  for (uint32_t i = 0; i < shards_.size(); ++i) mark_changed(i);
 }
 
 ShardSet::~ShardSet() = default;
@@ -101,13 +111,19 @@ ShardSet::Loaded ShardSet::load(const std::string& folder, Metric metric, uint32
   for (auto& shard : shards) {
     // Damaged shards start empty, with the set's codec, for the caller to refill.
     result.set->shards_.push_back(shard ? std::move(shard)
-                                        : std::make_unique<HnswShard>(result.set->codec_, params));
+                                        : std::make_unique<HnswShard>(result.set->codec_, params,
+                                                                      static_cast<uint32_t>(shards.size())));
+  }
+  result.set->make_file_seqs();
+  for (uint32_t i = 0; i < n; ++i) {
+    if (result.problem[i].empty()) result.set->file_seq_[i].store(result.seq[i]);
   }
   return result;
 }
 
 void ShardSet::replace_shard(uint32_t shard) {
-  shards_.at(shard) = std::make_unique<HnswShard>(codec_, params_);
+  shards_.at(shard) = std::make_unique<HnswShard>(codec_, params_, shard_count());
+  mark_changed(shard);
 }
 
 ShardSet::ShardInfo ShardSet::shard_info(uint32_t shard) const {
@@ -128,8 +144,18 @@ void ShardSet::reserve_for(const std::vector<uint64_t>& labels) {
   for (size_t i = 0; i < shards_.size(); ++i) shards_[i]->reserve(per_shard[i]);
 }
 
-void ShardSet::upsert(uint64_t label, const float* raw) { shards_[shard_of(label)]->upsert(label, raw); }
-void ShardSet::remove(uint64_t label) { shards_[shard_of(label)]->remove(label); }
+void ShardSet::upsert(uint64_t label, const float* raw) {
+  const uint32_t shard = shard_of(label);
+  mark_changed(shard);
+  shards_[shard]->upsert(label, raw);
+}
+
+void ShardSet::remove(uint64_t label) {
+  const uint32_t shard = shard_of(label);
+  if (!shards_[shard]->contains(label)) return;  // nothing changes: the shard stays clean
+  mark_changed(shard);
+  shards_[shard]->remove(label);
+}
 bool ShardSet::contains(uint64_t label) const { return shards_[shard_of(label)]->contains(label); }
 
 size_t ShardSet::size() const {
@@ -200,9 +226,31 @@ float ShardSet::distance(const vectors::PreparedQuery& query, uint64_t label) co
   return shards_[shard_of(label)]->distance(query, label);
 }
 
+void ShardSet::distances(const vectors::PreparedQuery& query, const uint64_t* labels, size_t n,
+                         std::vector<Neighbor>& out) const {
+  if (shards_.size() == 1) return shards_[0]->distances(query, labels, n, out);
+  // Each shard's labels together (its prefetching looks ahead within its own); order changes,
+  // which an exact scan's heap does not mind.
+  std::vector<uint64_t> mine;
+  for (uint32_t s = 0; s < shards_.size(); ++s) {
+    mine.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (shard_of(labels[i]) == s) mine.push_back(labels[i]);
+    }
+    shards_[s]->distances(query, mine.data(), mine.size(), out);
+  }
+}
+
+bool ShardSet::try_distance(const vectors::PreparedQuery& query, uint64_t label, float* out) const {
+  const size_t shard = shards_.size() == 1 ? 0 : shard_of(label);
+  return shards_[shard]->try_distance(query, label, out);
+}
+
 void ShardSet::save(const std::string& folder, uint64_t seq) const {
   for (uint32_t i = 0; i < shards_.size(); ++i) {
+    if (file_seq_[i].load() != 0) continue;  // unchanged since its file: that file stays
     shards_[i]->save(util::join_path(folder, file_name(i)), seq, slot_of(i, shards_.size()));
+    file_seq_[i].store(seq);
   }
 }
 

@@ -9,6 +9,7 @@
 // include every one of the overall k best it holds.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,8 +74,17 @@ class ShardSet : public VectorIndex {
   std::vector<Neighbor> search(const float* raw_query, size_t k, size_t ef,
                                const std::function<bool(uint64_t)>* allow) const override;
   float distance(const vectors::PreparedQuery& query, uint64_t label) const override;
-  // Writes every shard into `folder` ("shard-<i>.hnsw", each atomically), stamped with `seq`.
+  bool try_distance(const vectors::PreparedQuery& query, uint64_t label, float* out) const override;
+  void distances(const vectors::PreparedQuery& query, const uint64_t* labels, size_t n,
+                 std::vector<Neighbor>& out) const override;
+  // Writes into `folder` ("shard-<i>.hnsw", each atomically, stamped with `seq`) every shard
+  // that changed since its file was loaded or saved by this set (or has no such file); a shard
+  // that did not change keeps its file and that file's older sequence number (open catches each
+  // shard up from its own number; Cache trims the deletion log only to the oldest file's).
   void save(const std::string& folder, uint64_t seq) const override;
+  // Per shard: the sequence number of the file this shard's memory equals, 0 when it changed
+  // since (or has none). Rows committed at or before it are already in the shard.
+  uint64_t clean_through(uint32_t shard) const;
 
   // The shards, for walks that keep state between calls (ann/graph_walk.h).
   const HnswShard& shard(size_t i) const { return *shards_[i]; }
@@ -82,9 +92,15 @@ class ShardSet : public VectorIndex {
  private:
   explicit ShardSet(const vectors::VectorCodec& codec, const HnswParams& params);
 
+  void mark_changed(uint32_t shard) const { file_seq_[shard].store(0, std::memory_order_relaxed); }
+  void make_file_seqs();  // one per shard, all 0 (changed: nothing on disk known)
+
   vectors::VectorCodec codec_;
   HnswParams params_;
   std::vector<std::unique_ptr<HnswShard>> shards_;
+  // clean_through() per shard; atomic because upserts run on several threads. save() is const
+  // (it changes no vector) but records what it wrote.
+  mutable std::unique_ptr<std::atomic<uint64_t>[]> file_seq_;
 };
 
 }  // namespace quiver::ann

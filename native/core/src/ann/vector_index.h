@@ -65,6 +65,22 @@ class VectorIndex {
     return codec().prepare(raw_query);
   }
   virtual float distance(const vectors::PreparedQuery& query, uint64_t label) const = 0;
+  // The distance to `label` when it has a live vector, else false: one lookup per label, for
+  // exact scans over matching sets (which may hold items stored without a vector).
+  virtual bool try_distance(const vectors::PreparedQuery& query, uint64_t label, float* out) const {
+    if (!contains(label)) return false;
+    *out = distance(query, label);
+    return true;
+  }
+  // {distance, label} appended to `out` for each of labels[0..n) with a live vector, in order:
+  // the exact scan's inner loop (an implementation prefetches the vectors ahead).
+  virtual void distances(const vectors::PreparedQuery& query, const uint64_t* labels, size_t n,
+                         std::vector<Neighbor>& out) const {
+    float d;
+    for (size_t i = 0; i < n; ++i) {
+      if (try_distance(query, labels[i], &d)) out.push_back({d, labels[i]});
+    }
+  }
 
   // Writes the vectors and graph into `folder` (one file per shard, each atomically), stamped
   // with the write sequence `seq`.

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
@@ -32,7 +33,18 @@ nlohmann::json parse_stored_metadata(const store::Row& row) {
 // Brings the graph up to date with rows read from the store: rows stored without a vector are
 // removed (an upsert may have taken a vector away), the others added in parallel (capacity
 // reserved first; removals first, since they may not run concurrently with upserts).
-void add_rows(ann::VectorIndex& graph, std::vector<store::Row>& rows) {
+// `present_through` (open's catch-up, one entry per shard): rows committed at or before a
+// shard's entry are already in it (its file reflects them) and are skipped, so that a shard whose
+// file is newer than the oldest one is neither re-linked nor marked changed.
+void add_rows(ann::ShardSet& graph, std::vector<store::Row>& rows,
+              const std::vector<uint64_t>& present_through = {}) {
+  if (!present_through.empty()) {
+    rows.erase(std::remove_if(rows.begin(), rows.end(),
+                              [&](const store::Row& row) {
+                                return row.seq <= present_through[graph.shard_of(static_cast<uint64_t>(row.label))];
+                              }),
+               rows.end());
+  }
   std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
   size_t with_vector = 0;
   for (const auto& row : rows) {
@@ -97,6 +109,8 @@ bool Cache::load_from_store() {
   ++changes;
   ++graph_generation;
   graph.reset();
+  // Declared before the snapshot: mapped for its reads, unmapped after it ends.
+  store::SqliteStore::MappedReads mapped(*store);
   store::SqliteStore::ReadTxn snapshot(*store);
   // Inside the snapshot, so it names exactly the commits the snapshot holds.
   seen_data_version = store->data_version();
@@ -120,11 +134,10 @@ bool Cache::load_from_store() {
   };
   // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
   const auto scan_items = [&] {
-    store->scan(
-        [&](store::Row&& row) {
-          items.put(static_cast<uint64_t>(row.label), row.id, row.metadata, row.has_vector);
-        },
-        /*with_vectors=*/false);
+    store->scan_views([&](const store::RowView& row) {
+      items.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.vector_bytes != 0);
+    });
+    items.finish_append();
   };
   // Independent halves of the open, each most of its time at a million items: the graph file is
   // read and checked on a second thread while this one scans the items.
@@ -152,9 +165,14 @@ bool Cache::load_from_store() {
   }
   if (damaged.size() < loaded.seq.size()) {
     graph = std::move(loaded.set);
-    for (uint32_t i : damaged) rebuild_shard(i);
+    // What each shard already holds: its file's rows, or (rebuilt) every row of the snapshot.
+    std::vector<uint64_t> present_through = loaded.seq;
+    for (uint32_t i : damaged) {
+      rebuild_shard(i);
+      present_through[i] = applied_seq;
+    }
     saved_seq = damaged.empty() ? oldest : 0;  // a rebuilt shard must be saved
-    catch_up(oldest);
+    catch_up(oldest, present_through);
     if (graph->size() == items.with_vectors()) {
       open_report = "graph file loaded at write " + std::to_string(oldest) + ", " +
                     std::to_string(applied_seq - oldest) + " newer writes re-applied";
@@ -179,10 +197,11 @@ bool Cache::load_from_store() {
   return true;
 }
 
-void Cache::catch_up(uint64_t from_seq) {
+void Cache::catch_up(uint64_t from_seq, const std::vector<uint64_t>& present_through) {
   CatchUp gap;
   gap.seq = applied_seq;
   gap.data_version = seen_data_version;
+  gap.present_through = present_through;
   read_rows_since(from_seq, gap);
   apply_catch_up(gap);
 }
@@ -211,8 +230,8 @@ void Cache::apply_catch_up(CatchUp& gap) {
     items.put(label, gap.rows[i].id, gap.rows[i].metadata, gap.rows[i].has_vector);
     if (keep_parsed) parsed_.set(label, std::move(gap.docs[i]));
   }
-  if (graph) add_rows(*graph, gap.rows);
   unsaved_changes += gap.rows.size();
+  if (graph) add_rows(*graph, gap.rows, gap.present_through);
   applied_seq = gap.seq;
 }
 
@@ -295,6 +314,7 @@ void Cache::save_graph(bool replace_unusable_file) {
   if (!graph || saved_seq == applied_seq) return;
   if (!database_still_in_folder()) return;  // deleted or replaced: nothing to cache for
   uint64_t saved;
+  uint64_t trim_through = 0;
   {
     auto lock = util::FileLock::try_acquire(lock_path(), util::FileLock::Mode::Exclusive);
     if (!lock.held()) return;  // another process is saving right now
@@ -311,14 +331,19 @@ void Cache::save_graph(bool replace_unusable_file) {
       unsaved_changes = 0;
       return;
     }
-    graph->save(folder, applied_seq);
+    graph->save(folder, applied_seq);  // the shards that changed since their files
     saved = applied_seq;
+    // The deletion log may forget only what every shard's file reflects: an unchanged shard
+    // keeps its older file (and another process may have saved one at an older sequence too).
+    const auto oldest_file = ann::ShardSet::file_seq(folder, config.metric, config.dimensions,
+                                                     config.quantization, config.shards);
+    trim_through = oldest_file ? std::min(saved, *oldest_file) : 0;
   }
   saved_seq = saved;
   unsaved_changes = 0;
   // Outside the file lock: trimming takes SQLite's write lock, which a process waiting for the
   // file lock (a load inside a write transaction) may hold.
-  store->trim_deletions(saved);
+  if (trim_through > 0) store->trim_deletions(trim_through);
 }
 
 std::string Cache::lock_path() const { return graph_path + ".lock"; }

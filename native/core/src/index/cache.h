@@ -83,6 +83,8 @@ struct Cache {
     std::vector<int64_t> deleted;
     std::vector<store::Row> rows;
     std::vector<nlohmann::json> docs;  // parsed metadata of rows
+    // Open only: per shard, rows committed at or before this are already in its graph.
+    std::vector<uint64_t> present_through;
   };
   CatchUp read_catch_up();
   void apply_catch_up(CatchUp& gap);
@@ -111,7 +113,8 @@ struct Cache {
   size_t filter_bound_if_built(const query::Filter& filter) const;
 
  private:
-  void catch_up(uint64_t from_seq);  // apply rows/deletions committed after from_seq
+  // Apply rows/deletions committed after from_seq (add_rows in cache.cpp: `present_through`).
+  void catch_up(uint64_t from_seq, const std::vector<uint64_t>& present_through = {});
   void read_rows_since(uint64_t from_seq, CatchUp& gap);
   void rebuild_graph();              // from every row in the store
   void rebuild_shard(uint32_t shard); // one shard, from its own rows only

@@ -266,19 +266,22 @@ size_t Index::remove_by_metadata(const std::string& filter_json) {
                 "deleteItemsByMetadata cannot run while an update is in progress; call endUpdate() "
                 "or cancelUpdate() first");
   }
-  // The matches are found in memory (current with every commit: lock_for_write caught up) and
-  // deleted by id in one transaction.
-  const query::CompiledFilter compiled = impl_->cache.compile(filter);
-  const std::vector<uint64_t> labels = query::matching_labels(impl_->cache.filterable(), compiled);
+  // The matches are found in memory inside the write transaction, after every other process's
+  // commit is applied (another process may commit between lock_for_write's catch-up and the
+  // transaction: an item it changed must be judged by its new metadata), and deleted by id in
+  // that same transaction.
   std::vector<Op> ops;
-  ops.reserve(labels.size());
-  for (uint64_t label : labels) {
-    Op op{Op::Kind::Delete, {}};
-    op.item.id = std::string(impl_->cache.items.id(label));
-    ops.push_back(std::move(op));
-  }
-  impl_->commit(ops, impl_->cache.config.dimensions);
-  return labels.size();
+  impl_->commit(ops, impl_->cache.config.dimensions, [&](std::vector<Op>& out) {
+    const query::CompiledFilter compiled = impl_->cache.compile(filter);
+    const std::vector<uint64_t> labels = query::matching_labels(impl_->cache.filterable(), compiled);
+    out.reserve(labels.size());
+    for (uint64_t label : labels) {
+      Op op{Op::Kind::Delete, {}};
+      op.item.id = std::string(impl_->cache.items.id(label));
+      out.push_back(std::move(op));
+    }
+  });
+  return ops.size();
 }
 
 std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<ItemInput>& items) {
@@ -319,8 +322,9 @@ std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<Ite
   return ids;
 }
 
-void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
-  if (ops.empty()) return;
+void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
+                         const std::function<void(std::vector<Op>&)>& decide) {
+  if (ops.empty() && !decide) return;
   std::vector<std::pair<uint64_t, index::PreparedItem*>> upserts;
   std::vector<uint64_t> removed;
   uint64_t seq;
@@ -337,6 +341,16 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims) {
       gap = index::Cache::CatchUp{};
       gap.data_version = cache.seen_data_version;
       gap.seq = cache.applied_seq;
+    }
+    if (decide) {
+      // The cache must hold every commit before the decision: the gap is applied now (it is
+      // committed; our transaction rolling back leaves it true), and an empty one after ours.
+      cache.apply_catch_up(gap);
+      gap = index::Cache::CatchUp{};
+      gap.data_version = cache.seen_data_version;
+      gap.seq = cache.applied_seq;
+      decide(ops);
+      if (ops.empty()) return;  // nothing matches: nothing to write (the transaction rolls back)
     }
     const IndexConfig& config = cache.config;
     if (config.dimensions != 0 && dims != 0 && dims != config.dimensions) {

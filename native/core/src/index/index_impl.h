@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -83,7 +84,11 @@ struct Index::Impl {
   void check_open() const;
   void release();  // closes everything without saving the graph file (close() saves first)
   std::vector<std::string> write(Op::Kind kind, const std::vector<ItemInput>& items);
-  void commit(std::vector<Op>& ops, uint32_t dims);
+  // `decide` (optional): runs inside the write transaction, once every other process's commit
+  // has been applied to the cache, and appends the ops to commit (deleteItemsByMetadata finds
+  // its matches there, so that no commit can come between finding and deleting them).
+  void commit(std::vector<Op>& ops, uint32_t dims,
+              const std::function<void(std::vector<Op>&)>& decide = nullptr);
 };
 
 // Exclusive access that first brings the cache up to date with other processes' commits.

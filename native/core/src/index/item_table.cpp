@@ -57,6 +57,7 @@ void ItemTable::index_erase(std::string_view id) {
 }
 
 void ItemTable::put(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector) {
+  finish_append();
   const uint64_t offset = arena_.size();
   arena_.insert(arena_.end(), id.begin(), id.end());
   arena_.insert(arena_.end(), metadata_json.begin(), metadata_json.end());
@@ -85,7 +86,63 @@ void ItemTable::put(uint64_t label, std::string_view id, std::string_view metada
   if (garbage_bytes_ > (1u << 20) && garbage_bytes_ * 2 > arena_.size()) compact_arena();
 }
 
+void ItemTable::append(uint64_t label, std::string_view id, std::string_view metadata_json,
+                       bool has_vector) {
+  if (unindexed_ != entries_.size() || (!entries_.empty() && label <= entries_.back().label)) {
+    // Not an ascending scan into an empty table: the general path keeps every rule.
+    finish_append();
+    put(label, id, metadata_json, has_vector);
+    return;
+  }
+  const uint64_t offset = arena_.size();
+  arena_.insert(arena_.end(), id.begin(), id.end());
+  arena_.insert(arena_.end(), metadata_json.begin(), metadata_json.end());
+  vectorless_ += has_vector ? 0 : 1;
+  label_end_ = std::max<uint64_t>(label_end_, label + 1);
+  if (label >= entry_of_label_.size()) {
+    entry_of_label_.resize(std::max<size_t>(label + 1, entry_of_label_.size() * 3 / 2), kNone);
+  }
+  entries_.push_back(Entry{label, offset, static_cast<uint32_t>(id.size()), has_vector ? 0u : 1u,
+                           static_cast<uint32_t>(metadata_json.size()), hash(id)});
+  entry_of_label_[label] = static_cast<uint32_t>(entries_.size() - 1);
+  ++unindexed_;
+}
+
+void ItemTable::finish_append() {
+  if (unindexed_ == 0) return;
+  unindexed_ = 0;
+  const size_t count = entries_.size();
+  size_t slots = 16;
+  while (slots < count * 2) slots *= 2;
+  index_.assign(slots, kNone);
+  // Each slot's hash beside it while building, so that a probe reads an entry (a cache miss into
+  // entries_) only when the hashes match.
+  std::vector<uint32_t> slot_hash(slots);
+  const size_t mask = slots - 1;
+  for (uint32_t entry = 0; entry < count; ++entry) {
+    const Entry& e = entries_[entry];
+    size_t slot = e.hash & mask;
+    for (; index_[slot] != kNone; slot = (slot + 1) & mask) {
+      if (slot_hash[slot] == e.hash && id_of(entries_[index_[slot]]) == id_of(e)) {
+        // One id under two labels (a damaged store): put() them one by one, which lets the later
+        // label replace the earlier one's id exactly as a scan through put() always did.
+        std::vector<Entry> all = std::move(entries_);
+        std::vector<char> bytes = std::move(arena_);
+        clear();
+        for (const Entry& x : all) {
+          put(x.label, std::string_view(bytes.data() + x.offset, x.id_bytes),
+              std::string_view(bytes.data() + x.offset + x.id_bytes, x.metadata_bytes), !x.vectorless);
+        }
+        return;
+      }
+    }
+    index_[slot] = entry;
+    slot_hash[slot] = e.hash;
+  }
+}
+
 void ItemTable::erase(uint64_t label) {
+  finish_append();
   const uint32_t hole = entry_of(label);
   if (hole == kNone) return;
   const Entry gone = entries_[hole];
@@ -110,6 +167,7 @@ void ItemTable::erase(uint64_t label) {
 }
 
 void ItemTable::clear() {
+  unindexed_ = 0;
   arena_.clear();
   arena_.shrink_to_fit();
   garbage_bytes_ = 0;

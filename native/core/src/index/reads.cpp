@@ -217,8 +217,7 @@ std::vector<ann::Neighbor> nearest(const Index::Impl& impl, const query::QueryRe
   const query::CompiledFilter compiled = impl.cache.compile(r.filter);
   const query::MetadataColumns& columns = r.filter.empty() ? kNoMetadata : impl.cache.filterable();
   auto result = query::plan_and_search(*impl.cache.graph, columns, compiled, r.vector.data, k, ef,
-                                       impl.cache.config.hnsw.M, r.plan,
-                                       impl.cache.items.with_vectors() == impl.cache.items.size());
+                                       impl.cache.config.hnsw.M, r.plan);
   if (r.explain_out) r.explain_out->take(result.report);
   return std::move(result.neighbors);
 }

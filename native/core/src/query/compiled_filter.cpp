@@ -251,68 +251,84 @@ constexpr size_t kUnbounded = CompiledFilter::kUnbounded;
 size_t add_bounded(size_t a, size_t b) { return (a == kUnbounded || b == kUnbounded) ? kUnbounded : a + b; }
 
 // The index ranges one operator's matches lie in, or false when the index cannot bound them.
+// `exact` (optional) receives whether the ranges hold exactly the matches, given a column whose
+// index is current and whose keys are exact (Column::stale_entries, inexact_keys): then a
+// strict comparison excludes its bound (the next double), else the ranges are inclusive
+// supersets.
 struct Range {
   const SortedPostings* postings;
   double lo, hi;
 };
 
-bool op_ranges(const CompiledOp& op, const Column& col, std::vector<Range>& out) {
+bool op_ranges(const CompiledOp& op, const Column& col, std::vector<Range>& out, bool* exact = nullptr) {
   const auto atom = [&](AtomType type, uint32_t id) {
     const double key = Column::atom_key(type, id);
     out.push_back({&col.atom_index(), key, key});
   };
-  const auto number = [&](const Num& n, double lo_or_nan, double hi_or_nan) {
-    (void)n;
-    out.push_back({&col.number_index(), lo_or_nan, hi_or_nan});
-  };
+  const auto number = [&](double lo, double hi) { out.push_back({&col.number_index(), lo, hi}); };
   const auto as_double = [](const Num& n) {
     return n.kind == Num::Kind::Int    ? static_cast<double>(n.i)
            : n.kind == Num::Kind::Uint ? static_cast<double>(n.u)
                                        : n.f;
   };
+  const bool precise_column = col.stale_entries() == 0 && col.inexact_keys() == 0;
+  bool is_exact = precise_column;
   constexpr double kInf = std::numeric_limits<double>::infinity();
+  bool bounded = true;
   switch (op.kind) {
     case OpKind::Eq:
       switch (op.lit.type) {
-        case Literal::Type::Null: return false;  // absent matches too
-        case Literal::Type::Bool: atom(op.lit.b ? AtomType::True : AtomType::False, 0); return true;
+        case Literal::Type::Null: bounded = false; break;  // absent matches too
+        case Literal::Type::Bool: atom(op.lit.b ? AtomType::True : AtomType::False, 0); break;
         case Literal::Type::Number: {
           const double d = as_double(op.lit.num);
-          number(op.lit.num, d, d);
-          return true;
+          number(d, d);
+          is_exact = is_exact && op.lit.exact;
+          break;
         }
         case Literal::Type::String:
         case Literal::Type::Composite:
           if (op.lit.known) {
             atom(op.lit.type == Literal::Type::String ? AtomType::String : AtomType::Composite, op.lit.id);
           }
-          return true;  // unknown: nothing can match, an empty range list
+          break;  // unknown: nothing can match, an empty range list
       }
-      return false;
+      break;
     case OpKind::In:
-      if (op.set.has_null) return false;
+      if (op.set.has_null) {
+        bounded = false;
+        break;
+      }
       if (op.set.has_true) atom(AtomType::True, 0);
       if (op.set.has_false) atom(AtomType::False, 0);
       for (const Num& n : op.set.numbers) {
-        const double d = as_double(n);
-        number(n, d, d);
+        double d;
+        is_exact = is_exact && exact_double(n, &d);
+        d = as_double(n);
+        number(d, d);
       }
       for (uint32_t id : op.set.strings) atom(AtomType::String, id);
       for (uint32_t id : op.set.composites) atom(AtomType::Composite, id);
-      return true;
+      break;
     case OpKind::Gt:
     case OpKind::Gte:
-      if (op.lit.type != Literal::Type::Number) return true;  // matches nothing
-      number(op.lit.num, as_double(op.lit.num), kInf);       // inclusive: a superset
-      return true;
     case OpKind::Lt:
-    case OpKind::Lte:
-      if (op.lit.type != Literal::Type::Number) return true;
-      number(op.lit.num, -kInf, as_double(op.lit.num));
-      return true;
+    case OpKind::Lte: {
+      if (op.lit.type != Literal::Type::Number) break;  // matches nothing
+      const bool precise = precise_column && op.lit.exact;
+      const double d = as_double(op.lit.num);
+      is_exact = precise;
+      if (op.kind == OpKind::Gt) number(precise ? std::nextafter(d, kInf) : d, kInf);
+      if (op.kind == OpKind::Gte) number(d, kInf);
+      if (op.kind == OpKind::Lt) number(-kInf, precise ? std::nextafter(d, -kInf) : d);
+      if (op.kind == OpKind::Lte) number(-kInf, d);
+      break;
+    }
     default:
-      return false;
+      bounded = false;
   }
+  if (exact) *exact = bounded && is_exact;
+  return bounded;
 }
 
 size_t ranges_count(const std::vector<Range>& ranges) {
@@ -399,6 +415,100 @@ struct CompiledNode {
     }
     return kUnbounded;
   }
+
+  // A conjunct of an $and (or one operator of a field with several): its bound, and how to
+  // list it.
+  struct Conjunct {
+    size_t count;
+    const CompiledNode* node;   // an $and's child, or
+    const CompiledOp* op;       // a field's operator
+  };
+
+  std::vector<Conjunct> conjuncts() const {
+    std::vector<Conjunct> out;
+    if (kind == Kind::Field) {
+      for (const CompiledOp& op : ops) {
+        std::vector<Range> ranges;
+        if (op_ranges(op, *column, ranges)) out.push_back({ranges_count(ranges), nullptr, &op});
+      }
+    } else {
+      for (const auto& c : children) {
+        const size_t n = c.bound(nullptr);
+        if (n != kUnbounded) out.push_back({n, &c, nullptr});
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const Conjunct& a, const Conjunct& b) { return a.count < b.count; });
+    return out;
+  }
+
+  // Whether collect_bits lists exactly the matching labels (no candidate needs testing): every
+  // field operator involved is answered exactly by a current index (op_ranges), an $or's
+  // children all are, and an $and (or a field with several operators) intersects all of its
+  // conjuncts and each is exact.
+  bool exact() const {
+    switch (kind) {
+      case Kind::Or:
+        for (const auto& c : children) {
+          if (!c.exact()) return false;
+        }
+        return true;
+      case Kind::Field:
+      case Kind::And: {
+        const size_t total = kind == Kind::Field ? ops.size() : children.size();
+        const std::vector<Conjunct> parts = conjuncts();
+        if (parts.empty() || parts.size() != total) return false;
+        if (parts.back().count > kIntersectFactor * parts.front().count) return false;
+        for (const Conjunct& c : parts) {
+          if (c.node && !c.node->exact()) return false;
+          if (c.op) {
+            std::vector<Range> ranges;
+            bool op_exact = false;
+            op_ranges(*c.op, *column, ranges, &op_exact);
+            if (!op_exact) return false;
+          }
+        }
+        return true;
+      }
+      case Kind::Nor:
+        return false;
+    }
+    return false;
+  }
+
+  // Adds (ORs) to `words` the bits of the labels that may match (a superset), composing the
+  // indexes: $or unites its children's sets; an $and (and a field with several operators)
+  // intersects its tightest conjunct with those others whose bound is within
+  // kIntersectFactor of it (listing a much larger one costs more than testing the candidates it
+  // would remove). Only for a node with a finite bound().
+  void collect_bits(std::vector<uint64_t>& words) const {
+    if (kind == Kind::Or) {
+      for (const auto& c : children) c.collect_bits(words);
+      return;
+    }
+    if (kind == Kind::Nor) return;
+    const std::vector<Conjunct> parts = conjuncts();
+    if (parts.empty()) return;
+    const auto collect = [&](const Conjunct& c, std::vector<uint64_t>& into) {
+      if (c.node) {
+        c.node->collect_bits(into);
+        return;
+      }
+      std::vector<Range> ranges;
+      op_ranges(*c.op, *column, ranges);
+      for (const Range& r : ranges) r.postings->collect_bits(r.lo, r.hi, into);
+    };
+    std::vector<uint64_t> mine(words.size(), 0), other;
+    collect(parts.front(), mine);
+    for (size_t i = 1; i < parts.size(); ++i) {
+      if (parts[i].count > kIntersectFactor * parts.front().count) break;
+      other.assign(words.size(), 0);
+      collect(parts[i], other);
+      for (size_t w = 0; w < mine.size(); ++w) mine[w] &= other[w];
+    }
+    for (size_t w = 0; w < words.size(); ++w) words[w] |= mine[w];
+  }
+
+  static constexpr size_t kIntersectFactor = 4;
 };
 
 namespace {
@@ -451,6 +561,17 @@ CompiledFilter CompiledFilter::compile(const Filter& filter, const MetadataColum
 bool CompiledFilter::matches(uint64_t label) const noexcept { return root_ == nullptr || root_->eval(label); }
 
 size_t CompiledFilter::bound() const { return root_ ? root_->bound(nullptr) : kUnbounded; }
+
+bool CompiledFilter::candidate_bits(uint64_t label_end, std::vector<uint64_t>& words) const {
+  words.assign(static_cast<size_t>((label_end + 63) / 64), 0);
+  if (!root_ || root_->bound(nullptr) == kUnbounded) return false;
+  root_->collect_bits(words);
+  return true;
+}
+
+bool CompiledFilter::index_exact() const {
+  return root_ && root_->bound(nullptr) != kUnbounded && root_->exact();
+}
 
 void CompiledFilter::candidates(std::vector<uint64_t>& out) const {
   if (!root_) return;

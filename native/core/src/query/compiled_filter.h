@@ -43,6 +43,15 @@ class CompiledFilter {
   size_t bound() const;
   // Labels that may match (a superset, unsorted, possibly repeated); only when bound() is finite.
   void candidates(std::vector<uint64_t>& out) const;
+  // The labels below `label_end` that may match, as a bitmap (bit l of words[l / 64]), composed
+  // from the indexes: $and intersects its children's sets, $or unites them, so the superset is
+  // often much tighter than bound() (an $and's bound is its smallest child's). False (and no
+  // bits) when bound() is kUnbounded.
+  bool candidate_bits(uint64_t label_end, std::vector<uint64_t>& words) const;
+  // Whether candidate_bits() lists exactly the live labels that match (then none needs testing):
+  // every operator is one the indexes answer exactly, on columns whose indexes hold no stale
+  // entry and no rounded key, and every $and is fully intersected.
+  bool index_exact() const;
 
  private:
   std::unique_ptr<CompiledNode> root_;

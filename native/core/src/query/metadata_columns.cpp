@@ -24,25 +24,16 @@ bool StringDictionary::find(const std::string& s, uint32_t* id) const {
 
 // ---- SortedPostings ----
 
-void SortedPostings::merge_if_large() {
-  // Merging costs a pass over the sorted entries: do it when the tail is a fair share of them,
-  // so that the tail stays short for lookups and the merges cost O(1) per addition overall.
-  if (pending_.size() < 1024 + sorted_.size() / 8) return;
-  std::sort(pending_.begin(), pending_.end());
-  const size_t middle = sorted_.size();
-  sorted_.insert(sorted_.end(), pending_.begin(), pending_.end());
-  std::inplace_merge(sorted_.begin(), sorted_.begin() + static_cast<ptrdiff_t>(middle), sorted_.end());
-  pending_.clear();
-}
-
-void SortedPostings::clear() {
-  sorted_.clear();
-  pending_.clear();
-}
-
 namespace {
 
 using Entry = std::pair<double, uint64_t>;
+
+// Appends the sorted `more` to the sorted `into`, keeping it sorted.
+void merge_into(std::vector<Entry>& into, const std::vector<Entry>& more) {
+  const size_t middle = into.size();
+  into.insert(into.end(), more.begin(), more.end());
+  std::inplace_merge(into.begin(), into.begin() + static_cast<ptrdiff_t>(middle), into.end());
+}
 
 std::pair<std::vector<Entry>::const_iterator, std::vector<Entry>::const_iterator> range_of(
     const std::vector<Entry>& sorted, double lo, double hi) {
@@ -53,21 +44,72 @@ std::pair<std::vector<Entry>::const_iterator, std::vector<Entry>::const_iterator
   return {first, last};
 }
 
+// Calls `f(label)` for every entry of the three levels with lo <= key <= hi.
+template <typename F>
+void for_each_in(const std::vector<Entry>& sorted, const std::vector<Entry>& recent,
+                 const std::vector<Entry>& tail, double lo, double hi, F&& f) {
+  for (const auto* run : {&sorted, &recent}) {
+    const auto [first, last] = range_of(*run, lo, hi);
+    for (auto it = first; it != last; ++it) f(it->second);
+  }
+  for (const auto& e : tail) {
+    if (e.first >= lo && e.first <= hi) f(e.second);
+  }
+}
+
 }  // namespace
 
+void SortedPostings::add(double key, uint64_t label) {
+  tail_.emplace_back(key, label);
+  if (tail_.size() >= kTail) settle_tail();
+}
+
+void SortedPostings::settle_tail() {
+  // Amortized: the tail's sort and merge cost |recent| / kTail moves per addition, and the
+  // recent run's merge into the main run |sorted| / (|sorted| / 8) = 8 moves per addition.
+  std::sort(tail_.begin(), tail_.end());
+  merge_into(recent_, tail_);
+  tail_.clear();
+  if (recent_.size() >= 1024 + sorted_.size() / 8) {
+    merge_into(sorted_, recent_);
+    recent_.clear();
+  }
+}
+
+void SortedPostings::compact() {
+  std::sort(tail_.begin(), tail_.end());
+  merge_into(recent_, tail_);
+  tail_.clear();
+  merge_into(sorted_, recent_);
+  recent_.clear();
+  sorted_.shrink_to_fit();
+}
+
+void SortedPostings::clear() {
+  sorted_.clear();
+  recent_.clear();
+  tail_.clear();
+}
+
 size_t SortedPostings::count(double lo, double hi) const {
-  const auto [first, last] = range_of(sorted_, lo, hi);
-  size_t n = static_cast<size_t>(last - first);
-  for (const auto& e : pending_) n += (e.first >= lo && e.first <= hi) ? 1 : 0;
+  size_t n = 0;
+  for (const auto* run : {&sorted_, &recent_}) {
+    const auto [first, last] = range_of(*run, lo, hi);
+    n += static_cast<size_t>(last - first);
+  }
+  for (const auto& e : tail_) n += (e.first >= lo && e.first <= hi) ? 1 : 0;
   return n;
 }
 
 void SortedPostings::collect(double lo, double hi, std::vector<uint64_t>& out) const {
-  const auto [first, last] = range_of(sorted_, lo, hi);
-  for (auto it = first; it != last; ++it) out.push_back(it->second);
-  for (const auto& e : pending_) {
-    if (e.first >= lo && e.first <= hi) out.push_back(e.second);
-  }
+  for_each_in(sorted_, recent_, tail_, lo, hi, [&](uint64_t label) { out.push_back(label); });
+}
+
+void SortedPostings::collect_bits(double lo, double hi, std::vector<uint64_t>& words) const {
+  const uint64_t end = static_cast<uint64_t>(words.size()) * 64;
+  for_each_in(sorted_, recent_, tail_, lo, hi, [&](uint64_t label) {
+    if (label < end) words[label >> 6] |= uint64_t{1} << (label & 63);
+  });
 }
 
 // ---- Column ----
@@ -206,6 +248,8 @@ void Column::index_cell(uint64_t label) {
       for (const Atom& a : bags_[ids_[label]].atoms) {
         double key;
         if (a.type == AtomType::Number) {
+          double value;
+          if (!exact_double(a.num, &value)) ++inexact_keys_;
           if (number_key(a.num, &key)) number_index_.add(key, label);
         } else if (a.type != AtomType::Null) {
           atom_index_.add(atom_key(a.type, a.id), label);
@@ -213,17 +257,18 @@ void Column::index_cell(uint64_t label) {
       }
       break;
   }
-  number_index_.merge_if_large();
-  atom_index_.merge_if_large();
 }
 
 void Column::reindex(const std::vector<uint8_t>& live) {
   number_index_.clear();
   atom_index_.clear();
   stale_ = 0;
+  inexact_keys_ = 0;
   for (uint64_t label = 0; label < cells_.size() && label < live.size(); ++label) {
     if (live[label]) index_cell(label);
   }
+  number_index_.compact();
+  atom_index_.compact();
 }
 
 // ---- MetadataColumns ----
@@ -303,6 +348,8 @@ void MetadataColumns::ensure(const std::vector<std::string>& paths, const ParseF
     for (auto& column : missing) column->put(label, doc, dict_);
   }
   for (auto& column : missing) {
+    column->number_index_.compact();
+    column->atom_index_.compact();
     const std::string key = column->path_text_;
     columns_.emplace(key, std::move(column));
   }

@@ -65,21 +65,32 @@ class StringDictionary {
   std::unordered_map<std::string, uint32_t> ids_;
 };
 
-// Sorted (key, label) entries with an unsorted tail of recent additions; entries may be stale
-// (the label changed or left since), so every candidate is re-tested against the cells.
+// Sorted (key, label) entries, with recent additions in two smaller levels so that a lookup
+// stays a few binary searches however the entries arrived: a short unsorted tail (at most
+// kTail entries, scanned) merged into a sorted `recent` run, itself merged into the main run when
+// it reaches an eighth of it. Entries may be stale (the label changed or left since), so every
+// candidate is re-tested against the cells.
 class SortedPostings {
  public:
-  void add(double key, uint64_t label) { pending_.emplace_back(key, label); }
-  void merge_if_large();
+  void add(double key, uint64_t label);
+  // Everything into the main run (after a bulk build: lookups are then one binary search).
+  void compact();
   void clear();
   // Entries with lo <= key <= hi (superset of the matches; may repeat a label).
   size_t count(double lo, double hi) const;
   void collect(double lo, double hi, std::vector<uint64_t>& out) const;
-  size_t size() const { return sorted_.size() + pending_.size(); }
+  // The same entries as bits of `words` (bit `label`; labels at or beyond 64 * words.size() are
+  // left out: the caller sizes the bitmap to every label).
+  void collect_bits(double lo, double hi, std::vector<uint64_t>& words) const;
+  size_t size() const { return sorted_.size() + recent_.size() + tail_.size(); }
 
  private:
+  static constexpr size_t kTail = 64;
+  void settle_tail();
+
   std::vector<std::pair<double, uint64_t>> sorted_;
-  std::vector<std::pair<double, uint64_t>> pending_;
+  std::vector<std::pair<double, uint64_t>> recent_;
+  std::vector<std::pair<double, uint64_t>> tail_;
 };
 
 class Column {
@@ -98,6 +109,11 @@ class Column {
   // (type, id) key. Candidate sets are supersets (stale entries); counts are upper bounds.
   const SortedPostings& number_index() const { return number_index_; }
   const SortedPostings& atom_index() const { return atom_index_; }
+  // Index entries left behind by changed or erased cells (0: every entry is current), and number
+  // keys that are not their value (integers beyond 2^53, rounded): when both are 0, a lookup
+  // lists exactly the labels whose cell holds a value in range.
+  size_t stale_entries() const { return stale_; }
+  size_t inexact_keys() const { return inexact_keys_; }
   static double atom_key(AtomType type, uint32_t id) {
     return static_cast<double>((static_cast<uint64_t>(type) << 32) | id);
   }
@@ -119,6 +135,7 @@ class Column {
   SortedPostings number_index_;
   SortedPostings atom_index_;
   size_t stale_ = 0;  // index entries left behind by changed or erased cells
+  size_t inexact_keys_ = 0;
 };
 
 class MetadataColumns {

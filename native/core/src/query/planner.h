@@ -1,13 +1,15 @@
 // Chooses how to answer a (possibly filtered) nearest-neighbour query and runs it. The filter
 // arrives compiled against the metadata columns (compiled_filter.h). The planner first counts:
 // - from the field indexes when the filter has an index-answerable part and its bound is small
-//   enough to list: the candidates are tested, giving the exact matching set;
+//   enough to list: the candidate sets are composed ($and intersected, $or united) and tested,
+//   giving the exact matching set — without a test when the indexes answer the filter exactly
+//   (CompiledFilter::index_exact);
 // - else from a sample of ~1,000 items, and when that predicts few matches, from one pass of the
 //   compiled filter over every item (nanoseconds per item), again giving the exact set.
 // Then, by a cost model in distance computations:
 // - ExactScan: the matching set is small (or smaller than topK): brute force over it, exact;
-// - BitmapHnsw: the matching set is known but large: HNSW where the predicate is a bit test,
-//   ef widened with the selectivity;
+// - BitmapHnsw: the matching set is known but cheaper to walk than to scan: HNSW where the
+//   predicate is a bit test, ef widened with the selectivity;
 // - FilteredHnsw: many matches (sample): HNSW with the compiled filter inside the traversal.
 // A graph walk that returns fewer than topK falls back to the exact scan.
 #pragma once
@@ -51,8 +53,7 @@ struct PlanResult {
 // compiled against `columns` (empty: no filter).
 PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns& columns,
                            const CompiledFilter& filter, const float* query, size_t k, size_t ef,
-                           int hnsw_m, QueryRequest::PlanHint hint = QueryRequest::PlanHint::Auto,
-                           bool every_item_has_vector = false);
+                           int hnsw_m, QueryRequest::PlanHint hint = QueryRequest::PlanHint::Auto);
 
 // Every live label that matches, ascending; uses the field indexes when they bound the filter.
 // `source` (optional) says how it was found.

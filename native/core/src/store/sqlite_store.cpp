@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <unordered_map>
 
 #include "quiver/error.h"
 #include "store/schema.h"
@@ -155,7 +157,30 @@ void SqliteStore::destroy(const std::string& folder) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) util::remove_file(path + suffix);
 }
 
+#ifdef __EMSCRIPTEN__
+namespace {
+
+// Commits to each database file by any connection of this process (the process is alone on the
+// index under Emscripten), keyed by SQLite's full path of the file. Nodes never move.
+uint64_t* commits_of(const char* file) {
+  static std::unordered_map<std::string, uint64_t> commits;
+  return &commits[file ? file : ""];
+}
+
+int count_commit(void* counter) {
+  ++*static_cast<uint64_t*>(counter);
+  return 0;  // 0: the commit goes ahead
+}
+
+}  // namespace
+#endif
+
 SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {
+#ifdef __EMSCRIPTEN__
+  uint64_t* commits = commits_of(sqlite3_db_filename(db_, "main"));
+  sqlite3_commit_hook(db_, count_commit, commits);
+  file_commits_ = commits;
+#endif
   register_schema_functions(db_);
   sqlite3_busy_timeout(db_, 5000);
   sqlite3_extended_result_codes(db_, 1);
@@ -287,10 +312,21 @@ size_t SqliteStore::count() {
 
 int64_t SqliteStore::data_version() {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
+#ifdef __EMSCRIPTEN__
+  // No commit to the file since the last look: the value cannot have changed, and the PRAGMA's
+  // read transaction (a stat() through Node's fs under NODERAWFS) is skipped.
+  if (*file_commits_ == commits_seen_) return version_seen_;
+  const uint64_t commits = *file_commits_;
+#endif
   Stmt& s = stmt("PRAGMA data_version");
   Resetter r{s.get()};
   s.step("read data_version");
-  return sqlite3_column_int64(s.get(), 0);
+  const int64_t version = sqlite3_column_int64(s.get(), 0);
+#ifdef __EMSCRIPTEN__
+  commits_seen_ = commits;
+  version_seen_ = version;
+#endif
+  return version;
 }
 
 bool SqliteStore::try_data_version(int64_t* version) {
@@ -303,14 +339,15 @@ bool SqliteStore::try_data_version(int64_t* version) {
 // Every column is checked before it is used: a byte flip (or a tool) can leave NULL, a value of
 // another type, or a blob of the wrong size in any column, and PRAGMA integrity_check does not
 // notice. Such a row is CORRUPT, named by its id (or label when the id itself is damaged).
-Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
-  Row row;
+RowView SqliteStore::view_row(sqlite3_stmt* s) {
+  RowView row;
   row.label = sqlite3_column_int64(s, 0);
   const auto damaged = [&](const char* column, const std::string& problem) -> Error {
-    const std::string item = row.id.empty() ? "the item with label " + std::to_string(row.label)
-                                            : "item \"" + row.id + "\" (label " +
-                                                  std::to_string(row.label) + ")";
-    const std::string undo = row.id.empty() ? "" : "delete the item (deleteItem) and insert it again, or ";
+    const std::string id(row.id);
+    const std::string item = id.empty() ? "the item with label " + std::to_string(row.label)
+                                        : "item \"" + id + "\" (label " +
+                                              std::to_string(row.label) + ")";
+    const std::string undo = id.empty() ? "" : "delete the item (deleteItem) and insert it again, or ";
     return Error(ErrorCode::Corrupt,
                  "\"" + path_ + "\" is damaged: " + item + " has " + column + " " + problem +
                      "; " + undo + "remove the row (sqlite3 quiver.db \"DELETE FROM items WHERE label = " +
@@ -327,36 +364,33 @@ Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
       default: return "a blob";
     }
   };
-  const auto text = [&](int col, const char* column, std::string& out) {
+  // Views of SQLite's own memory for the column: valid until the statement steps (no other
+  // column's access converts this one).
+  const auto text = [&](int col, const char* column) -> std::string_view {
     const int type = sqlite3_column_type(s, col);
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, col));
     if (type != SQLITE_TEXT || p == nullptr) {
       throw damaged(column, type_name(type) + " instead of text");
     }
-    out.assign(p, static_cast<size_t>(sqlite3_column_bytes(s, col)));
+    return {p, static_cast<size_t>(sqlite3_column_bytes(s, col))};
   };
-  text(1, "an id", row.id);
-  const void* blob = nullptr;
-  int bytes = 0;
-  {  // checked even when not copied: open's scan is what finds a damaged row first
+  row.id = text(1, "an id");
+  {
     const int type = sqlite3_column_type(s, 2);
     if (type != SQLITE_BLOB) throw damaged("a vector", type_name(type) + " instead of a blob");
-    blob = sqlite3_column_blob(s, 2);
-    bytes = sqlite3_column_bytes(s, 2);
+    const void* blob = sqlite3_column_blob(s, 2);
+    const int bytes = sqlite3_column_bytes(s, 2);
     // 0 bytes: an item stored with an empty vector (SQLite returns no pointer for it).
-    row.has_vector = bytes != 0;
     if ((blob == nullptr && bytes != 0) || bytes < 0 || bytes % sizeof(float) != 0 ||
         (bytes != 0 && config_.dimensions != 0 &&
          static_cast<size_t>(bytes) != config_.dimensions * sizeof(float))) {
       throw damaged("a vector", "of " + std::to_string(bytes) + " bytes (the index has " +
                                     std::to_string(config_.dimensions) + " dimensions)");
     }
-    if (with_vectors && bytes > 0) {  // memcpy from SQLite's null pointer is undefined even for 0
-      row.vector.resize(static_cast<size_t>(bytes) / sizeof(float));
-      std::memcpy(row.vector.data(), blob, static_cast<size_t>(bytes));
-    }
+    row.vector = blob;
+    row.vector_bytes = static_cast<size_t>(bytes);
   }
-  text(3, "metadata", row.metadata);
+  row.metadata = text(3, "metadata");
   const int seq_type = sqlite3_column_type(s, 4);
   if (seq_type != SQLITE_INTEGER) throw damaged("a seq", type_name(seq_type) + " instead of an integer");
   row.seq = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
@@ -365,10 +399,25 @@ Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
     throw damaged("a checksum", type_name(sum_type) + " instead of an integer");
   }
   const uint64_t stored = static_cast<uint64_t>(sqlite3_column_int64(s, 5));
-  if (stored != util::row_checksum(row.label, row.id, blob, static_cast<size_t>(bytes), row.metadata)) {
+  if (stored != util::row_checksum(row.label, row.id, row.vector, row.vector_bytes, row.metadata)) {
     throw damaged("a checksum", "that does not match its label, id, vector and metadata (damaged on "
                                 "disk, or changed outside quiverdb)");
   }
+  return row;
+}
+
+Row SqliteStore::read_row(sqlite3_stmt* s, bool with_vectors) {
+  const RowView v = view_row(s);
+  Row row;
+  row.label = v.label;
+  row.id.assign(v.id);
+  row.has_vector = v.vector_bytes != 0;
+  if (with_vectors && v.vector_bytes > 0) {  // memcpy from SQLite's null pointer is undefined even for 0
+    row.vector.resize(v.vector_bytes / sizeof(float));
+    std::memcpy(row.vector.data(), v.vector, v.vector_bytes);
+  }
+  row.metadata.assign(v.metadata);
+  row.seq = v.seq;
   return row;
 }
 
@@ -406,6 +455,25 @@ void SqliteStore::scan(const std::function<void(Row&&)>& fn, bool with_vectors) 
   // so SQLite reads its bytes anyway.
   Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items ORDER BY label");
   while (s.step("scan items")) fn(read_row(s.get(), with_vectors));
+}
+
+SqliteStore::MappedReads::MappedReads(SqliteStore& store) : store_(store) {
+#ifndef __EMSCRIPTEN__
+  std::lock_guard<std::recursive_mutex> lock(store_.mutex_);
+  on_ = sqlite3_exec(store_.db_, "PRAGMA mmap_size=2147418112", nullptr, nullptr, nullptr) == SQLITE_OK;
+#endif
+}
+
+SqliteStore::MappedReads::~MappedReads() {
+  if (!on_) return;
+  std::lock_guard<std::recursive_mutex> lock(store_.mutex_);
+  sqlite3_exec(store_.db_, "PRAGMA mmap_size=0", nullptr, nullptr, nullptr);
+}
+
+void SqliteStore::scan_views(const std::function<void(const RowView&)>& fn) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items ORDER BY label");
+  while (s.step("scan items")) fn(view_row(s.get()));
 }
 
 void SqliteStore::scan_page(int64_t after_label, size_t limit, const std::function<void(Row&&)>& fn) {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "quiver/config.h"
@@ -24,6 +25,17 @@ struct Row {
   std::vector<float> vector;  // empty when read without vectors, or stored without one
   bool has_vector = true;     // false: stored with an empty vector (never in the vector index)
   std::string metadata;
+  uint64_t seq = 0;
+};
+
+// A row as SQLite holds it while a scan stands on it (SqliteStore::scan_views): checked like a
+// Row, nothing copied; every view is valid only during the callback.
+struct RowView {
+  int64_t label = 0;
+  std::string_view id;
+  const void* vector = nullptr;  // vector_bytes of floats (0: stored without a vector)
+  size_t vector_bytes = 0;
+  std::string_view metadata;
   uint64_t seq = 0;
 };
 
@@ -62,6 +74,9 @@ class SqliteStore {
   std::optional<Row> find_by_label(int64_t label);
   // Rows in label (= insertion) order. with_vectors=false leaves Row::vector empty.
   void scan(const std::function<void(Row&&)>& fn, bool with_vectors = true);
+  // The same rows, every column checked as scan() checks it, handed over as views of SQLite's
+  // memory (open's scan into the item table: no string is copied or allocated per row).
+  void scan_views(const std::function<void(const RowView&)>& fn);
   void scan_since(uint64_t seq, const std::function<void(Row&&)>& fn);
   // The rows of one HNSW shard (label % shard_count == shard: ann::ShardSet's routing). The
   // vectors of other rows are not read.
@@ -109,6 +124,24 @@ class SqliteStore {
     bool began_ = false;
   };
 
+  // While it lives, this connection reads the database file through a memory mapping (SQLite's
+  // mmap_size, up to 2 GB): open's scan of every row then reads each page where the page cache
+  // holds it instead of copying it out with a read call (a sixth of a million-item open).
+  // Dropped at the end, so that the process does not keep the whole file mapped (and counted in
+  // its RSS) afterwards. Create it outside any transaction of the connection. No-op under
+  // Emscripten (its mmap copies the file).
+  class MappedReads {
+   public:
+    explicit MappedReads(SqliteStore& store);
+    ~MappedReads();
+    MappedReads(const MappedReads&) = delete;
+    MappedReads& operator=(const MappedReads&) = delete;
+
+   private:
+    SqliteStore& store_;
+    bool on_ = false;
+  };
+
   // Only inside a WriteTxn:
   int64_t insert_row(const std::string& id, const float* vector, size_t dims,
                      const std::string& metadata, uint64_t seq);
@@ -127,6 +160,7 @@ class SqliteStore {
   static void create_database(const std::string& path, const IndexConfig& config);
   void exec(const char* sql);
   Stmt& stmt(const char* sql);
+  RowView view_row(sqlite3_stmt* s);  // every column checked (CORRUPT names the item)
   Row read_row(sqlite3_stmt* s, bool with_vectors);
   void load_config();
   uint64_t read_counter(const char* key, bool required);
@@ -139,6 +173,13 @@ class SqliteStore {
   int64_t next_label_ = 0;      // inside a WriteTxn: the label of the next insert (0: not read yet)
   std::recursive_mutex mutex_;  // one connection shared by worker threads
   std::vector<std::pair<const char*, std::unique_ptr<Stmt>>> statements_;
+#ifdef __EMSCRIPTEN__
+  // One process per index under Emscripten (util/file_lock.h), so this process's commit count
+  // of the file tells when data_version can have changed (see data_version()).
+  const uint64_t* file_commits_ = nullptr;
+  uint64_t commits_seen_ = UINT64_MAX;
+  int64_t version_seen_ = 0;
+#endif
 };
 
 }  // namespace quiver::store
