@@ -6,7 +6,7 @@
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
 // --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
 // --stream [--n= --queries= --json=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
-// --block= --folder= --json=] runs metrics.mjs.
+// --block= --warmup= --folder= --json=] runs metrics.mjs.
 // --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).
 import { ensureInstalled } from './lib/setup.mjs';
 
@@ -24,17 +24,17 @@ if (process.argv.includes('--stream')) {
   process.exit(0);
 }
 
-// --reopen: open -> first query in fresh processes (reopen.mjs); only the repo's own build.
-if (process.argv.includes('--reopen')) {
-  const { runReopen } = await import('./reopen.mjs');
-  await runReopen(process.argv.slice(2));
-  process.exit(0);
-}
-
 // --metrics: getPerformanceMetrics() against a stopwatch, and recording's cost (metrics.mjs).
 if (process.argv.includes('--metrics')) {
   const { runMetrics } = await import('./metrics.mjs');
   await runMetrics(process.argv.slice(2));
+  process.exit(0);
+}
+
+// --reopen: open -> first query in fresh processes (reopen.mjs); only the repo's own build.
+if (process.argv.includes('--reopen')) {
+  const { runReopen } = await import('./reopen.mjs');
+  await runReopen(process.argv.slice(2));
   process.exit(0);
 }
 

@@ -119,6 +119,28 @@ TEST_F(QueryCacheTest, AnotherConnectionsWritesInvalidate) {
   expect_same("other's delete and upsert");
 }
 
+// Two threads can miss the same query and both put it: the later answer replaces the earlier
+// (one entry, its bytes counted once), and the entry stays reachable and evictable by its key.
+TEST(QueryCacheUnit, PuttingAKeyAgainReplacesIt) {
+  query::QueryCache cache(2, 1 << 20);
+  PackedItems first, second;
+  first.text = "first";
+  second.text = "second answer";
+  cache.put("same", 1, first);
+  const size_t one = cache.stats().bytes;
+  cache.put("same", 1, second);
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().bytes, one + second.text.size() - first.text.size());
+  PackedItems out;
+  ASSERT_TRUE(cache.get("same", 1, &out));
+  EXPECT_EQ(out.text, "second answer");
+  cache.put("x", 1, first);
+  cache.put("y", 1, first);  // evicts "same", the least recently used
+  EXPECT_FALSE(cache.get("same", 1, &out));
+  EXPECT_EQ(cache.stats().entries, 2u);
+  EXPECT_EQ(cache.stats().bytes, 2 * (one - 3));  // "x" and "y": keys 3 bytes shorter than "same"
+}
+
 TEST(QueryCacheUnit, BoundedByEntriesAndBytes) {
   query::QueryCache cache(3, 1 << 20);
   PackedItems small;

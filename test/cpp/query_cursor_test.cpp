@@ -99,6 +99,41 @@ TEST_F(CursorTest, WalkStreamIsOrderedUniqueAndStartsLikeQuery) {
   EXPECT_LE(first.size() + rest.size(), 5000u);
 }
 
+// Several shards: one walk per shard, merged best first (before, such a stream ran its exact
+// pass only). The first batch is the same search as query(); the walk is what answers it (a
+// small walk batch is cheap enough to run inline, an exact pass never is); read to the end,
+// the stream is ordered, unique and complete but for the late ones.
+TEST_F(CursorTest, ShardedWalkMergesBestFirst) {
+  IndexConfig config = test::config(Metric::L2);
+  config.shards = 4;
+  Index::create(folder_, config, true);
+  index_ = Index::open(folder_);
+  data_ = test::clustered(4000, 16, 10, 11);
+  std::vector<ItemInput> items;
+  for (size_t i = 0; i < data_.size(); ++i) items.push_back(input("i" + std::to_string(i), data_[i]));
+  index_->insert(items);
+  const auto& q = data_[321];
+  const uint64_t c = index_->open_cursor(view(q), "{}");
+  PackedItems packed;
+  ASSERT_TRUE(index_->try_cursor_next(c, 10, &packed));  // the walk phase: cheap, inline
+  const auto first = hits_of(packed);
+  const auto top = index_->search(view(q), R"({"topK":10})");
+  ASSERT_EQ(first.size(), 10u);
+  EXPECT_EQ(first[0].id, "i321");
+  size_t same = 0;
+  for (const auto& h : first) {
+    for (const auto& t : top) same += h.id == t.item.id;
+  }
+  EXPECT_GE(same, 9u);
+  const auto rest = drain(c, 250);  // checks order and uniqueness across batches
+  EXPECT_LE(rest.front().score, first.back().score);
+  std::set<std::string> ids;
+  for (const auto& h : first) ids.insert(h.id);
+  for (const auto& h : rest) EXPECT_TRUE(ids.insert(h.id).second) << h.id;
+  EXPECT_GE(ids.size(), 3920u);  // all but the late ones (at most 2 %)
+  EXPECT_LE(ids.size(), 4000u);
+}
+
 TEST_F(CursorTest, FilterAndMaxResults) {
   fill(2000);
   const uint64_t c = index_->open_cursor(view(data_[0]), R"({"filter":{"n":{"$lt":1000}},"maxResults":250})");

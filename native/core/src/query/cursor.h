@@ -2,10 +2,11 @@
 // cursor_next(n) hands out the next n results, continuing the same search (bindings expose it as
 // queryStream). Two phases:
 // 1. a graph walk (ann/graph_walk.h): hnswlib's base-layer search made resumable, with the
-//    query's efSearch as the width it keeps certain; results come out in the walk's order;
-// 2. an exact pass, once the walk cannot vouch for its next result (or at once when maxResults
-//    covers every item, or the index has several shards, or its graph was rebuilt): scans of
-//    every item for the next chunk of results after the last one handed out.
+//    query's efSearch as the width it keeps certain; results come out in the walk's order. With
+//    several shards, one walk per shard, merged: each shows its next result, the best goes out;
+// 2. an exact pass, once a walk cannot vouch for its next result (or at once when maxResults
+//    covers every item, or when the graph was rebuilt): scans of every item for the next chunk
+//    of results after the last one handed out.
 //
 // What is guaranteed (with or without concurrent writes):
 // - distances never decrease and scores never increase from one result to the next, across

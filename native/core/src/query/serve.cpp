@@ -6,6 +6,7 @@
 // waits for, thread-pool queueing included (an outside stopwatch agrees within a few per cent,
 // bench/metrics.mjs).
 #include <chrono>
+#include <optional>
 
 #include "index/index_impl.h"
 
@@ -37,12 +38,12 @@ void Index::query_delivered(const query::QueryRequest& request) const {
 PackedItems Index::Impl::serve(const query::QueryRequest& request,
                                std::chrono::steady_clock::time_point started) const {
   PackedItems out;
-  const bool cacheable = !request.explain && !request.normalized_options.empty();
-  std::string key;
+  const bool cacheable = !request.explain && !request.normalized_options.empty() && query_cache.enabled();
+  std::optional<query::QueryCache::Key> key;
   const uint64_t state = cache.changes.load(std::memory_order_acquire);
   if (cacheable) {
     key = query::QueryCache::key_of(request.vector, request.normalized_options);
-    if (query_cache.get(key, state, &out)) {
+    if (query_cache.get(*key, state, &out)) {
       record_latency(request, started);
       return out;
     }
@@ -62,7 +63,7 @@ PackedItems Index::Impl::serve(const query::QueryRequest& request,
     explain.total_ms = ms_since(started);
     out.explain = explain.to_json();
   }
-  if (cacheable) query_cache.put(key, state, out);
+  if (cacheable) query_cache.put(std::move(*key), state, out);
   record_latency(request, started);
   return out;
 }
