@@ -5,7 +5,8 @@
 // --timeout=MIN (see bench/README.md); --filtered [--datasets= --n= --queries= --ef= --cases= --json=] runs
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
 // --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
-// --stream [--n= --queries= --json=] runs stream.mjs.
+// --stream [--n= --queries= --json=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
+// --block= --warmup= --folder= --json=] runs metrics.mjs.
 // --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).
 import { ensureInstalled } from './lib/setup.mjs';
 
@@ -20,6 +21,13 @@ if (process.argv.includes('--filtered')) {
 if (process.argv.includes('--stream')) {
   const { runStream } = await import('./stream.mjs');
   await runStream(process.argv.slice(2));
+  process.exit(0);
+}
+
+// --metrics: getPerformanceMetrics() against a stopwatch, and recording's cost (metrics.mjs).
+if (process.argv.includes('--metrics')) {
+  const { runMetrics } = await import('./metrics.mjs');
+  await runMetrics(process.argv.slice(2));
   process.exit(0);
 }
 

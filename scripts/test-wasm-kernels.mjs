@@ -1,4 +1,4 @@
-// Compiles test/wasm/kernel_check.cpp with the kernel sources for WebAssembly (simd128, the
+// Compiles test/cross/kernel_check.cpp with the kernel sources for WebAssembly (simd128, the
 // flags of scripts/build-wasm.mjs) and runs it under Node: the wasm-simd128 kernels against the
 // scalar reference (-sSINGLE_FILE: Node 20's fetch() cannot load a .wasm by path). Run by `npm test` (scripts/test.mjs) after the WASM build.
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ mkdirSync(out, { recursive: true });
 const env = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 const vectors = join(root, 'native/core/src/vectors');
 const sources = [
-  join(root, 'test/wasm/kernel_check.cpp'),
+  join(root, 'test/cross/kernel_check.cpp'),
   join(vectors, 'kernels_scalar.cpp'),
   join(vectors, 'kernels_wasm.cpp'),
 ];

@@ -2,7 +2,7 @@
 // `npm test`: builds what it needs, then runs every suite.
 //   1. the addon and the core's GoogleTest binary (one CMake build, SQLite compiled once)
 //   2. the TypeScript package (dist/)
-//   3. ctest on the core
+//   3. ctest on the core, and the NEON kernels under qemu-aarch64 (scripts/test-neon-kernels.mjs)
 //   4. the core tests again under ASan + UBSan (a separate build folder)
 //   5. the WASM build (dist/wasm) and its simd128 kernels against the scalar ones
 //      (scripts/test-wasm-kernels.mjs), then Vitest: the API contract suite against every backend
@@ -51,6 +51,8 @@ try {
   // The wasm-simd128 kernels against the scalar reference (GoogleTest does not build for wasm).
   if (want('ts')) run(process.execPath, ['scripts/test-wasm-kernels.mjs']);
   if (want('cpp')) run('ctest', ['--test-dir', 'build', '--output-on-failure', '--no-tests=error', '-j', jobs]);
+  // The AArch64 NEON kernels against the scalar reference, cross-compiled and run under qemu.
+  if (want('cpp')) run(process.execPath, ['scripts/test-neon-kernels.mjs']);
   if (want('asan')) {
     const generator = hasNinja() ? ['-G', 'Ninja'] : [];
     run('cmake', ['-S', '.', '-B', 'build/asan', ...generator, '-DCMAKE_BUILD_TYPE=RelWithDebInfo',

@@ -132,6 +132,20 @@ std::vector<float> to_floats(const val& v, const std::string& what) {
   return out;
 }
 
+// A vector argument that may be absent (undefined or null: keyword queries, item iterators),
+// copied into wasm memory for the call.
+class OptionalVector {
+ public:
+  explicit OptionalVector(const val& v) : present_(!v.isUndefined() && !v.isNull()) {
+    if (present_) floats_ = to_floats(v, "vector");
+  }
+  quiver::VectorView view() const { return {floats_.data(), floats_.size(), present_}; }
+
+ private:
+  bool present_;
+  std::vector<float> floats_;
+};
+
 // Items plus the float storage their views point into.
 struct Items {
   std::vector<quiver::ItemInput> inputs;
@@ -263,27 +277,19 @@ class WasmIndex {
   // options are parsed by the core (query/request.h).
   val query(val vector, val options) {
     return guarded([&] {
-      std::vector<float> v;
-      quiver::VectorView view;
-      if (!vector.isUndefined() && !vector.isNull()) {
-        v = to_floats(vector, "vector");
-        view = {v.data(), v.size(), true};
-      }
-      const auto request =
-          quiver::query::parse_query_request(view, to_string(options, "query options (JSON text)"));
-      return packed_to_js(index_->query(request));
+      const OptionalVector v(vector);
+      auto request = quiver::query::parse_query_request(v.view(), to_string(options, "query options (JSON text)"));
+      request.delivery_recorded_by_caller = true;  // the latency ends once the answer is a JS value
+      val answer = packed_to_js(index_->query(request));
+      index_->query_delivered(request);
+      return answer;
     });
   }
   // Query cursors (queryStream).
   val openCursor(val vector, val options) {
     return guarded([&] {
-      std::vector<float> v;
-      quiver::VectorView view;
-      if (!vector.isUndefined() && !vector.isNull()) {
-        v = to_floats(vector, "vector");
-        view = {v.data(), v.size(), true};
-      }
-      return val(static_cast<double>(index_->open_cursor(view, to_string(options, "stream options (JSON text)"))));
+      const OptionalVector v(vector);
+      return val(static_cast<double>(index_->open_cursor(v.view(), to_string(options, "stream options (JSON text)"))));
     });
   }
   val cursorNext(val cursor, val count) {

@@ -295,10 +295,15 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
       if (!info[0].IsUndefined() && !info[0].IsNull()) vector = to_vector(info[0], *keep, "vector");
       const std::string options = to_string(info[1], "query options (JSON text)");
       auto request = std::make_shared<query::QueryRequest>(query::parse_query_request(vector, options));
+      request->delivery_recorded_by_caller = true;  // the latency ends once the answer is a JS value
       ReadScheduler& reads = info.Env().GetInstanceData<AddonData>()->reads;
       PackedItems packed;
       // Answered here: the answer itself, not a settled Promise (ts/src/backend.ts allows it).
-      if (!reads.prefer_pool() && index_->try_query(*request, &packed)) return packed_to_js(info.Env(), packed);
+      if (!reads.prefer_pool() && index_->try_query(*request, &packed)) {
+        Napi::Value answer = packed_to_js(info.Env(), packed);
+        index_->query_delivered(*request);
+        return answer;
+      }
       if (vector.present && keep->owned_vectors.empty()) keep->refs.push_back(Napi::Persistent(info[0]));
       return reads.pool({index_, request, keep, Napi::Promise::Deferred::New(info.Env())});
     });

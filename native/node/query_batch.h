@@ -57,7 +57,9 @@ class QueryBatch : public Napi::AsyncWorker {
         continue;
       }
       try {
-        queries_[i].deferred.Resolve(to_js_(env, a.packed));
+        Napi::Value answer = to_js_(env, a.packed);
+        queries_[i].index->query_delivered(*queries_[i].request);  // its latency ends here
+        queries_[i].deferred.Resolve(answer);
       } catch (const Napi::Error& e) {
         queries_[i].deferred.Reject(e.Value());
       }

@@ -109,6 +109,22 @@ describe('quiverdb/browser in headless Chromium', () => {
     );
   }, 120_000);
 
+  test('queryStream in the worker: for await batches, best first, no repeats, break frees it', async () => {
+    const page = await newPage();
+    const dims = 16;
+    expect(await call(page, 'fill', 'stream', 3000, dims)).toBe(3000);
+    const r = await call<{ streamed: [string, number][][]; top: [string, number][]; openStreams: number }>(
+      page, 'streamThenBreak', 'stream', dims, 100, 5);
+    expect(r.streamed.map((b) => b.length)).toEqual([100, 100, 100, 100, 100]);
+    const all = r.streamed.flat();
+    expect(new Set(all.map(([id]) => id)).size).toBe(all.length);
+    for (let i = 1; i < all.length; i++) expect(all[i]![1]).toBeLessThanOrEqual(all[i - 1]![1]);
+    // The first batch is the same search as queryItems(topK = batchSize) (a near-tie may differ).
+    const topIds = new Set(r.top.map(([id]) => id));
+    expect(r.streamed[0]!.filter(([id]) => topIds.has(id)).length).toBeGreaterThanOrEqual(98);
+    expect(r.openStreams).toBe(0);
+  });
+
   test('an index open in one page is BUSY in another until the first closes it', async () => {
     const first = await newPage();
     const second = await newPage();

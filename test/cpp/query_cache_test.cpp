@@ -3,6 +3,10 @@
 // updates, and another connection's (another process's) writes — and the cache is bounded.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "query/query_cache.h"
@@ -115,6 +119,28 @@ TEST_F(QueryCacheTest, AnotherConnectionsWritesInvalidate) {
   expect_same("other's delete and upsert");
 }
 
+// Two threads can miss the same query and both put it: the later answer replaces the earlier
+// (one entry, its bytes counted once), and the entry stays reachable and evictable by its key.
+TEST(QueryCacheUnit, PuttingAKeyAgainReplacesIt) {
+  query::QueryCache cache(2, 1 << 20);
+  PackedItems first, second;
+  first.text = "first";
+  second.text = "second answer";
+  cache.put("same", 1, first);
+  const size_t one = cache.stats().bytes;
+  cache.put("same", 1, second);
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().bytes, one + second.text.size() - first.text.size());
+  PackedItems out;
+  ASSERT_TRUE(cache.get("same", 1, &out));
+  EXPECT_EQ(out.text, "second answer");
+  cache.put("x", 1, first);
+  cache.put("y", 1, first);  // evicts "same", the least recently used
+  EXPECT_FALSE(cache.get("same", 1, &out));
+  EXPECT_EQ(cache.stats().entries, 2u);
+  EXPECT_EQ(cache.stats().bytes, 2 * (one - 3));  // "x" and "y": keys 3 bytes shorter than "same"
+}
+
 TEST(QueryCacheUnit, BoundedByEntriesAndBytes) {
   query::QueryCache cache(3, 1 << 20);
   PackedItems small;
@@ -163,6 +189,59 @@ TEST(PerformanceMetrics, LatencyAndCountsAreMeasured) {
   const auto filtered = index->query(
       query::parse_query_request(view(data[0]), R"({"topK":3,"explain":true,"filter":{"nope":1}})"));
   EXPECT_EQ(nlohmann::json::parse(filtered.explain)["plan"], "exact-scan");
+}
+
+// A query's latency runs from when the binding handed the request over (parse_query_request),
+// so time spent waiting for the thread pool counts, as it does for the caller; a binding that
+// converts the answer itself ends it with query_delivered (and the core then does not record).
+TEST(PerformanceMetrics, LatencyRunsFromReceiptToDelivery) {
+  TempDir dir;
+  const std::string folder = dir.sub("m");
+  Index::create(folder, test::config(Metric::L2), false);
+  auto index = Index::open(folder, R"({"cache":{"maxEntries":0}})");
+  const auto data = test::clustered(100, 4, 3, 1);
+  std::vector<ItemInput> items;
+  for (size_t i = 0; i < data.size(); ++i) items.push_back(input("i" + std::to_string(i), data[i]));
+  index->insert(items);
+  const auto queued = query::parse_query_request(view(data[0]), R"({"topK":3})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // queued for the thread pool
+  index->query(queued);
+  auto m = metrics(*index);
+  EXPECT_EQ(m["queries"]["count"].get<int>(), 1);
+  EXPECT_GE(m["queries"]["p50Ms"].get<double>(), 30 * 0.97);  // a bucket's middle: within 3 %
+
+  auto delivered = query::parse_query_request(view(data[1]), R"({"topK":3})");
+  delivered.delivery_recorded_by_caller = true;
+  index->query(delivered);
+  EXPECT_EQ(metrics(*index)["queries"]["count"].get<int>(), 1);  // not yet: the binding records
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));    // converting the answer
+  index->query_delivered(delivered);
+  m = metrics(*index);
+  EXPECT_EQ(m["queries"]["count"].get<int>(), 2);
+  EXPECT_GE(m["queries"]["p99Ms"].get<double>(), 60 * 0.97);
+}
+
+// QUIVER_DISABLE_METRICS is read at each open: one process can hold a recording and a silent
+// index side by side (bench/metrics.mjs measures recording's cost that way).
+TEST(PerformanceMetrics, RecordingIsSwitchedAtOpen) {
+  TempDir dir;
+  const std::string folder = dir.sub("m");
+  Index::create(folder, test::config(Metric::L2), false);
+  ASSERT_EQ(setenv("QUIVER_DISABLE_METRICS", "1", 1), 0);
+  auto silent = Index::open(folder);
+  ASSERT_EQ(unsetenv("QUIVER_DISABLE_METRICS"), 0);
+  auto recording = Index::open(folder);
+  const auto data = test::clustered(50, 4, 3, 1);
+  std::vector<ItemInput> items;
+  for (size_t i = 0; i < data.size(); ++i) items.push_back(input("i" + std::to_string(i), data[i]));
+  silent->insert(items);
+  for (int i = 0; i < 5; ++i) {
+    silent->search(view(data[i]), R"({"topK":3})");
+    recording->search(view(data[i]), R"({"topK":3})");
+  }
+  EXPECT_EQ(metrics(*silent)["queries"]["count"].get<int>(), 0);
+  EXPECT_EQ(metrics(*silent)["inserts"]["perSecond"].get<double>(), 0);
+  EXPECT_EQ(metrics(*recording)["queries"]["count"].get<int>(), 5);
 }
 
 }  // namespace

@@ -99,6 +99,41 @@ TEST_F(CursorTest, WalkStreamIsOrderedUniqueAndStartsLikeQuery) {
   EXPECT_LE(first.size() + rest.size(), 5000u);
 }
 
+// Several shards: one walk per shard, merged best first (before, such a stream ran its exact
+// pass only). The first batch is the same search as query(); the walk is what answers it (a
+// small walk batch is cheap enough to run inline, an exact pass never is); read to the end,
+// the stream is ordered, unique and complete but for the late ones.
+TEST_F(CursorTest, ShardedWalkMergesBestFirst) {
+  IndexConfig config = test::config(Metric::L2);
+  config.shards = 4;
+  Index::create(folder_, config, true);
+  index_ = Index::open(folder_);
+  data_ = test::clustered(4000, 16, 10, 11);
+  std::vector<ItemInput> items;
+  for (size_t i = 0; i < data_.size(); ++i) items.push_back(input("i" + std::to_string(i), data_[i]));
+  index_->insert(items);
+  const auto& q = data_[321];
+  const uint64_t c = index_->open_cursor(view(q), "{}");
+  PackedItems packed;
+  ASSERT_TRUE(index_->try_cursor_next(c, 10, &packed));  // the walk phase: cheap, inline
+  const auto first = hits_of(packed);
+  const auto top = index_->search(view(q), R"({"topK":10})");
+  ASSERT_EQ(first.size(), 10u);
+  EXPECT_EQ(first[0].id, "i321");
+  size_t same = 0;
+  for (const auto& h : first) {
+    for (const auto& t : top) same += h.id == t.item.id;
+  }
+  EXPECT_GE(same, 9u);
+  const auto rest = drain(c, 250);  // checks order and uniqueness across batches
+  EXPECT_LE(rest.front().score, first.back().score);
+  std::set<std::string> ids;
+  for (const auto& h : first) ids.insert(h.id);
+  for (const auto& h : rest) EXPECT_TRUE(ids.insert(h.id).second) << h.id;
+  EXPECT_GE(ids.size(), 3920u);  // all but the late ones (at most 2 %)
+  EXPECT_LE(ids.size(), 4000u);
+}
+
 TEST_F(CursorTest, FilterAndMaxResults) {
   fill(2000);
   const uint64_t c = index_->open_cursor(view(data_[0]), R"({"filter":{"n":{"$lt":1000}},"maxResults":250})");
@@ -187,6 +222,30 @@ TEST_F(CursorTest, BadOptionsAreInvalidArgument) {
   for (double n : {0.0, 1.5, 10001.0}) {
     EXPECT_THROW(index_->cursor_next(c, n), Error) << n;
   }
+}
+
+// The inline form parses the options once, as the blocking form does: bad options are the same
+// error; a plain query cursor opens on the caller's thread, a filtered one or an item iterator
+// is left to the blocking form (a filter may build columns, an iterator opens a connection).
+TEST_F(CursorTest, InlineOpenTakesPlainCursorsOnly) {
+  fill(50);
+  uint64_t c = 0;
+  for (const char* bad : {R"({"topK":3})", R"({"maxResults":0})", R"({"order":"random"})", "[]", "{"}) {
+    try {
+      index_->try_open_cursor(view(data_[0]), bad, &c);
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::InvalidArgument) << bad;
+    }
+  }
+  EXPECT_FALSE(index_->try_open_cursor(view(data_[0]), R"({"filter":{"n":1}})", &c));
+  EXPECT_FALSE(index_->try_open_cursor({}, R"({"order":"insertion"})", &c));
+  EXPECT_EQ(index_->open_cursor_count(), 0u);
+  ASSERT_TRUE(index_->try_open_cursor(view(data_[7]), R"({"efSearch":32,"filter":null})", &c));
+  EXPECT_EQ(index_->open_cursor_count(), 1u);
+  const auto first = hits_of(index_->cursor_next(c, 1));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].id, "i7");
 }
 
 }  // namespace

@@ -9,12 +9,16 @@ import { DIMENSIONS, embed } from './embed';
 
 const ITEM_COUNT = 5000;
 const TOP_K = 10;
+// "Everything this similar" mode: results streamed in batches until the score drops below this.
+const MIN_SCORE = 0.5;
+const STREAM_BATCH = 50;
 
 const INDEX_NAME = 'recipes';
 let index = new LocalIndex<Recipe>(INDEX_NAME);
 
 const input = document.querySelector<HTMLInputElement>('#query')!;
 const category = document.querySelector<HTMLSelectElement>('#category')!;
+const scope = document.querySelector<HTMLSelectElement>('#scope')!;
 const rebuild = document.querySelector<HTMLButtonElement>('#rebuild')!;
 const statusLine = document.querySelector<HTMLParagraphElement>('#status')!;
 const results = document.querySelector<HTMLOListElement>('#results')!;
@@ -24,7 +28,7 @@ function setStatus(text: string): void {
 }
 
 function setEnabled(enabled: boolean): void {
-  for (const control of [input, category, rebuild]) control.disabled = !enabled;
+  for (const control of [input, category, scope, rebuild]) control.disabled = !enabled;
 }
 
 /** Opens the persisted index, or builds it (first visit, or after "Rebuild index"). */
@@ -80,15 +84,52 @@ async function search(): Promise<void> {
     return;
   }
   const filter = category.value ? { category: category.value } : undefined;
+  if (scope.value === 'similar') {
+    await streamSimilar(ticket, vector, filter);
+    return;
+  }
   const started = performance.now();
   const hits = await index.queryItems(vector, TOP_K, filter);
   const took = performance.now() - started;
   if (ticket !== latest) return; // a later keystroke's results are on their way
   render(hits);
-  const scope = category.value ? ` in ${category.value}` : '';
   setStatus(
-    `${hits.length} results${scope} in ${took.toFixed(1)} ms (query round trip to the worker).`,
+    `${hits.length} results${inCategory()} in ${took.toFixed(1)} ms (query round trip to the worker).`,
   );
+}
+
+/**
+ * Every recipe with a score of at least MIN_SCORE, however many: one search that continues in
+ * the worker (queryStream), read in batches, best first, each batch shown as it arrives. The
+ * loop stops at the first score below the bar, or when a later keystroke starts a new search;
+ * leaving the loop frees the stream in the worker at once.
+ */
+async function streamSimilar(
+  ticket: number,
+  vector: Float32Array,
+  filter: { category: string } | undefined,
+): Promise<void> {
+  const started = performance.now();
+  let firstBatchMs = 0;
+  const hits: QueryResult<Recipe>[] = [];
+  for await (const batch of index.queryStream(vector, { batchSize: STREAM_BATCH, filter })) {
+    if (ticket !== latest) return; // superseded: `return` leaves the loop and closes the stream
+    if (hits.length === 0) firstBatchMs = performance.now() - started;
+    const similar = batch.filter((hit) => hit.score >= MIN_SCORE);
+    hits.push(...similar);
+    render(hits);
+    setStatus(`${hits.length} results${inCategory()} with score ≥ ${MIN_SCORE} so far…`);
+    if (similar.length < batch.length) break; // scores only go down from here
+  }
+  if (ticket !== latest) return;
+  setStatus(
+    `${hits.length} results${inCategory()} with score ≥ ${MIN_SCORE}, streamed in batches of ` +
+      `${STREAM_BATCH}: first batch in ${firstBatchMs.toFixed(1)} ms, all in ${elapsed(started)}.`,
+  );
+}
+
+function inCategory(): string {
+  return category.value ? ` in ${category.value}` : '';
 }
 
 function render(hits: QueryResult<Recipe>[]): void {
@@ -132,5 +173,6 @@ async function run(force: boolean): Promise<void> {
 for (const name of CATEGORIES) category.add(new Option(name, name));
 input.addEventListener('input', () => void search());
 category.addEventListener('change', () => void search());
+scope.addEventListener('change', () => void search());
 rebuild.addEventListener('click', () => void run(true));
 void run(false);

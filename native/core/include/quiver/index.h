@@ -100,6 +100,9 @@ class Index {
   // than a small search.
   bool try_get_packed(const std::string& id, PackedItems* out) const;
   bool try_query(const query::QueryRequest& request, PackedItems* out) const;
+  // For a binding that set request.delivery_recorded_by_caller: the answer to `request` has been
+  // handed to the caller (converted); records the query's latency from request.received.
+  void query_delivered(const query::QueryRequest& request) const;
 
   // ---- Query cursors (query/cursor.h; queryStream in the bindings): a nearest-neighbour
   // search handed out in batches. options_json: {efSearch?, filter?, maxResults?}.

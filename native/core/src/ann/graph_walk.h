@@ -77,7 +77,8 @@ class GraphWalk {
   // Plain vectors used as heaps (no allocation per node, unlike ordered sets):
   std::vector<Entry> frontier_;  // min-heap: candidates to expand, trimmed to the best when large
   std::vector<Entry> found_;     // max-heap (worst on top): the w best admitted items this advance
-  std::vector<Entry> spill_;     // min-heap: admitted items beyond the w best, trimmed when large
+  std::vector<Entry> spill_;     // admitted items beyond the w best, trimmed when large; a
+  bool spill_is_heap_ = true;    // min-heap only when this says so (set_aside appends)
   std::vector<Entry> ready_;     // settled by the last advance, worst first (taken from the back)
   // The smallest distance of a result dropped for good (spill_ trimmed): nothing closer was
   // dropped, so a found item up to it is certain in the walk's own order.

@@ -147,13 +147,8 @@ std::vector<uint64_t> HnswShard::labels() const {
 }
 
 bool HnswShard::vector_of(uint64_t label, float* out) const {
-  hnswlib::tableint internal;
-  {
-    std::lock_guard<std::mutex> lock(hnsw_->label_lookup_lock);
-    auto it = hnsw_->label_lookup_.find(label);
-    if (it == hnsw_->label_lookup_.end() || hnsw_->isMarkedDeleted(it->second)) return false;
-    internal = it->second;
-  }
+  const uint32_t internal = live_internal(label);  // the label -> slot table, not the locked lookup
+  if (internal == kNoInternal) return false;
   codec().decode(hnsw_->getDataByInternalId(internal), out);
   return true;
 }
@@ -185,8 +180,29 @@ std::vector<Neighbor> HnswShard::search(const vectors::PreparedQuery& prepared, 
   if (h.cur_element_count == 0 || size() == 0 || k == 0) return out;
   const void* query = prepared.data();
 
-  // Greedy descent through the upper layers, as hnswlib's searchKnn does, so that the base-layer
-  // search below can take this call's ef instead of the shared, mutable ef_ member.
+  // The descent is ours so that the base-layer search below can take this call's ef instead of
+  // the shared, mutable ef_ member.
+  const hnswlib::tableint current = base_layer_entry(prepared).slot;
+
+  static const std::function<bool(uint64_t)> kAllowAll = [](uint64_t) { return true; };
+  AllowFunctor functor(allow ? *allow : kAllowAll);
+  hnswlib::BaseFilterFunctor* filter = allow ? &functor : nullptr;
+  const size_t width = std::max(ef, k);
+  auto top = (h.num_deleted_ == 0 && !filter)
+                 ? h.searchBaseLayerST<true>(current, query, width, nullptr)
+                 : h.searchBaseLayerST<false>(current, query, width, filter);
+  while (top.size() > k) top.pop();
+  out.resize(top.size());
+  for (size_t i = out.size(); i-- > 0;) {
+    out[i] = {top.top().first, h.getExternalLabel(top.top().second), top.top().second};
+    top.pop();
+  }
+  return out;
+}
+
+HnswShard::Entry HnswShard::base_layer_entry(const vectors::PreparedQuery& prepared) const {
+  const auto& h = *hnsw_;
+  const void* query = prepared.data();
   hnswlib::tableint current = h.enterpoint_node_;
   float best = h.fstdistfunc_(query, h.getDataByInternalId(current), h.dist_func_param_);
   for (int level = h.maxlevel_; level > 0; --level) {
@@ -205,21 +221,7 @@ std::vector<Neighbor> HnswShard::search(const vectors::PreparedQuery& prepared, 
       }
     }
   }
-
-  static const std::function<bool(uint64_t)> kAllowAll = [](uint64_t) { return true; };
-  AllowFunctor functor(allow ? *allow : kAllowAll);
-  hnswlib::BaseFilterFunctor* filter = allow ? &functor : nullptr;
-  const size_t width = std::max(ef, k);
-  auto top = (h.num_deleted_ == 0 && !filter)
-                 ? h.searchBaseLayerST<true>(current, query, width, nullptr)
-                 : h.searchBaseLayerST<false>(current, query, width, filter);
-  while (top.size() > k) top.pop();
-  out.resize(top.size());
-  for (size_t i = out.size(); i-- > 0;) {
-    out[i] = {top.top().first, h.getExternalLabel(top.top().second), top.top().second};
-    top.pop();
-  }
-  return out;
+  return {current, best};
 }
 
 uint32_t HnswShard::live_internal(uint64_t label) const {

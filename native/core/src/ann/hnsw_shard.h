@@ -72,6 +72,13 @@ class HnswShard {
   // scattered over the graph's memory: a cache miss each otherwise).
   void distances(const vectors::PreparedQuery& query, const uint64_t* labels, size_t n,
                  std::vector<Neighbor>& out) const;
+  // The greedy descent through the upper layers (as hnswlib's searchKnn does): the base-layer
+  // slot a search for `query` starts from, and its distance. The graph must not be empty.
+  struct Entry {
+    uint32_t slot;
+    float distance;
+  };
+  Entry base_layer_entry(const vectors::PreparedQuery& query) const;
 
   // Read-only access to the graph for walks that keep state between calls (ann/graph_walk.h);
   // valid while the caller holds the index's shared lock.

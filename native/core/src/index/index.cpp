@@ -61,6 +61,7 @@ void Index::destroy(const std::string& folder) {
 std::unique_ptr<Index> Index::open(const std::string& folder) {
   check_folder(folder);
   auto impl = std::make_unique<Impl>();
+  impl->metrics_on = metrics::recording_requested();
   impl->store = store::SqliteStore::open(folder);
   impl->text_index = std::make_unique<store::TextIndex>(impl->store->handle());
   try {
@@ -401,7 +402,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
   // seen_data_version was read inside the transaction, so a commit by another process after ours
   // is still noticed by the next call.
   cache.apply_commit(upserts, removed, seq, ops.size(), write_options.threads);
-  writes.count(upserts.size());
+  if (metrics_on) writes.count(upserts.size());
   if (cache.unsaved_changes >= kAutoSaveChanges) {
     try {
       cache.save_graph();

@@ -54,6 +54,7 @@ struct Index::Impl {
   mutable query::QueryCache query_cache{query::kDefaultCacheEntries, query::kDefaultCacheBytes};
   mutable metrics::LatencyWindow query_latency;  // every query() answered (query/serve.cpp)
   mutable metrics::LatencyWindow writes;         // items written by this process
+  bool metrics_on = true;  // metrics::recording_requested() when opened
 
   bool updating = false;
   std::vector<Op> staged;
@@ -74,6 +75,10 @@ struct Index::Impl {
   PackedItems answer(const query::QueryRequest& request) const;  // shared lock held
   // --- query/serve.cpp: answer() behind the query cache, measured (shared lock held) ---
   PackedItems serve(const query::QueryRequest& request, std::chrono::steady_clock::time_point started) const;
+  // When the query's latency starts (its `received`, else now; unset when nothing needs it).
+  std::chrono::steady_clock::time_point query_started(const query::QueryRequest& request) const;
+  // Records the latency unless the binding does it at delivery (Index::query_delivered).
+  void record_latency(const query::QueryRequest& request, std::chrono::steady_clock::time_point started) const;
 
   // --- index.cpp ---
   void check_open() const;

@@ -329,9 +329,7 @@ size_t Index::count(const std::string& filter_json) const {
 }
 
 PackedItems Index::query(const query::QueryRequest& request) const {
-  // Lock wait included in the metrics.
-  const auto started = metrics::enabled() || request.explain ? std::chrono::steady_clock::now()
-                                                             : std::chrono::steady_clock::time_point{};
+  const auto started = impl_->query_started(request);  // lock wait included in the metrics
   auto lock = lock_for_read(*impl_);
   return impl_->serve(request, started);
 }
@@ -363,9 +361,7 @@ bool Index::try_query(const query::QueryRequest& request, PackedItems* out) cons
                           bound, c.shards)) {
     return false;
   }
-  const auto started = metrics::enabled() || request.explain ? std::chrono::steady_clock::now()
-                                                             : std::chrono::steady_clock::time_point{};
-  *out = impl_->serve(request, started);
+  *out = impl_->serve(request, impl_->query_started(request));
   return true;
 }
 

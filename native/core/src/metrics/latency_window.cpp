@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <string_view>
 
 namespace quiver::metrics {
 namespace {
@@ -17,9 +18,9 @@ constexpr int64_t kWindowNs = static_cast<int64_t>(LatencyWindow::kWindowSeconds
 
 }  // namespace
 
-bool enabled() {
-  static const bool on = std::getenv("QUIVER_DISABLE_METRICS") == nullptr;
-  return on;
+bool recording_requested() {
+  const char* off = std::getenv("QUIVER_DISABLE_METRICS");
+  return off == nullptr || *off == '\0' || std::string_view(off) == "0";
 }
 
 void LatencyWindow::Window::reset(int64_t now) {
@@ -66,7 +67,6 @@ void LatencyWindow::rotate_if_due(int64_t now) {
 }
 
 void LatencyWindow::record(double micros) {
-  if (!enabled()) return;
   rotate_if_due(now_ns());
   Window& w = windows_[current_.load(std::memory_order_acquire)];
   w.buckets[static_cast<size_t>(bucket_of(micros))].fetch_add(1, std::memory_order_relaxed);
@@ -74,7 +74,6 @@ void LatencyWindow::record(double micros) {
 }
 
 void LatencyWindow::count(uint64_t n) {
-  if (!enabled()) return;
   rotate_if_due(now_ns());
   windows_[current_.load(std::memory_order_acquire)].events.fetch_add(n, std::memory_order_relaxed);
 }

@@ -18,9 +18,11 @@ struct Percentiles {
   double window_seconds = 0;  // how much time the window covers
 };
 
-// Always on; QUIVER_DISABLE_METRICS=1 in the environment (read once) turns recording and its
-// clock reads off, only so that bench/stream.mjs can measure what they cost.
-bool enabled();
+// Always on. QUIVER_DISABLE_METRICS=1 in the environment when an index is opened turns that
+// index's recording (and the clock reads for it) off: read at every open, so that
+// bench/metrics.mjs can open one index with and one without in the same process and interleave
+// them to measure what recording costs.
+bool recording_requested();
 
 class LatencyWindow {
  public:
@@ -30,7 +32,7 @@ class LatencyWindow {
   static constexpr double kWindowSeconds = 10;
 
   LatencyWindow();
-  void record(double micros);
+  void record(double micros);  // callers check recording_requested() at open, not per call
   Percentiles percentiles() const;
   // Events counted in the window (e.g. items inserted), for rates.
   void count(uint64_t n);

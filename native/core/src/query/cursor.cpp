@@ -26,18 +26,33 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // same whatever it keeps), so streaming everything costs items / chunk scans.
 constexpr size_t kMinChunk = 1024;
 
+// {"order":"insertion", filter?}: an item iterator.
+StreamRequest item_iterator_request(VectorView vector, const json& j) {
+  for (const auto& [key, value] : j.items()) {
+    if (key != "order" && key != "filter") bad("iterator options has an unknown option \"" + key + "\"; the options are: order, filter");
+  }
+  if (j["order"] != "insertion") bad("order must be \"insertion\", got " + j["order"].dump());
+  if (vector.present) bad("an item iterator takes no vector");
+  StreamRequest r;
+  r.item_order = true;
+  if (j.contains("filter") && !j["filter"].is_null()) r.query.filter = Filter::parse(j["filter"]);
+  return r;
+}
+
 }  // namespace
 
-CursorRequest parse_cursor_request(VectorView vector, std::string_view options_json) {
+StreamRequest parse_stream_request(VectorView vector, std::string_view options_json) {
   const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "stream options");
   if (!j.is_object()) bad("stream options must be an object like {filter?, efSearch?, maxResults?}");
+  if (j.contains("order") && !j["order"].is_null()) return item_iterator_request(vector, j);
   for (const auto& [key, value] : j.items()) {
     if (key != "efSearch" && key != "filter" && key != "maxResults") {
       bad("stream options has an unknown option \"" + key + "\"; the options are: efSearch, filter, maxResults");
     }
   }
   if (!vector.present) bad("Vector is required");
-  CursorRequest r;
+  StreamRequest stream;
+  CursorRequest& r = stream.query;
   r.vector.assign(vector.data, vector.data + vector.size);
   const auto given = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
   if (given("efSearch")) {
@@ -53,7 +68,7 @@ CursorRequest parse_cursor_request(VectorView vector, std::string_view options_j
     }
     r.max_results = m.get<double>() >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(m.get<double>());
   }
-  return r;
+  return stream;
 }
 
 class QueryCursor : public Cursor {
@@ -68,9 +83,12 @@ class QueryCursor : public Cursor {
     const auto* set = dynamic_cast<const ann::ShardSet*>(impl.cache.graph.get());
     // The whole index asked for: only the exact pass promises every item in exact order.
     const bool whole = request_.max_results != UINT64_MAX && request_.max_results >= impl.cache.items.with_vectors();
-    if (set && set->shard_count() == 1 && !whole) {
+    if (set && !whole) {
+      // One walk per shard, merged best first (next()); an empty shard has nothing to walk.
       const vectors::PreparedQuery q = set->prepare_query(request_.vector.data());
-      walk_.emplace(set->shard(0), q);
+      for (uint32_t s = 0; s < set->shard_count(); ++s) {
+        if (set->shard(s).size() > 0) walks_.push_back({s, ann::GraphWalk(set->shard(s), q), 0, std::nullopt});
+      }
     }
   }
 
@@ -78,7 +96,7 @@ class QueryCursor : public Cursor {
     std::lock_guard<std::mutex> guard(mutex_);
     PackedItems out;
     out.dims = impl.cache.config.dimensions;
-    if (impl.cache.graph_generation.load() != generation_) walk_.reset();  // slots changed meaning
+    if (impl.cache.graph_generation.load() != generation_) walks_.clear();  // slots changed meaning
     const bool changed = impl.cache.changes.load() != changes_;
     if (changed) chunk_.clear();  // distances of the chunk may be stale
     changes_ = impl.cache.changes.load();
@@ -90,39 +108,43 @@ class QueryCursor : public Cursor {
     const query::CompiledFilter compiled = impl.cache.compile(request_.filter);
     const query::CompiledFilter* docs = request_.filter.empty() ? nullptr : &compiled;
     const std::function<bool(uint64_t)> admit = [&](uint64_t label) { return admissible(impl, docs, label); };
+    // Without a filter the walk is not told what the cursor admits: every live node it reaches
+    // would pass but for the rare one handed out, removed or added since (checked as it is taken,
+    // below), and asking costs two cache misses per node reached (its label, the item table),
+    // which made a first batch ~1.5x a query() of the same width (bench/stream.mjs).
+    const std::function<bool(uint64_t)>* walk_admit = docs ? &admit : nullptr;
     n = static_cast<size_t>(std::min<uint64_t>(n, request_.max_results - emitted_count_));
     std::vector<ann::GraphWalk::Found> batch;
     batch.reserve(n);
 
-    if (walk_) {
-      const auto& shard = set->shard(0);
+    if (!walks_.empty()) {
       const size_t width = std::max<size_t>(ef(impl), n);
-      // One advance settles the `width` best found items, as a query with ef = width would;
-      // they are handed out before the walk advances again (advancing after every item would
-      // re-walk for each one).
-      size_t ready = 0;
+      for (auto& w : walks_) w.ready = 0;  // each shard advances once before handing out more
       while (batch.size() < n) {
-        bool advanced = false;
-        if (ready == 0) {
-          walk_->advance(shard, q, width, &admit);
-          ready = walk_->settled();
-          advanced = true;
-        }
-        ann::GraphWalk::Found f;
-        if (ready == 0 || !walk_->take(shard, &f)) {
-          if (!advanced) {
-            ready = 0;  // advance again before deciding
-            continue;
+        // Every shard shows its next result (the best its walk has settled); the best of them
+        // goes out. A shard whose walk can no longer vouch for its next one ends the walk phase
+        // for all (results shown and not handed out are found again by the exact pass).
+        ShardWalk* best = nullptr;
+        bool lost = false;
+        for (auto& w : walks_) {
+          if (!w.head && !show_next(*set, q, width, walk_admit, w)) {
+            lost = true;
+            break;
           }
-          walk_.reset();  // the walk cannot vouch for more: the exact pass takes over
+          if (w.head && (!best || w.head->distance < best->head->distance)) best = &w;
+        }
+        if (lost) {
+          walks_.clear();  // the exact pass takes over
           break;
         }
-        --ready;
+        if (!best) break;  // every shard's walk ran out (cannot happen while items remain)
+        ann::GraphWalk::Found f = *best->head;
+        best->head.reset();
         if (!admissible(impl, docs, f.label)) continue;
         if (changed || changes_since_open_) {
           const float now = set->distance(q, f.label);
           if (now > f.distance) {  // moved away since found: ranked again at its new distance
-            walk_->put_back(shard, f.label, now);
+            best->walk.put_back(set->shard(best->shard), f.label, now);
             continue;
           }
           f.distance = now;
@@ -134,7 +156,7 @@ class QueryCursor : public Cursor {
         emit(f, batch);
       }
     }
-    while (!walk_ && batch.size() < n) {
+    while (walks_.empty() && batch.size() < n) {
       if (chunk_.empty()) refill(impl, *set, q, docs, std::max(kMinChunk, 4 * n));
       if (chunk_.empty()) break;  // every item handed out
       const ann::GraphWalk::Found f = chunk_.back();
@@ -150,22 +172,60 @@ class QueryCursor : public Cursor {
   // A walk batch costs about what a query with ef = max(ef, n) costs (query::runs_inline's
   // estimate); the exact pass scans every item, and a filter may make the walk wander: never.
   bool cheap(const Index::Impl& impl, size_t n) const override {
-    if (!walk_ || !request_.filter.empty() || impl.cache.changes.load() != changes_ ||
+    if (walks_.empty() || !request_.filter.empty() || impl.cache.changes.load() != changes_ ||
         impl.cache.graph_generation.load() != generation_) {
       return false;
     }
     const auto& c = impl.cache.config;
     const double width = static_cast<double>(std::max(ef(impl), n));
-    const double distances = std::min(static_cast<double>(impl.cache.items.with_vectors()), width * 2.0 * c.hnsw.M);
+    const double per_shard = static_cast<double>(impl.cache.items.with_vectors()) / static_cast<double>(walks_.size());
+    const double distances = static_cast<double>(walks_.size()) * std::min(per_shard, width * 2.0 * c.hnsw.M);
     return distances * (25.0 + c.dimensions / 16.0) / 1000.0 <= kInlineBudgetMicros;
   }
 
   size_t memory_bytes() const override {
+    size_t walks = walks_.capacity() * sizeof(ShardWalk);
+    for (const auto& w : walks_) walks += w.walk.memory_bytes();
     return sizeof(*this) + request_.vector.capacity() * sizeof(float) + emitted_.capacity() * sizeof(uint64_t) +
-           chunk_.capacity() * sizeof(ann::GraphWalk::Found) + (walk_ ? walk_->memory_bytes() : 0);
+           chunk_.capacity() * sizeof(ann::GraphWalk::Found) + walks;
   }
 
  private:
+  // One shard's walk and the result it shows the merge (taken from the walk, not handed out yet).
+  struct ShardWalk {
+    uint32_t shard;
+    ann::GraphWalk walk;
+    size_t ready;  // settled by its last advance and not taken yet
+    std::optional<ann::GraphWalk::Found> head;
+  };
+
+  // Takes the shard's next settled result into w.head, advancing its walk when none is left;
+  // false when the walk cannot vouch for a next one (or has none).
+  static bool show_next(const ann::ShardSet& set, const vectors::PreparedQuery& q, size_t width,
+                        const std::function<bool(uint64_t)>* admit, ShardWalk& w) {
+    const auto& shard = set.shard(w.shard);
+    // One advance settles the `width` best found items, as a query with ef = width would; they
+    // are handed out before the walk advances again (advancing after every item would re-walk
+    // for each one).
+    for (bool advanced = false;; ) {
+      if (w.ready == 0) {
+        if (advanced) return false;
+        w.walk.advance(shard, q, width, admit);
+        w.ready = w.walk.settled();
+        advanced = true;
+        if (w.ready == 0) return false;
+      }
+      ann::GraphWalk::Found f;
+      if (w.walk.take(shard, &f)) {
+        --w.ready;
+        w.head = f;
+        return true;
+      }
+      if (advanced) return false;
+      w.ready = 0;  // advance again before deciding
+    }
+  }
+
   size_t ef(const Index::Impl& impl) const {
     return static_cast<size_t>(request_.ef_search > 0 ? request_.ef_search : impl.cache.config.hnsw.ef_search);
   }
@@ -238,15 +298,14 @@ class QueryCursor : public Cursor {
   uint64_t changes_ = 0;
   uint64_t generation_ = 0;
   bool changes_since_open_ = false;
-  std::optional<ann::GraphWalk> walk_;
+  std::vector<ShardWalk> walks_;  // the walk phase, one per non-empty shard; empty: the exact pass
   std::vector<ann::GraphWalk::Found> chunk_;  // the exact pass: next results, best last
 };
 
-std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, VectorView vector, std::string_view options_json) {
-  if (wants_item_order(options_json)) return open_item_cursor(impl, vector, options_json);
-  auto request = parse_cursor_request(vector, options_json);
-  if (!request.filter.empty()) impl.cache.compile(request.filter);  // errors surface here, not mid-stream
-  return std::make_shared<QueryCursor>(impl, std::move(request));
+std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, StreamRequest request) {
+  if (request.item_order) return open_item_cursor(impl, std::move(request.query.filter));
+  if (!request.query.filter.empty()) impl.cache.compile(request.query.filter);  // errors surface here, not mid-stream
+  return std::make_shared<QueryCursor>(impl, std::move(request.query));
 }
 
 // ---- CursorTable ----
@@ -300,8 +359,9 @@ size_t CursorTable::memory_bytes() const {
 // ---- the public cursor API ----
 
 uint64_t Index::open_cursor(VectorView vector, const std::string& options_json) {
+  auto request = query::parse_stream_request(vector, options_json);
   auto lock = lock_for_read(*impl_);
-  return impl_->cursors.add(query::open_cursor(*impl_, vector, options_json));
+  return impl_->cursors.add(query::open_cursor(*impl_, std::move(request)));
 }
 
 PackedItems Index::cursor_next(uint64_t cursor, double count) {
@@ -315,13 +375,13 @@ PackedItems Index::cursor_next(uint64_t cursor, double count) {
 void Index::close_cursor(uint64_t cursor) { impl_->cursors.remove(cursor); }
 
 bool Index::try_open_cursor(VectorView vector, const std::string& options_json, uint64_t* cursor) {
+  auto request = query::parse_stream_request(vector, options_json);  // bad options: thrown here
   // Only a plain query cursor opens inline: a filter may build metadata columns, an item
   // iterator opens a connection.
-  const auto request_json = nlohmann::json::parse(options_json, nullptr, false);
-  if (!request_json.is_object() || request_json.contains("filter") || request_json.contains("order")) return false;
+  if (request.item_order || !request.query.filter.empty()) return false;
   auto lock = try_lock_current(*impl_);
   if (!lock.owns_lock()) return false;
-  *cursor = impl_->cursors.add(query::open_cursor(*impl_, vector, options_json));
+  *cursor = impl_->cursors.add(query::open_cursor(*impl_, std::move(request)));
   return true;
 }
 

@@ -2,10 +2,11 @@
 // cursor_next(n) hands out the next n results, continuing the same search (bindings expose it as
 // queryStream). Two phases:
 // 1. a graph walk (ann/graph_walk.h): hnswlib's base-layer search made resumable, with the
-//    query's efSearch as the width it keeps certain; results come out in the walk's order;
-// 2. an exact pass, once the walk cannot vouch for its next result (or at once when maxResults
-//    covers every item, or the index has several shards, or its graph was rebuilt): scans of
-//    every item for the next chunk of results after the last one handed out.
+//    query's efSearch as the width it keeps certain; results come out in the walk's order. With
+//    several shards, one walk per shard, merged: each shows its next result, the best goes out;
+// 2. an exact pass, once a walk cannot vouch for its next result (or at once when maxResults
+//    covers every item, or when the graph was rebuilt): scans of every item for the next chunk
+//    of results after the last one handed out.
 //
 // What is guaranteed (with or without concurrent writes):
 // - distances never decrease and scores never increase from one result to the next, across
@@ -48,8 +49,14 @@ struct CursorRequest {
   uint64_t max_results = UINT64_MAX;
 };
 
-// From the options JSON {efSearch?, filter?, maxResults?}; unknown keys rejected by name.
-CursorRequest parse_cursor_request(VectorView vector, std::string_view options_json);
+// What Index::open_cursor is asked for, from its options JSON parsed once: a query cursor
+// ({efSearch?, filter?, maxResults?} and a vector) or an item iterator ({"order":"insertion",
+// filter?} and no vector: item_cursor.h). Unknown keys are rejected by name.
+struct StreamRequest {
+  bool item_order = false;
+  CursorRequest query;  // an item iterator uses only query.filter
+};
+StreamRequest parse_stream_request(VectorView vector, std::string_view options_json);
 
 // What the cursor table holds: a query cursor (below) or an item iterator (item_cursor.h).
 class Cursor {
@@ -63,9 +70,8 @@ class Cursor {
   virtual bool cheap(const Index::Impl&, size_t) const { return false; }
 };
 
-// Opens the cursor the options ask for: {"order":"insertion", filter?} is an item iterator
-// (no vector); anything else a query cursor (parse_cursor_request). Shared lock held.
-std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, VectorView vector, std::string_view options_json);
+// Opens the cursor the request asks for. Shared lock held.
+std::shared_ptr<Cursor> open_cursor(const Index::Impl& impl, StreamRequest request);
 
 // The open cursors of one index, by number. Closing (or closing the index) frees a cursor at
 // once; a next() already running keeps its cursor alive until it returns.

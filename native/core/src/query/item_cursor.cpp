@@ -11,16 +11,6 @@
 namespace quiver::query {
 namespace {
 
-using nlohmann::json;
-
-[[noreturn]] void bad(const std::string& message) { throw Error(ErrorCode::InvalidArgument, message); }
-
-json parse_options(std::string_view options_json) {
-  const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "iterator options");
-  if (!j.is_object()) bad("iterator options must be an object like {order: 'insertion', filter?}");
-  return j;
-}
-
 class ItemCursor : public Cursor {
  public:
   ItemCursor(const std::string& folder, Filter filter, uint32_t dims)
@@ -88,19 +78,7 @@ class ItemCursor : public Cursor {
 
 }  // namespace
 
-bool wants_item_order(std::string_view options_json) {
-  const json j = parse_options(options_json);
-  return j.contains("order") && !j["order"].is_null();
-}
-
-std::shared_ptr<Cursor> open_item_cursor(const Index::Impl& impl, VectorView vector, std::string_view options_json) {
-  const json j = parse_options(options_json);
-  for (const auto& [key, value] : j.items()) {
-    if (key != "order" && key != "filter") bad("iterator options has an unknown option \"" + key + "\"; the options are: order, filter");
-  }
-  if (j["order"] != "insertion") bad("order must be \"insertion\", got " + j["order"].dump());
-  if (vector.present) bad("an item iterator takes no vector");
-  Filter filter = j.contains("filter") && !j["filter"].is_null() ? Filter::parse(j["filter"]) : Filter();
+std::shared_ptr<Cursor> open_item_cursor(const Index::Impl& impl, Filter filter) {
   return std::make_shared<ItemCursor>(impl.cache.folder, std::move(filter), impl.cache.config.dimensions);
 }
 

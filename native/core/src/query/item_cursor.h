@@ -9,15 +9,12 @@
 #pragma once
 
 #include <memory>
-#include <string_view>
 
 #include "query/cursor.h"
 
 namespace quiver::query {
 
-// Whether options ask for an item iterator: {"order": "insertion", ...}.
-bool wants_item_order(std::string_view options_json);
-// options: {"order":"insertion", "filter"?}; `vector` must be absent.
-std::shared_ptr<Cursor> open_item_cursor(const Index::Impl& impl, VectorView vector, std::string_view options_json);
+// The iterator of a StreamRequest with item_order (its options checked by parse_stream_request).
+std::shared_ptr<Cursor> open_item_cursor(const Index::Impl& impl, Filter filter);
 
 }  // namespace quiver::query

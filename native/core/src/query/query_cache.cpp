@@ -16,7 +16,10 @@ bool QueryCache::enabled() const {
   return max_entries_ > 0 && max_bytes_ > 0;
 }
 
-std::string QueryCache::key_of(const VectorView& vector, const std::string& normalized_options) {
+QueryCache::Key::Key(std::string key_bytes)
+    : bytes(std::move(key_bytes)), hash(std::hash<std::string_view>()(bytes)) {}
+
+QueryCache::Key QueryCache::key_of(const VectorView& vector, const std::string& normalized_options) {
   std::string key;
   const size_t vector_bytes = vector.present ? vector.size * sizeof(float) : 0;
   key.reserve(vector_bytes + normalized_options.size() + 9);
@@ -25,7 +28,7 @@ std::string QueryCache::key_of(const VectorView& vector, const std::string& norm
   key.append(reinterpret_cast<const char*>(&n), sizeof n);  // so no vector ends inside the options
   if (vector_bytes) key.append(reinterpret_cast<const char*>(vector.data), vector_bytes);
   key.append(normalized_options);
-  return key;
+  return Key(std::move(key));
 }
 
 size_t QueryCache::bytes_of(const std::string& key, const PackedItems& p) {
@@ -33,14 +36,14 @@ size_t QueryCache::bytes_of(const std::string& key, const PackedItems& p) {
          p.vectors.size() * sizeof(float) + 64;  // + list and map nodes
 }
 
-bool QueryCache::get(const std::string& key, uint64_t state, PackedItems* out) {
+bool QueryCache::get(const Key& key, uint64_t state, PackedItems* out) {
   std::lock_guard<std::mutex> guard(mutex_);
   if (max_entries_ == 0 || max_bytes_ == 0) return false;
   if (state != state_) {
     drop_all_locked();
     state_ = state;
   }
-  auto it = by_key_.find(key);
+  auto it = by_key_.find(ref(key));
   if (it == by_key_.end()) {
     ++misses_;
     return false;
@@ -51,23 +54,26 @@ bool QueryCache::get(const std::string& key, uint64_t state, PackedItems* out) {
   return true;
 }
 
-void QueryCache::put(const std::string& key, uint64_t state, const PackedItems& answer) {
+void QueryCache::put(Key key, uint64_t state, const PackedItems& answer) {
   std::lock_guard<std::mutex> guard(mutex_);
   if (max_entries_ == 0 || max_bytes_ == 0) return;
   if (state != state_) {
     drop_all_locked();
     state_ = state;
   }
-  const size_t bytes = bytes_of(key, answer);
+  const size_t bytes = bytes_of(key.bytes, answer);
   if (bytes > max_bytes_) return;  // would evict everything else for one answer
-  if (auto it = by_key_.find(key); it != by_key_.end()) {
+  lru_.push_front({std::move(key), answer, bytes});
+  bytes_ += bytes;
+  auto [it, inserted] = by_key_.try_emplace(ref(lru_.front().key), lru_.begin());
+  if (!inserted) {
+    // Cached meanwhile (two threads missed the same query): the older entry goes; the map's key
+    // viewed its bytes, so it is replaced too.
     bytes_ -= it->second->bytes;
     lru_.erase(it->second);
     by_key_.erase(it);
+    by_key_.emplace(ref(lru_.front().key), lru_.begin());
   }
-  lru_.push_front({key, answer, bytes});
-  by_key_.emplace(key, lru_.begin());
-  bytes_ += bytes;
   evict_locked();
 }
 
@@ -90,7 +96,7 @@ void QueryCache::drop_all_locked() {
 void QueryCache::evict_locked() {
   while (!lru_.empty() && (lru_.size() > max_entries_ || bytes_ > max_bytes_)) {
     bytes_ -= lru_.back().bytes;
-    by_key_.erase(lru_.back().key);
+    by_key_.erase(ref(lru_.back().key));
     lru_.pop_back();
   }
 }

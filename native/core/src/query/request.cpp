@@ -52,12 +52,14 @@ HybridParams parse_hybrid(const json& h) {
 }  // namespace
 
 QueryRequest parse_query_request(VectorView vector, std::string_view options_json) {
+  const auto received = std::chrono::steady_clock::now();
   const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "query options");
   if (!j.is_object()) bad("query options must be an object like {topK: 10, filter?, efSearch?, text?}");
   reject_unknown_keys(j, "query options",
                       {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore", "explain"});
   QueryRequest r;
   r.vector = vector;
+  r.received = received;
   const auto given = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
   if (!given("topK")) bad("topK must be given: the number of results wanted, from 1 to 10000");
   if (!j["topK"].is_number()) bad("topK must be a number from 1 to 10000, got " + j["topK"].dump());

@@ -8,6 +8,7 @@
 // query; text and a vector a hybrid query (reciprocal rank fusion, query/hybrid.h).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,15 @@ struct QueryRequest {
   bool explain = false;  // "explain": true
   // Where the read path reports its plan (null: not asked); set by the call that owns the request.
   mutable Explain* explain_out = nullptr;
+  // When the request reached the core: parse_query_request sets it, i.e. at the binding's entry
+  // on the caller's thread, so that the latency metrics count the time a query waits for the
+  // thread pool (or for the lock) as its caller does. Unset (epoch): Index::query's own entry.
+  std::chrono::steady_clock::time_point received{};
+  // Set by a binding that converts the answer itself after the core returns it (into JS values):
+  // the core then leaves the latency to Index::query_delivered(request), which the binding calls
+  // once the answer is converted, so the figure also covers the hop back from the thread pool
+  // and the conversion (README "getPerformanceMetrics", bench/metrics.mjs).
+  bool delivery_recorded_by_caller = false;
 };
 
 // Throws InvalidArgument (what is wrong and what to give instead) or Limit.

@@ -20,6 +20,7 @@ const KernelTable* compiled_table(IsaLevel level) {
     case IsaLevel::Avx2: return avx2_kernels();
     case IsaLevel::Avx512: return avx512_kernels();
     case IsaLevel::WasmSimd128: return wasm_simd128_kernels();
+    case IsaLevel::Neon: return neon_kernels();
   }
   return nullptr;
 }
@@ -52,6 +53,7 @@ bool cpu_runs(IsaLevel level) {
   }
 #else
   // WebAssembly: a simd128 module does not instantiate at all where simd128 is missing.
+  // AArch64: Advanced SIMD is part of the architecture.
   return true;
 #endif
 }
@@ -75,6 +77,7 @@ const char* level_name(IsaLevel level) {
     case IsaLevel::Avx2: return "avx2";
     case IsaLevel::Avx512: return "avx512";
     case IsaLevel::WasmSimd128: return "wasm-simd128";
+    case IsaLevel::Neon: return "neon";
   }
   return "unknown";
 }
@@ -82,7 +85,7 @@ const char* level_name(IsaLevel level) {
 std::vector<IsaLevel> available_levels() {
   std::vector<IsaLevel> out;
   for (IsaLevel level : {IsaLevel::Scalar, IsaLevel::Sse4, IsaLevel::Avx2, IsaLevel::Avx512,
-                         IsaLevel::WasmSimd128}) {
+                         IsaLevel::WasmSimd128, IsaLevel::Neon}) {
     if (compiled_table(level) && cpu_runs(level)) out.push_back(level);
   }
   return out;

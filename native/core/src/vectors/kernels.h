@@ -45,10 +45,11 @@ struct KernelTable {
 };
 
 // Best first. `Scalar` is plain C++ and always present; the others exist only where built for
-// (x86-64 with xsimd; WebAssembly SIMD) and are offered only when the CPU runs them.
+// (x86-64 and AArch64 with xsimd; WebAssembly SIMD) and are offered only when the CPU runs them.
 // x86 levels: Sse4 = SSE4.1 (half conversion done with integer steps); Avx2 = AVX2 + FMA + F16C;
-// Avx512 = AVX-512 F/DQ/BW (vcvtph2ps for halves, vpmaddwd for bytes).
-enum class IsaLevel { Scalar, Sse4, Avx2, Avx512, WasmSimd128 };
+// Avx512 = AVX-512 F/DQ/BW (vcvtph2ps for halves, vpmaddwd for bytes). Neon = AArch64 Advanced
+// SIMD (always present there).
+enum class IsaLevel { Scalar, Sse4, Avx2, Avx512, WasmSimd128, Neon };
 
 const char* level_name(IsaLevel level);
 // Levels compiled in and supported by this CPU, best last.
@@ -56,7 +57,7 @@ std::vector<IsaLevel> available_levels();
 // The table of a level, or null when it is not available here.
 const KernelTable* kernels_for(IsaLevel level);
 // The level every new codec uses: the best available one, unless the environment variable
-// QUIVER_SIMD names another available level (scalar | sse4 | avx2 | avx512 | wasm-simd128),
+// QUIVER_SIMD names another available level (scalar | sse4 | avx2 | avx512 | wasm-simd128 | neon),
 // for benchmarks and for reproducing a result from another machine. Chosen once.
 IsaLevel active_level();
 const KernelTable& active_kernels();
@@ -67,5 +68,6 @@ const KernelTable* sse4_kernels();
 const KernelTable* avx2_kernels();
 const KernelTable* avx512_kernels();
 const KernelTable* wasm_simd128_kernels();
+const KernelTable* neon_kernels();
 
 }  // namespace quiver::vectors

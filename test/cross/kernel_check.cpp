@@ -1,5 +1,7 @@
-// The WebAssembly SIMD (simd128) kernels against the scalar reference, compiled with em++ and
-// run under Node by scripts/test-wasm-kernels.mjs (GoogleTest is not built for Emscripten).
+// The SIMD kernels of a target this machine cannot run natively, against the scalar reference:
+// WebAssembly simd128 (compiled with em++, run under Node by scripts/test-wasm-kernels.mjs) and
+// AArch64 NEON (cross-compiled, run under qemu-aarch64 by scripts/test-neon-kernels.mjs).
+// GoogleTest is not built for either target, so this is a plain program.
 // The same rules as test/cpp/quantized_kernels_test.cpp: i8 bit for bit (exact integer sums),
 // f32/f16 within the float-sum bound of a double-precision reference; odd dimensions and
 // extreme values (±65504 / subnormal halves, ±127 bytes). Exit status 0 when all hold.
@@ -26,10 +28,21 @@ void check(bool ok, const char* what, size_t n, int round) {
 
 }  // namespace
 
+// The table of the target this file is compiled for.
+const KernelTable* table_under_test() {
+#if defined(__wasm_simd128__)
+  return wasm_simd128_kernels();
+#elif defined(__aarch64__)
+  return neon_kernels();
+#else
+  return nullptr;
+#endif
+}
+
 int main() {
-  const KernelTable* wasm = wasm_simd128_kernels();
-  if (!wasm) {
-    std::printf("FAIL: this build has no wasm-simd128 kernel table\n");
+  const KernelTable* simd = table_under_test();
+  if (!simd) {
+    std::printf("FAIL: this build has no SIMD kernel table for its target (simd128 or neon)\n");
     return 1;
   }
   const KernelTable& ref = kScalarKernels;
@@ -51,9 +64,9 @@ int main() {
       a[n] = b[n] = 1.0f;
       DistanceParams p{n};
       const double tol = (n + 2) * FLT_EPSILON;
-      check(std::fabs(wasm->l2sq_f32(a.data(), b.data(), &p) - l2) <= tol * l2 + 1e-30, "f32 l2", n, round);
-      check(std::fabs(wasm->ip_f32(a.data(), b.data(), &p) - (1 - dot)) <= tol * mag + FLT_EPSILON, "f32 ip", n, round);
-      check(std::fabs(wasm->cosine_f32(a.data(), b.data(), &p) - (1 - dot)) <= tol * mag + 4 * FLT_EPSILON, "f32 cosine", n, round);
+      check(std::fabs(simd->l2sq_f32(a.data(), b.data(), &p) - l2) <= tol * l2 + 1e-30, "f32 l2", n, round);
+      check(std::fabs(simd->ip_f32(a.data(), b.data(), &p) - (1 - dot)) <= tol * mag + FLT_EPSILON, "f32 ip", n, round);
+      check(std::fabs(simd->cosine_f32(a.data(), b.data(), &p) - (1 - dot)) <= tol * mag + 4 * FLT_EPSILON, "f32 cosine", n, round);
       // f16.
       std::vector<uint16_t> ha(n + 2), hb(n + 2);
       for (size_t i = 0; i < n; ++i) {
@@ -72,9 +85,9 @@ int main() {
       const float one = 1.0f;
       std::memcpy(reinterpret_cast<char*>(ha.data()) + 2 * n, &one, 4);
       std::memcpy(reinterpret_cast<char*>(hb.data()) + 2 * n, &one, 4);
-      check(std::fabs(wasm->l2sq_f16(ha.data(), hb.data(), &p) - hl2) <= tol * hl2 + 1e-30, "f16 l2", n, round);
-      check(std::fabs(wasm->ip_f16(ha.data(), hb.data(), &p) - (1 - hdot)) <= tol * hmag + FLT_EPSILON, "f16 ip", n, round);
-      check(std::fabs(wasm->cosine_f16(ha.data(), hb.data(), &p) - (1 - hdot)) <= tol * hmag + 4 * FLT_EPSILON, "f16 cosine", n, round);
+      check(std::fabs(simd->l2sq_f16(ha.data(), hb.data(), &p) - hl2) <= tol * hl2 + 1e-30, "f16 l2", n, round);
+      check(std::fabs(simd->ip_f16(ha.data(), hb.data(), &p) - (1 - hdot)) <= tol * hmag + FLT_EPSILON, "f16 ip", n, round);
+      check(std::fabs(simd->cosine_f16(ha.data(), hb.data(), &p) - (1 - hdot)) <= tol * hmag + 4 * FLT_EPSILON, "f16 cosine", n, round);
       // i8: the same bits as the scalar kernels.
       std::vector<int8_t> qa(n + 4), qb(n + 4);
       for (size_t i = 0; i < n; ++i) {
@@ -85,12 +98,12 @@ int main() {
       std::memcpy(qa.data() + n, &inv, 4);
       std::memcpy(qb.data() + n, &inv, 4);
       p.scale_sq = 0.25f;
-      check(wasm->l2sq_i8(qa.data(), qb.data(), &p) == ref.l2sq_i8(qa.data(), qb.data(), &p), "i8 l2", n, round);
-      check(wasm->ip_i8(qa.data(), qb.data(), &p) == ref.ip_i8(qa.data(), qb.data(), &p), "i8 ip", n, round);
-      check(wasm->cosine_i8(qa.data(), qb.data(), &p) == ref.cosine_i8(qa.data(), qb.data(), &p), "i8 cosine", n, round);
+      check(simd->l2sq_i8(qa.data(), qb.data(), &p) == ref.l2sq_i8(qa.data(), qb.data(), &p), "i8 l2", n, round);
+      check(simd->ip_i8(qa.data(), qb.data(), &p) == ref.ip_i8(qa.data(), qb.data(), &p), "i8 ip", n, round);
+      check(simd->cosine_i8(qa.data(), qb.data(), &p) == ref.cosine_i8(qa.data(), qb.data(), &p), "i8 cosine", n, round);
       checks += 9;
     }
   }
-  std::printf("wasm-simd128 kernels: %zu checks, %d failed\n", checks, failures);
+  std::printf("%s kernels: %zu checks, %d failed\n", simd->name, checks, failures);
   return failures == 0 ? 0 : 1;
 }
