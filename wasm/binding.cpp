@@ -306,7 +306,13 @@ class WasmIndex {
       return val::undefined();
     });
   }
-  val metrics() { return guarded([&] { return val(index_->performance_metrics()); }); }
+  // metrics(optionsJson | undefined): {callerLatencies?} (quiver/index.h).
+  val metrics(val options) {
+    return guarded([&] {
+      const std::string json = options.isUndefined() ? "" : to_string(options, "metrics options (JSON text)");
+      return val(index_->performance_metrics(json));
+    });
+  }
   val verify() { return guarded([&] { return val(index_->verify()); }); }
   static quiver::WriteOptions write_options(const val& options) {
     if (options.isUndefined() || options.isNull()) return {};

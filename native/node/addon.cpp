@@ -364,11 +364,15 @@ class NativeIndex : public Napi::ObjectWrap<NativeIndex> {
   }
 
   // Cheap (counters and sizes) but takes the shared lock, which a writer may hold: on the pool.
+  // metrics(optionsJson?): {callerLatencies?} (quiver/index.h).
   Napi::Value Metrics(const Napi::CallbackInfo& info) {
-    IndexPtr index = index_;
-    return run_async<std::string>(
-        info.Env(), [index] { return index->performance_metrics(); },
-        [](Napi::Env env, std::string& json) -> Napi::Value { return Napi::String::New(env, json); });
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      const std::string options = info[0].IsUndefined() ? "" : to_string(info[0], "metrics options (JSON text)");
+      IndexPtr index = index_;
+      return run_async<std::string>(
+          info.Env(), [index, options] { return index->performance_metrics(options); },
+          [](Napi::Env env, std::string& json) -> Napi::Value { return Napi::String::New(env, json); });
+    });
   }
 
   Napi::Value Verify(const Napi::CallbackInfo& info) {

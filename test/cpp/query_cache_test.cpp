@@ -221,6 +221,38 @@ TEST(PerformanceMetrics, LatencyRunsFromReceiptToDelivery) {
   EXPECT_GE(m["queries"]["p99Ms"].get<double>(), 60 * 0.97);
 }
 
+// A caller that times its queries itself (LocalIndex: from its public call to Vectra's objects)
+// hands the latencies in with its next call; the core records those, never its own span of a
+// query so timed, and the cache key does not see them.
+TEST(PerformanceMetrics, CallerLatenciesReplaceTheCoresSpan) {
+  TempDir dir;
+  const std::string folder = dir.sub("m");
+  Index::create(folder, test::config(Metric::L2), false);
+  auto index = Index::open(folder);
+  const auto data = test::clustered(100, 4, 3, 1);
+  std::vector<ItemInput> items;
+  for (size_t i = 0; i < data.size(); ++i) items.push_back(input("i" + std::to_string(i), data[i]));
+  index->insert(items);
+  const auto plain = query::parse_query_request(view(data[0]), R"({"topK":3})");
+  const auto timed = query::parse_query_request(view(data[0]), R"({"topK":3,"callerLatencies":[]})");
+  EXPECT_TRUE(timed.timed_by_caller);
+  EXPECT_EQ(timed.normalized_options, plain.normalized_options);
+  index->query(timed);
+  EXPECT_EQ(metrics(*index)["queries"]["count"].get<int>(), 0);  // its caller reports it later
+  index->query(query::parse_query_request(view(data[1]), R"({"topK":3,"callerLatencies":[40,41]})"));
+  auto m = metrics(*index);
+  EXPECT_EQ(m["queries"]["count"].get<int>(), 2);
+  EXPECT_GE(m["queries"]["p50Ms"].get<double>(), 40 * 0.97);
+  m = nlohmann::json::parse(index->performance_metrics(R"({"callerLatencies":[50]})"));
+  EXPECT_EQ(m["queries"]["count"].get<int>(), 3);
+  EXPECT_GE(m["queries"]["p99Ms"].get<double>(), 50 * 0.97);
+  for (const char* bad : {R"({"topK":3,"callerLatencies":[-1]})", R"({"topK":3,"callerLatencies":["1"]})",
+                          R"({"topK":3,"callerLatencies":5})"}) {
+    EXPECT_THROW(query::parse_query_request(view(data[0]), bad), Error) << bad;
+  }
+  EXPECT_THROW(index->performance_metrics(R"({"other":1})"), Error);
+}
+
 // QUIVER_DISABLE_METRICS is read at each open: one process can hold a recording and a silent
 // index side by side (bench/metrics.mjs measures recording's cost that way).
 TEST(PerformanceMetrics, RecordingIsSwitchedAtOpen) {

@@ -1,7 +1,7 @@
 // The query cache, getPerformanceMetrics() and `explain`, on every backend: a cached answer is
 // the uncached one after every kind of write; the figures are measured; the plan is reported.
 
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
@@ -69,6 +69,24 @@ describe.each(backends)('query cache, metrics and explain on the $name backend',
     await expectQuiverError(created.createIndex({ version: 1, cache: { maxBytes: 1.5 } } as never), 'INVALID_ARGUMENT', 'cache.maxBytes');
     await created.createIndex({ version: 1, dimensions: 2, cache: { maxEntries: 7 } });
     expect((await created.getPerformanceMetrics()).cache.maxEntries).toBe(7);
+  });
+
+  test("query latency is LocalIndex's own stopwatch: from the call to the hits as Vectra's objects", async () => {
+    const index = await filled();
+    const q = randomVector(DIMS, 4);
+    await index.getPerformanceMetrics(); // opened, nothing measured yet
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => (clock += 250));
+    try {
+      await index.query(q, { topK: 3 });
+      await index.query(q, { topK: 3 }); // a cache hit: measured the same way
+    } finally {
+      now.mockRestore();
+    }
+    const m = await index.getPerformanceMetrics(); // hands the last latency in
+    expect(m.queries.count).toBe(2);
+    expect(m.queries.p50Ms).toBeGreaterThan(240); // 250 ms between the two clock reads of each query
+    expect(m.queries.p99Ms).toBeLessThan(1000);
   });
 
   test('options with only `cache` in third place are options, not a Vectra storage', async () => {

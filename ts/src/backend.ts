@@ -105,8 +105,12 @@ export interface BackendIndex {
   cursorNext(cursor: number, count: number): Promise<PackedItems>;
   /** Frees a cursor at once; closing a closed cursor does nothing. */
   closeCursor(cursor: number): Promise<void>;
-  /** Performance figures measured in the core, as JSON text (see PerformanceMetrics in types.ts). */
-  metrics(): Promise<string>;
+  /**
+   * Performance figures measured in the core, as JSON text (see PerformanceMetrics in types.ts).
+   * options: JSON text {callerLatencies?: ms[]}, latencies the caller measured for its earlier
+   * queries (the `callerLatencies` query option, query/request.h), recorded first.
+   */
+  metrics(options?: string): Promise<string>;
   /** Checks the HNSW graph against the database, rebuilding it if they disagree; a JSON report. */
   verify(): Promise<string>;
   /** Closes the index. */

@@ -59,6 +59,13 @@ export class LocalIndex<
   /** JSON text of this instance's open options (the query cache's size), if any. */
   private readonly openOptions: string | undefined;
   private readonly queue = new OpQueue();
+  /**
+   * Latencies of this instance's finished queries (ms, from the public call to the hits as
+   * Vectra's objects), not yet handed to the core: each query, and getPerformanceMetrics(),
+   * hands them in (`callerLatencies`), so the core's latency figures are what a caller's
+   * stopwatch sees, including the unpacking here.
+   */
+  private latencies: number[] = [];
   private handle: BackendIndex | undefined;
   private opening: Promise<BackendIndex> | undefined;
   private closing: Promise<void> | undefined;
@@ -482,7 +489,11 @@ export class LocalIndex<
    * rate, items, bytes on disk and in memory, per shard, open streams.
    */
   async getPerformanceMetrics(): Promise<PerformanceMetrics> {
-    return this.read(async (index) => JSON.parse(await index.metrics()) as PerformanceMetrics);
+    return this.read(async (index) => {
+      const pending = this.takeLatencies();
+      const options = pending === undefined ? undefined : `{"callerLatencies":${pending}}`;
+      return JSON.parse(await index.metrics(options)) as PerformanceMetrics;
+    });
   }
 
   /**
@@ -508,16 +519,30 @@ export class LocalIndex<
 
   /** Must be called synchronously by the public method so that call order is kept. */
   private search<T>(vector: Vector | undefined, options: QueryOptions): Promise<QueryResult<T>[]> {
+    const started = performance.now();
     let json: string;
     try {
-      json = queryOptionsJson(options);
+      json = withCallerLatencies(queryOptionsJson(options), this.takeLatencies());
     } catch (err) {
       return Promise.reject(err);
     }
+    const done = (packed: PackedItems): QueryResult<T>[] => {
+      const hits = hitsOf<T>(packed);
+      if (this.latencies.length < MAX_PENDING_LATENCIES) this.latencies.push(performance.now() - started);
+      return hits;
+    };
     return this.read((index) => {
       const answer = index.query(vector as VectorLike | undefined, json);
-      return answer instanceof Promise ? answer.then(hitsOf<T>) : hitsOf<T>(answer);
+      return answer instanceof Promise ? answer.then(done) : done(answer);
     });
+  }
+
+  /** The pending latencies as a JSON array (and forgets them), or undefined when none. */
+  private takeLatencies(): string | undefined {
+    if (this.latencies.length === 0) return undefined;
+    const json = `[${this.latencies.join(',')}]`;
+    this.latencies = [];
+    return json;
   }
 
   /**
@@ -665,6 +690,17 @@ function hitsOf<T>(packed: PackedItems): QueryResult<T>[] {
     Object.defineProperty(hits, 'explain', { value: JSON.parse(packed.explain) as QueryExplain, enumerable: false });
   }
   return hits;
+}
+
+/** Latencies kept for the core at most (the core takes up to 4096 per call). */
+const MAX_PENDING_LATENCIES = 1024;
+
+/**
+ * Query options JSON with `callerLatencies` (the pending latencies, or [] when none: either
+ * way it tells the core this query is timed here, not by its own clock).
+ */
+function withCallerLatencies(json: string, pending: string | undefined): string {
+  return `${json.slice(0, -1)}${json === '{}' ? '' : ','}"callerLatencies":${pending ?? '[]'}}`;
 }
 
 function throwAsQuiverError(err: unknown): never {

@@ -99,7 +99,8 @@ class WasmIndex implements BackendIndex {
   async openCursor(vector: VectorLike | undefined, options: string) { return unwrap(this.handle.openCursor(vector, options)); }
   async cursorNext(cursor: number, count: number) { return unwrap(this.handle.cursorNext(cursor, count)); }
   async closeCursor(cursor: number) { unwrap(this.handle.closeCursor(cursor)); }
-  async metrics() { return unwrap(this.handle.metrics()); }
+  // Embind checks the argument count: always one (undefined when not given).
+  async metrics(options?: string) { return unwrap(this.handle.metrics(options)); }
   verify() { return this.write(() => this.handle.verify()); }
 
   async close(): Promise<void> {

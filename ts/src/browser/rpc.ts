@@ -9,9 +9,12 @@ import type { Backend, BackendIndex } from '../backend.js';
 import { QuiverError } from '../errors.js';
 import type { BrowserBackendOptions } from './in-thread.js';
 
-/** The names of T's methods that return a Promise: the ones a message can carry. */
+/**
+ * The names of T's methods: the ones a message can carry (over a message every answer is
+ * asynchronous, also that of a method that may answer at once, like BackendIndex.query).
+ */
 export type AsyncMethodName<T> = {
-  [K in keyof T]-?: T[K] extends (...args: never[]) => Promise<unknown> ? K : never;
+  [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof T] &
   string;
 
@@ -19,9 +22,7 @@ export type AsyncMethodName<T> = {
 export type ArgsOf<T, K extends keyof T> = T[K] extends (...args: infer A) => unknown ? A : never;
 
 /** What method K of T resolves to. */
-export type ResultOf<T, K extends keyof T> = T[K] extends (...args: never[]) => Promise<infer R>
-  ? R
-  : never;
+export type ResultOf<T, K extends keyof T> = T[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
 
 /** Backend-level calls (exists, create, destroy, open); `open` answers with a handle number. */
 export type BackendOp = AsyncMethodName<Backend>;

@@ -129,6 +129,9 @@ class Index {
   // percentiles over a recent window, queries and inserts per second, the query cache, items,
   // bytes on disk and in memory, per shard, open streams.
   std::string performance_metrics() const;
+  // The same after recording latencies the caller measured for its earlier queries:
+  // options {"callerLatencies": [ms, ...]} (query/request.h), or empty.
+  std::string performance_metrics(const std::string& options_json) const;
 
   // Verifies the HNSW cache against SQLite and rebuilds it if they disagree; returns a report.
   std::string verify();

@@ -9,6 +9,8 @@
 #include "ann/codec_space.h"
 #include "ann/shard_set.h"
 #include "index/index_impl.h"
+#include "query/request.h"
+#include "util/json_text.h"
 
 namespace quiver {
 namespace {
@@ -42,6 +44,20 @@ size_t folder_bytes(const std::string& folder) {
 }
 
 }  // namespace
+
+std::string Index::performance_metrics(const std::string& options_json) const {
+  if (!options_json.empty()) {
+    const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "metrics options");
+    if (!j.is_object()) throw Error(ErrorCode::InvalidArgument, "metrics options must be an object like {callerLatencies: [0.1]}");
+    for (const auto& [key, value] : j.items()) {
+      if (key != "callerLatencies") {
+        throw Error(ErrorCode::InvalidArgument, "metrics options: unknown key \"" + key + "\" (known: callerLatencies)");
+      }
+    }
+    if (j.contains("callerLatencies")) impl_->record_caller_latencies(query::parse_caller_latencies(j["callerLatencies"]));
+  }
+  return performance_metrics();
+}
 
 std::string Index::performance_metrics() const {
   auto lock = lock_for_read(*impl_);

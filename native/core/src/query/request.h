@@ -11,6 +11,9 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "query/explain.h"
 #include "query/filter.h"
@@ -52,7 +55,16 @@ struct QueryRequest {
   // once the answer is converted, so the figure also covers the hop back from the thread pool
   // and the conversion (README "getPerformanceMetrics", bench/metrics.mjs).
   bool delivery_recorded_by_caller = false;
+  // "callerLatencies": [ms, ...]: the caller (LocalIndex) times its queries itself, from its
+  // public call to the answer as Vectra's objects, and hands the latencies of its earlier
+  // queries in with the next call; they go into the latency metrics, and this query's own span
+  // is not recorded (its caller reports it later). Not part of the cache key.
+  bool timed_by_caller = false;
+  std::vector<double> caller_latencies_ms;
 };
+
+// The "callerLatencies" value (above): at most 4096 finite numbers >= 0, in milliseconds.
+std::vector<double> parse_caller_latencies(const nlohmann::json& value);
 
 // Throws InvalidArgument (what is wrong and what to give instead) or Limit.
 QueryRequest parse_query_request(VectorView vector, std::string_view options_json);

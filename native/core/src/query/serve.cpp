@@ -26,17 +26,25 @@ std::chrono::steady_clock::time_point Index::Impl::query_started(const query::Qu
 
 void Index::Impl::record_latency(const query::QueryRequest& request,
                                  std::chrono::steady_clock::time_point started) const {
-  if (metrics_on && !request.delivery_recorded_by_caller) query_latency.record(ms_since(started) * 1000);
+  if (metrics_on && !request.delivery_recorded_by_caller && !request.timed_by_caller) {
+    query_latency.record(ms_since(started) * 1000);
+  }
+}
+
+void Index::Impl::record_caller_latencies(const std::vector<double>& ms) const {
+  if (!metrics_on) return;
+  for (double m : ms) query_latency.record(m * 1000);
 }
 
 void Index::query_delivered(const query::QueryRequest& request) const {
-  if (impl_->metrics_on && request.received != std::chrono::steady_clock::time_point{}) {
+  if (impl_->metrics_on && !request.timed_by_caller && request.received != std::chrono::steady_clock::time_point{}) {
     impl_->query_latency.record(ms_since(request.received) * 1000);
   }
 }
 
 PackedItems Index::Impl::serve(const query::QueryRequest& request,
                                std::chrono::steady_clock::time_point started) const {
+  record_caller_latencies(request.caller_latencies_ms);
   PackedItems out;
   const bool cacheable = !request.explain && !request.normalized_options.empty() && query_cache.enabled();
   std::optional<query::QueryCache::Key> key;
