@@ -22,10 +22,13 @@ double finite_number(const json& v, const char* name, double min) {
   return v.get<double>();
 }
 
-void reject_unknown_keys(const json& object, const char* what, std::initializer_list<const char*> known) {
+// `internal`: keys accepted but not named to users (set by our own TS layer, not by them).
+void reject_unknown_keys(const json& object, const char* what, std::initializer_list<const char*> known,
+                         std::initializer_list<const char*> internal = {}) {
   for (const auto& [key, value] : object.items()) {
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;
+    for (const char* k : internal) ok = ok || key == k;
     if (ok) continue;
     std::string list;
     for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
@@ -56,8 +59,8 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
   const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "query options");
   if (!j.is_object()) bad("query options must be an object like {topK: 10, filter?, efSearch?, text?}");
   reject_unknown_keys(j, "query options",
-                      {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore", "explain",
-                       "callerLatencies"});
+                      {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore", "explain"},
+                      {"callerLatencies"});
   QueryRequest r;
   r.vector = vector;
   r.received = received;
