@@ -136,6 +136,29 @@ TEST(ShardSetSearch, ExactScanLookupsFollowDeletesSlotReuseAndLoad) {
   }
 }
 
+// A label far beyond the shard's capacity (a row inserted by hand with a huge rowid, or what the
+// graph-file fuzzer feeds) is stored and found through the locked lookup, without growing the
+// label -> slot table to its size (it asked for 2 GB before).
+TEST(ShardSetSearch, HugeLabelsAreFoundWithoutAHugeTable) {
+  constexpr uint32_t kDims = 4;
+  const auto data = test::clustered(3, kDims, 1, 2);
+  for (uint32_t shards : {1u, 3u}) {
+    ShardSet set(Metric::L2, kDims, HnswParams{}, Quantization::F32, shards);
+    set.reserve(3);
+    const uint64_t labels[] = {1, 400000007, uint64_t{1} << 40};
+    for (size_t i = 0; i < 3; ++i) set.upsert(labels[i], data[i].data());
+    std::vector<float> out(kDims);
+    for (size_t i = 0; i < 3; ++i) {
+      ASSERT_TRUE(set.vector_of(labels[i], out.data())) << labels[i];
+      EXPECT_EQ(out, data[i]);
+      float d = -1;
+      EXPECT_TRUE(set.try_distance(set.prepare_query(data[i].data()), labels[i], &d));
+      EXPECT_EQ(d, 0.0f);
+    }
+    for (uint32_t i = 0; i < shards; ++i) EXPECT_LT(set.shard_info(i).memory_bytes, size_t{1} << 24);
+  }
+}
+
 // A file is used only in the slot it was written for: a single-file index's shard-0.hnsw is not
 // shard 0 of 2, and shard 1's file is not shard 0's.
 TEST(ShardSetFiles, EachFileKnowsItsSlot) {

@@ -106,7 +106,11 @@ uint32_t HnswShard::locked_lookup(uint64_t label) const {
 
 void HnswShard::remember_internal(uint64_t label, uint32_t internal) {
   const uint64_t slot = label / label_stride_;
-  if (internal == kNoInternal || slot >= UINT32_MAX) return;  // the locked lookup answers
+  // Labels are rowids, dense in a healthy index; a far larger one (churn of deletes and inserts,
+  // a row inserted by hand with a huge rowid, a damaged file) is left to the locked lookup
+  // rather than growing the table to its size (the graph-file fuzzer's 2 GB allocation).
+  const uint64_t bound = 2 * static_cast<uint64_t>(hnsw_->max_elements_) + 1024;
+  if (internal == kNoInternal || slot >= UINT32_MAX || slot >= bound) return;  // the locked lookup answers
   std::lock_guard<std::mutex> lock(table_mutex_);
   if (slot >= internal_of_.size()) {
     internal_of_.resize(std::max<size_t>(slot + 1, internal_of_.size() + internal_of_.size() / 2), kNoInternal);
