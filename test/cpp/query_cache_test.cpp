@@ -239,11 +239,11 @@ TEST(PerformanceMetrics, CallerLatenciesReplaceTheCoresSpan) {
   EXPECT_EQ(timed.normalized_options, plain.normalized_options);
   index->query(timed);
   EXPECT_EQ(metrics(*index)["queries"]["count"].get<int>(), 0);  // its caller reports it later
-  index->query(query::parse_query_request(view(data[1]), R"({"topK":3,"callerLatencies":[40,41]})"));
+  index->query(query::parse_query_request(view(data[1]), R"({"topK":3,"callerLatencies":[40000,41000]})"));
   auto m = metrics(*index);
   EXPECT_EQ(m["queries"]["count"].get<int>(), 2);
   EXPECT_GE(m["queries"]["p50Ms"].get<double>(), 40 * 0.97);
-  m = nlohmann::json::parse(index->performance_metrics(R"({"callerLatencies":[50]})"));
+  m = nlohmann::json::parse(index->performance_metrics(R"({"callerLatencies":[50000]})"));
   EXPECT_EQ(m["queries"]["count"].get<int>(), 3);
   EXPECT_GE(m["queries"]["p99Ms"].get<double>(), 50 * 0.97);
   for (const char* bad : {R"({"topK":3,"callerLatencies":[-1]})", R"({"topK":3,"callerLatencies":["1"]})",

@@ -107,7 +107,7 @@ export interface BackendIndex {
   closeCursor(cursor: number): Promise<void>;
   /**
    * Performance figures measured in the core, as JSON text (see PerformanceMetrics in types.ts).
-   * options: JSON text {callerLatencies?: ms[]}, latencies the caller measured for its earlier
+   * options: JSON text {callerLatencies?: µs[]}, latencies the caller measured for its earlier
    * queries (the `callerLatencies` query option, query/request.h), recorded first.
    */
   metrics(options?: string): Promise<string>;

@@ -60,7 +60,7 @@ export class LocalIndex<
   private readonly openOptions: string | undefined;
   private readonly queue = new OpQueue();
   /**
-   * Latencies of this instance's finished queries (ms, from the public call to the hits as
+   * Latencies of this instance's finished queries (µs, from the public call to the hits as
    * Vectra's objects), not yet handed to the core: each query, and getPerformanceMetrics(),
    * hands them in (`callerLatencies`), so the core's latency figures are what a caller's
    * stopwatch sees, including the unpacking here.
@@ -528,7 +528,8 @@ export class LocalIndex<
     }
     const done = (packed: PackedItems): QueryResult<T>[] => {
       const hits = hitsOf<T>(packed);
-      if (this.latencies.length < MAX_PENDING_LATENCIES) this.latencies.push(performance.now() - started);
+      // Whole microseconds: short to write and to parse.
+      if (this.latencies.length < MAX_PENDING_LATENCIES) this.latencies.push(Math.round((performance.now() - started) * 1000));
       return hits;
     };
     return this.read((index) => {

@@ -130,7 +130,7 @@ class Index {
   // bytes on disk and in memory, per shard, open streams.
   std::string performance_metrics() const;
   // The same after recording latencies the caller measured for its earlier queries:
-  // options {"callerLatencies": [ms, ...]} (query/request.h), or empty.
+  // options {"callerLatencies": [µs, ...]} (query/request.h), or empty.
   std::string performance_metrics(const std::string& options_json) const;
 
   // Verifies the HNSW cache against SQLite and rebuilds it if they disagree; returns a report.

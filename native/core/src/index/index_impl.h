@@ -79,8 +79,8 @@ struct Index::Impl {
   std::chrono::steady_clock::time_point query_started(const query::QueryRequest& request) const;
   // Records the latency unless the binding does it at delivery (Index::query_delivered).
   void record_latency(const query::QueryRequest& request, std::chrono::steady_clock::time_point started) const;
-  // Latencies its caller measured for earlier queries (QueryRequest::caller_latencies_ms).
-  void record_caller_latencies(const std::vector<double>& ms) const;
+  // Latencies its caller measured for earlier queries (QueryRequest::caller_latencies_us).
+  void record_caller_latencies(const std::vector<double>& us) const;  // microseconds
 
   // --- index.cpp ---
   void check_open() const;

@@ -56,7 +56,8 @@ HybridParams parse_hybrid(const json& h) {
 
 QueryRequest parse_query_request(VectorView vector, std::string_view options_json) {
   const auto received = std::chrono::steady_clock::now();
-  const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "query options");
+  json parsed = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "query options");
+  const json& j = parsed;  // read-only below (operator[] on a const json never inserts)
   if (!j.is_object()) bad("query options must be an object like {topK: 10, filter?, efSearch?, text?}");
   reject_unknown_keys(j, "query options",
                       {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore", "explain"},
@@ -117,13 +118,10 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
     if (!j["explain"].is_boolean()) bad("explain must be true or false, got " + j["explain"].dump());
     r.explain = j["explain"].get<bool>();
   }
-  if (j.contains("callerLatencies")) {
+  if (auto it = parsed.find("callerLatencies"); it != parsed.end()) {
     r.timed_by_caller = true;
-    r.caller_latencies_ms = parse_caller_latencies(j["callerLatencies"]);
-    json keyed = j;
-    keyed.erase("callerLatencies");  // timing, not the question: the same cache key without it
-    r.normalized_options = keyed.dump();
-    return r;
+    r.caller_latencies_us = parse_caller_latencies(*it);
+    parsed.erase(it);  // timing, not the question: the same cache key without it
   }
   r.normalized_options = j.dump();
   return r;
@@ -132,13 +130,13 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
 std::vector<double> parse_caller_latencies(const json& value) {
   constexpr size_t kMax = 4096;
   if (!value.is_array() || value.size() > kMax) {
-    bad("callerLatencies must be an array of at most 4096 latencies in milliseconds (numbers >= 0)");
+    bad("callerLatencies must be an array of at most 4096 latencies in microseconds (numbers >= 0)");
   }
   std::vector<double> out;
   out.reserve(value.size());
   for (const auto& v : value) {
     if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0) {
-      bad("callerLatencies must hold numbers >= 0 (milliseconds), got " + v.dump());
+      bad("callerLatencies must hold numbers >= 0 (microseconds), got " + v.dump());
     }
     out.push_back(v.get<double>());
   }

@@ -55,15 +55,15 @@ struct QueryRequest {
   // once the answer is converted, so the figure also covers the hop back from the thread pool
   // and the conversion (README "getPerformanceMetrics", bench/metrics.mjs).
   bool delivery_recorded_by_caller = false;
-  // "callerLatencies": [ms, ...]: the caller (LocalIndex) times its queries itself, from its
+  // "callerLatencies": [µs, ...]: the caller (LocalIndex) times its queries itself, from its
   // public call to the answer as Vectra's objects, and hands the latencies of its earlier
   // queries in with the next call; they go into the latency metrics, and this query's own span
   // is not recorded (its caller reports it later). Not part of the cache key.
   bool timed_by_caller = false;
-  std::vector<double> caller_latencies_ms;
+  std::vector<double> caller_latencies_us;
 };
 
-// The "callerLatencies" value (above): at most 4096 finite numbers >= 0, in milliseconds.
+// The "callerLatencies" value (above): at most 4096 finite numbers >= 0, in microseconds.
 std::vector<double> parse_caller_latencies(const nlohmann::json& value);
 
 // Throws InvalidArgument (what is wrong and what to give instead) or Limit.

@@ -31,9 +31,9 @@ void Index::Impl::record_latency(const query::QueryRequest& request,
   }
 }
 
-void Index::Impl::record_caller_latencies(const std::vector<double>& ms) const {
+void Index::Impl::record_caller_latencies(const std::vector<double>& us) const {
   if (!metrics_on) return;
-  for (double m : ms) query_latency.record(m * 1000);
+  for (double u : us) query_latency.record(u);
 }
 
 void Index::query_delivered(const query::QueryRequest& request) const {
@@ -44,7 +44,7 @@ void Index::query_delivered(const query::QueryRequest& request) const {
 
 PackedItems Index::Impl::serve(const query::QueryRequest& request,
                                std::chrono::steady_clock::time_point started) const {
-  record_caller_latencies(request.caller_latencies_ms);
+  record_caller_latencies(request.caller_latencies_us);
   PackedItems out;
   const bool cacheable = !request.explain && !request.normalized_options.empty() && query_cache.enabled();
   std::optional<query::QueryCache::Key> key;
