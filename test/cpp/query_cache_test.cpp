@@ -23,6 +23,13 @@ using test::view;
 
 nlohmann::json metrics(const Index& index) { return nlohmann::json::parse(index.performance_metrics()); }
 
+// `data` inserted into `index` with ids "i0", "i1", ...
+void insert_all(Index& index, const std::vector<std::vector<float>>& data) {
+  std::vector<ItemInput> items;
+  for (size_t i = 0; i < data.size(); ++i) items.push_back(input("i" + std::to_string(i), data[i]));
+  index.insert(items);
+}
+
 std::vector<std::pair<std::string, float>> answer(const Index& index, const std::vector<float>& q,
                                                   const std::string& options) {
   std::vector<std::pair<std::string, float>> out;
@@ -167,9 +174,7 @@ TEST(PerformanceMetrics, LatencyAndCountsAreMeasured) {
   Index::create(folder, test::config(Metric::L2), false);
   auto index = Index::open(folder);
   const auto data = test::clustered(300, 4, 3, 1);
-  std::vector<ItemInput> items;
-  for (size_t i = 0; i < data.size(); ++i) items.push_back(input("i" + std::to_string(i), data[i]));
-  index->insert(items);
+  insert_all(*index, data);
   for (int i = 0; i < 50; ++i) index->search(view(data[i]), R"({"topK":5})");
   const auto m = nlohmann::json::parse(index->performance_metrics());
   EXPECT_EQ(m["queries"]["count"].get<int>(), 50);
@@ -200,9 +205,7 @@ TEST(PerformanceMetrics, LatencyRunsFromReceiptToDelivery) {
   Index::create(folder, test::config(Metric::L2), false);
   auto index = Index::open(folder, R"({"cache":{"maxEntries":0}})");
   const auto data = test::clustered(100, 4, 3, 1);
-  std::vector<ItemInput> items;
-  for (size_t i = 0; i < data.size(); ++i) items.push_back(input("i" + std::to_string(i), data[i]));
-  index->insert(items);
+  insert_all(*index, data);
   const auto queued = query::parse_query_request(view(data[0]), R"({"topK":3})");
   std::this_thread::sleep_for(std::chrono::milliseconds(30));  // queued for the thread pool
   index->query(queued);
@@ -230,9 +233,7 @@ TEST(PerformanceMetrics, CallerLatenciesReplaceTheCoresSpan) {
   Index::create(folder, test::config(Metric::L2), false);
   auto index = Index::open(folder);
   const auto data = test::clustered(100, 4, 3, 1);
-  std::vector<ItemInput> items;
-  for (size_t i = 0; i < data.size(); ++i) items.push_back(input("i" + std::to_string(i), data[i]));
-  index->insert(items);
+  insert_all(*index, data);
   const auto plain = query::parse_query_request(view(data[0]), R"({"topK":3})");
   const auto timed = query::parse_query_request(view(data[0]), R"({"topK":3,"callerLatencies":[]})");
   EXPECT_TRUE(timed.timed_by_caller);
@@ -264,9 +265,7 @@ TEST(PerformanceMetrics, RecordingIsSwitchedAtOpen) {
   ASSERT_EQ(unsetenv("QUIVER_DISABLE_METRICS"), 0);
   auto recording = Index::open(folder);
   const auto data = test::clustered(50, 4, 3, 1);
-  std::vector<ItemInput> items;
-  for (size_t i = 0; i < data.size(); ++i) items.push_back(input("i" + std::to_string(i), data[i]));
-  silent->insert(items);
+  insert_all(*silent, data);
   for (int i = 0; i < 5; ++i) {
     silent->search(view(data[i]), R"({"topK":3})");
     recording->search(view(data[i]), R"({"topK":3})");

@@ -3,17 +3,15 @@
 // by break and by AbortSignal, bad options. Runs on every backend, plus the browser worker's RPC
 // (page side and host joined by a real MessageChannel, the host serving the IDBFS backend).
 
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-
 import { afterAll, describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { createWorkerBackend } from '../../ts/src/browser/worker-backend.js';
-import { type HostPort, serveBackend } from '../../ts/src/browser/worker-host.js';
 import type { LocalIndex } from '../../ts/src/local-index.js';
 import type { QueryResult } from '../../ts/src/types.js';
 import { type AnyMetadata, backends, createLocalIndex } from './backends.js';
 import { expectQuiverError, randomVector, useTempIndexes } from './helpers.js';
+import { loopbackWorker } from './loopback-worker.js';
 
 type Index = LocalIndex<AnyMetadata>;
 
@@ -22,20 +20,12 @@ afterAll(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-/** The worker backend with its host in this thread, over a MessageChannel. */
+/** The worker backend with its host in this thread, over a MessageChannel (loopback-worker.ts). */
 function overRpc(backend: Backend): Backend {
-  const { port1, port2 } = new MessageChannel();
-  serveBackend(port2 as MessagePort & HostPort, () => backend);
-  const worker = Object.assign(port1, {
-    onerror: null,
-    terminate: () => {
-      port1.close();
-      port2.close();
-    },
-  });
+  const { worker } = loopbackWorker(backend);
   cleanups.push(() => worker.terminate());
   // Not spread: the worker backend forwards its methods through a Proxy.
-  return createWorkerBackend({ createWorker: () => worker as unknown as Worker });
+  return createWorkerBackend({ createWorker: () => worker });
 }
 
 const all: Backend[] = [...backends, overRpc(backends[backends.length - 1]!)];

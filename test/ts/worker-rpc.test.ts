@@ -3,7 +3,6 @@
 // transfer, as between a page and its worker), the host serving the native backend. Chromium
 // runs the same code in its real worker in test/browser.
 
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
 import ts from 'typescript';
@@ -11,38 +10,22 @@ import { afterEach, describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { nodeBackend } from '../../ts/src/backends/node.js';
-import type { Response } from '../../ts/src/browser/rpc.js';
 import { transferables } from '../../ts/src/browser/rpc.js';
 import { createWorkerBackend } from '../../ts/src/browser/worker-backend.js';
-import { type HostPort, serveBackend } from '../../ts/src/browser/worker-host.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
 import { expectQuiverError, randomVector, useTempIndexes } from './helpers.js';
+import { type LoopbackWorker, loopbackWorker } from './loopback-worker.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-/** A "worker" whose host runs in this thread, reached through a MessageChannel. */
-function loopback(backend: Backend): { worker: Worker; transfers: Transferable[][] } {
-  const { port1, port2 } = new MessageChannel();
-  const transfers: Transferable[][] = [];
-  const host = port2 as MessagePort & HostPort;
-  const post = host.postMessage.bind(host);
-  host.postMessage = (message: Response, transfer?: readonly Transferable[]) => {
-    transfers.push([...(transfer ?? [])]);
-    post(message, transfer as never);
-  };
-  serveBackend(host, () => backend);
-  const worker = Object.assign(port1, {
-    onerror: null,
-    terminate: () => {
-      port1.close();
-      port2.close();
-    },
-  });
-  cleanups.push(() => worker.terminate());
-  return { worker: worker as unknown as Worker, transfers };
+/** A loopback worker (loopback-worker.ts), terminated after the test. */
+function loopback(backend: Backend): LoopbackWorker {
+  const made = loopbackWorker(backend);
+  cleanups.push(() => made.worker.terminate());
+  return made;
 }
 
 const temp = useTempIndexes();
