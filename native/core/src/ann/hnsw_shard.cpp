@@ -80,6 +80,20 @@ void HnswShard::reserve(size_t additional) {
   }
 }
 
+void HnswShard::reserve_label(uint64_t max_label) {
+  const uint64_t slot = max_label / label_stride_;
+  const uint64_t bound = 2 * static_cast<uint64_t>(hnsw_->max_elements_) + 1024;  // remember_internal's
+  if (slot >= UINT32_MAX || slot >= bound) return;
+  std::lock_guard<std::mutex> lock(table_mutex_);
+  if (slot >= internal_of_.size()) {
+    internal_of_.resize(std::max<size_t>(slot + 1, internal_of_.size() + internal_of_.size() / 2), kNoInternal);
+  }
+}
+
+size_t HnswShard::deleted_count() const { return hnsw_->num_deleted_; }
+
+size_t HnswShard::slots() const { return hnsw_->cur_element_count; }
+
 void HnswShard::upsert(uint64_t label, const float* raw) {
   const vectors::VectorCodec& c = codec();
   std::vector<float> stored((c.stored_bytes() + sizeof(float) - 1) / sizeof(float));
@@ -189,6 +203,12 @@ std::vector<Neighbor> HnswShard::search(const vectors::PreparedQuery& prepared, 
   const hnswlib::tableint current = base_layer_entry(prepared).slot;
 
   static const std::function<bool(uint64_t)> kAllowAll = [](uint64_t) { return true; };
+  const uint64_t hidden = hidden_from_.load(std::memory_order_acquire);
+  std::function<bool(uint64_t)> published;
+  if (hidden != kNothingHidden) {
+    published = [hidden, allow](uint64_t label) { return label < hidden && (!allow || (*allow)(label)); };
+    allow = &published;
+  }
   AllowFunctor functor(allow ? *allow : kAllowAll);
   hnswlib::BaseFilterFunctor* filter = allow ? &functor : nullptr;
   const size_t width = std::max(ef, k);
@@ -209,13 +229,19 @@ HnswShard::Entry HnswShard::base_layer_entry(const vectors::PreparedQuery& prepa
   const void* query = prepared.data();
   hnswlib::tableint current = h.enterpoint_node_;
   float best = h.fstdistfunc_(query, h.getDataByInternalId(current), h.dist_func_param_);
-  for (int level = h.maxlevel_; level > 0; --level) {
+  // The entry's own level, not maxlevel_: an insert running beside this search (see
+  // Cache::build_graph) sets the two one after the other, and only the entry's level is
+  // always one it has links for.
+  // The entry point is always fully connected (hnswlib sets it after the element's links).
+  const uint64_t hidden = hidden_from_.load(std::memory_order_acquire);
+  for (int level = h.element_levels_[current]; level > 0; --level) {
     for (bool moved = true; moved;) {
       moved = false;
       unsigned int* links = h.get_linklist(current, level);
       const int count = h.getListCount(links);
       const auto* neighbors = reinterpret_cast<const hnswlib::tableint*>(links + 1);
       for (int i = 0; i < count; ++i) {
+        if (hidden != kNothingHidden && h.getExternalLabel(neighbors[i]) >= hidden) continue;
         const float d = h.fstdistfunc_(query, h.getDataByInternalId(neighbors[i]), h.dist_func_param_);
         if (d < best) {
           best = d;

@@ -4,6 +4,7 @@
 // always be rebuilt from it, and its file says which committed write it reflects.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,6 +51,18 @@ class HnswShard {
                      const HnswParams& params, const GraphFileSlot& slot = {});
 
   void reserve(size_t additional);
+  // Grows the label -> slot table to hold `max_label` (within its bound) now, so that upserts of
+  // labels up to it only write entries: they may then run while readers use the table (a write
+  // that lets searches in: Cache::build_graph).
+  void reserve_label(uint64_t max_label);
+  // Elements marked deleted, whose slots an insert may take over (rewriting a vector in place).
+  size_t deleted_count() const;
+  // Labels >= `label` are being inserted beside searches (Cache::build_graph): searches return
+  // none of them, and their descent never stops on one (an element still being connected may
+  // have upper-layer links but no base-layer ones yet: a search starting there finds nothing).
+  static constexpr uint64_t kNothingHidden = UINT64_MAX;
+  void hide_from(uint64_t label) { hidden_from_.store(label, std::memory_order_release); }
+  size_t slots() const;  // elements ever inserted (deleted ones included)
   void upsert(uint64_t label, const float* raw);
   void remove(uint64_t label);
   bool contains(uint64_t label) const;
@@ -103,8 +116,10 @@ class HnswShard {
   // trusted only when that internal id still holds this label (a deleted element's slot can be
   // reused by another label); otherwise, or when absent, the locked lookup answers. Written by
   // upserts (which may run concurrently with each other: table_mutex_), read under the index's
-  // shared lock (no upsert then).
+  // shared lock: either no upsert runs, or only inserts of new labels whose entries
+  // reserve_label made room for (the vector is never reallocated under a reader).
   uint32_t label_stride_ = 1;
+  std::atomic<uint64_t> hidden_from_{kNothingHidden};
   std::vector<uint32_t> internal_of_;
   std::mutex table_mutex_;
 };

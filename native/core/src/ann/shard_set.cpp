@@ -140,8 +140,34 @@ void ShardSet::reserve(size_t additional) {
 
 void ShardSet::reserve_for(const std::vector<uint64_t>& labels) {
   std::vector<size_t> per_shard(shards_.size(), 0);
-  for (uint64_t label : labels) ++per_shard[shard_of(label)];
-  for (size_t i = 0; i < shards_.size(); ++i) shards_[i]->reserve(per_shard[i]);
+  std::vector<uint64_t> max_label(shards_.size(), 0);
+  for (uint64_t label : labels) {
+    ++per_shard[shard_of(label)];
+    max_label[shard_of(label)] = std::max(max_label[shard_of(label)], label);
+  }
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    shards_[i]->reserve(per_shard[i]);
+    if (per_shard[i] > 0) shards_[i]->reserve_label(max_label[i]);
+  }
+}
+
+void ShardSet::hide_from(uint64_t label) {
+  for (auto& s : shards_) s->hide_from(label);
+}
+
+void ShardSet::show_all() {
+  for (auto& s : shards_) s->hide_from(HnswShard::kNothingHidden);
+}
+
+bool ShardSet::appends_only() const {
+  for (const auto& s : shards_) {
+    if (s->deleted_count() > 0) return false;
+  }
+  return true;
+}
+
+bool ShardSet::shard_is_empty(uint64_t label) const {
+  return shards_[shard_of(label)]->slots() == 0;
 }
 
 void ShardSet::upsert(uint64_t label, const float* raw) {

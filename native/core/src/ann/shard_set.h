@@ -86,6 +86,20 @@ class ShardSet : public VectorIndex {
   // since (or has none). Rows committed at or before it are already in the shard.
   uint64_t clean_through(uint32_t shard) const;
 
+  // ---- inserting beside readers (Cache::build_graph) ----
+  // While labels >= `label` are being inserted under the index's shared lock, searches leave
+  // them out (their items are not in the item table yet); show_all() when they are published.
+  // Labels are SQLite rowids under AUTOINCREMENT: a commit's new labels are all above every
+  // published one.
+  void hide_from(uint64_t label);
+  void show_all();
+  // Whether inserts can run beside searches: no shard has deleted elements an insert could take
+  // over (hnswlib rewrites such a slot's vector in place, under a reader's feet).
+  bool appends_only() const;
+  // True when `label`'s shard has no element yet: its first insert sets the entry point, which
+  // a search reads, so it runs with the exclusive lock.
+  bool shard_is_empty(uint64_t label) const;
+
   // The shards, for walks that keep state between calls (ann/graph_walk.h).
   const HnswShard& shard(size_t i) const { return *shards_[i]; }
 

@@ -399,6 +399,17 @@ std::string Cache::verify() {
 void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
                          const std::vector<uint64_t>& removed, uint64_t seq, size_t changes,
                          unsigned threads) {
+  PendingCommit pending = begin_commit(upserts, removed, seq, changes);
+  build_graph(pending, threads);
+  publish_commit(pending);
+}
+
+Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
+                                         const std::vector<uint64_t>& removed, uint64_t seq,
+                                         size_t changes) {
+  PendingCommit pending;
+  pending.seq = seq;
+  pending.changes = changes;
   ++this->changes;
   if (!graph && config.dimensions != 0) {
     graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw,
@@ -415,43 +426,64 @@ void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upsert
   std::unordered_map<uint64_t, size_t> last;
   for (size_t i = 0; i < upserts.size(); ++i) last[upserts[i].first] = i;
   std::unordered_set<uint64_t> gone(removed.begin(), removed.end());
-  std::vector<std::pair<uint64_t, PreparedItem*>> final_upserts;
   for (size_t i = 0; i < upserts.size(); ++i) {
-    if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) final_upserts.push_back(upserts[i]);
+    if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) pending.upserts.push_back(upserts[i]);
   }
+  if (!graph) return pending;
   // Items without a vector leave the graph (an upsert may have taken their vector away).
-  size_t with_vector = 0;
-  for (auto& [label, item] : final_upserts) {
+  bool only_new = removed.empty();
+  for (auto& [label, item] : pending.upserts) {
     if (!item->vector.empty()) {
-      ++with_vector;
-    } else if (graph) {
+      pending.graph_labels.push_back(label);
+      pending.graph_vectors.push_back(item->vector.data());
+      if (items.contains(label)) only_new = false;  // an update rewrites a vector in place
+    } else {
       graph->remove(label);
     }
   }
-  if (graph) {
-    std::vector<const float*> batch;  // a quantized graph learns its scale from its first batch
-    std::vector<uint64_t> labels;
-    labels.reserve(with_vector);
-    for (auto& [label, item] : final_upserts) {
-      if (!item->vector.empty()) {
-        batch.push_back(item->vector.data());
-        labels.push_back(label);
-      }
+  graph->calibrate(pending.graph_vectors.data(), pending.graph_vectors.size());  // i8: first batch
+  graph->reserve_for(pending.graph_labels);
+  // Readers may search while the new vectors go in when that is all this commit does to the
+  // graph: no vector of a published item changes, no deleted slot is reused, no shard is empty
+  // (its first insert sets the entry point). Otherwise the exclusive lock covers it all.
+  pending.beside_readers = only_new && pending.graph_labels.size() >= kBuildBesideReaders &&
+                           graph->appends_only();
+  if (pending.beside_readers) {
+    graph->hide_from(*std::min_element(pending.graph_labels.begin(), pending.graph_labels.end()));
+    std::vector<size_t> first_in_empty;
+    std::unordered_set<uint32_t> seeded;
+    for (size_t i = 0; i < pending.graph_labels.size(); ++i) {
+      const uint64_t label = pending.graph_labels[i];
+      if (graph->shard_is_empty(label) && seeded.insert(graph->shard_of(label)).second) first_in_empty.push_back(i);
     }
-    graph->calibrate(batch.data(), batch.size());
-    graph->reserve_for(labels);
-    util::parallel_for(final_upserts.size(), [&](size_t i) {
-      const auto& vector = final_upserts[i].second->vector;
-      if (!vector.empty()) graph->upsert(final_upserts[i].first, vector.data());
-    }, threads);
+    for (auto it = first_in_empty.rbegin(); it != first_in_empty.rend(); ++it) {
+      graph->upsert(pending.graph_labels[*it], pending.graph_vectors[*it]);
+      pending.graph_labels.erase(pending.graph_labels.begin() + static_cast<std::ptrdiff_t>(*it));
+      pending.graph_vectors.erase(pending.graph_vectors.begin() + static_cast<std::ptrdiff_t>(*it));
+    }
   }
-  for (auto& [label, item] : final_upserts) {
+  return pending;
+}
+
+void Cache::build_graph(PendingCommit& pending, unsigned threads) {
+  if (!graph || pending.graph_labels.empty()) return;
+  util::parallel_for(pending.graph_labels.size(), [&](size_t i) {
+    graph->upsert(pending.graph_labels[i], pending.graph_vectors[i]);
+  }, threads);
+}
+
+void Cache::publish_commit(PendingCommit& pending) {
+  const bool keep_parsed = parsed_ready_.load();
+  for (auto& [label, item] : pending.upserts) {
     items.put(label, item->id, item->metadata_text, !item->vector.empty());
     if (keep_parsed) parsed_.set(label, std::move(item->metadata));
   }
+  if (graph) graph->show_all();
+  // Readers that ran during build_graph (query cache, cursors) saw the state before the commit.
+  if (pending.beside_readers) ++changes;
   // Exact: every commit before ours was read inside the transaction and applied first.
-  applied_seq = seq;
-  unsaved_changes += changes;
+  applied_seq = pending.seq;
+  unsaved_changes += pending.changes;
 }
 
 const query::MetadataColumns& Cache::filterable() const {

@@ -97,6 +97,25 @@ struct Cache {
   void apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
                     const std::vector<uint64_t>& removed, uint64_t seq, size_t changes,
                     unsigned threads = 0);  // threads that build the graph: 0 = every core
+  // apply_commit in three steps, so that a large insert does not hold readers off while it
+  // builds the graph: begin_commit (exclusive lock) removes, replaces and reserves;
+  // build_graph inserts the new vectors, under the shared lock when `beside_readers` (searches
+  // run meanwhile and leave the new labels out: ShardSet::hide_from), else the exclusive one;
+  // publish_commit (exclusive) puts the items in the item table, and the commit shows at once.
+  struct PendingCommit {
+    std::vector<std::pair<uint64_t, PreparedItem*>> upserts;  // final: one per label
+    std::vector<uint64_t> graph_labels;  // of upserts with a vector, not inserted yet
+    std::vector<const float*> graph_vectors;
+    bool beside_readers = false;
+    uint64_t seq = 0;
+    size_t changes = 0;
+  };
+  // Commits that insert at least this many new vectors (and change nothing else) let readers in.
+  static constexpr size_t kBuildBesideReaders = 256;
+  PendingCommit begin_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
+                             const std::vector<uint64_t>& removed, uint64_t seq, size_t changes);
+  void build_graph(PendingCommit& pending, unsigned threads);  // lock: see beside_readers
+  void publish_commit(PendingCommit& pending);
 
   // ---- the graph file ----
   void save_graph(bool replace_unusable_file = false);  // writes the file if it is behind

@@ -94,7 +94,7 @@ Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 // it lacks from SQLite. close() saves.
 Index::~Index() {
   try {
-    std::unique_lock<std::shared_mutex> lock(impl_->rw);
+    auto lock = exclusive(*impl_);
     if (!impl_->closed) impl_->release();
   } catch (...) {
   }
@@ -106,8 +106,14 @@ void Index::Impl::check_open() const {
   }
 }
 
-std::unique_lock<std::shared_mutex> lock_for_write(Index::Impl& impl) {
-  std::unique_lock<std::shared_mutex> lock(impl.rw);
+WriteLock exclusive(Index::Impl& impl) {
+  WriteLock lock{std::unique_lock<std::mutex>(impl.writer), {}};
+  lock.rw = std::unique_lock<std::shared_mutex>(impl.rw);
+  return lock;
+}
+
+WriteLock lock_for_write(Index::Impl& impl) {
+  auto lock = exclusive(impl);
   impl.check_open();
   impl.cache.refresh_if_changed();
   return lock;
@@ -401,7 +407,35 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
   if (fixes_dims) cache.config.dimensions = dims;
   // seen_data_version was read inside the transaction, so a commit by another process after ours
   // is still noticed by the next call.
-  cache.apply_commit(upserts, removed, seq, ops.size(), write_options.threads);
+  index::Cache::PendingCommit pending = cache.begin_commit(upserts, removed, seq, ops.size());
+  if (pending.beside_readers) {
+    // The caller holds `writer` and `rw` exclusively: `rw` goes to its shared side while the
+    // graph is built (readers run meanwhile; nothing else can take `rw` exclusively without
+    // `writer`), and comes back exclusive for publishing, also when the build throws.
+    struct SharedWhileBuilding {
+      std::shared_mutex& rw;
+      explicit SharedWhileBuilding(std::shared_mutex& m) : rw(m) {
+        rw.unlock();
+        rw.lock_shared();
+      }
+      ~SharedWhileBuilding() {
+        rw.unlock_shared();
+        rw.lock();
+      }
+    } shared(rw);
+    try {
+      cache.build_graph(pending, write_options.threads);
+    } catch (...) {
+      // Committed, but not all in the graph (an allocation failed): nothing stays hidden, and
+      // the next call catches up from the store as if another process had written it.
+      cache.graph->show_all();
+      cache.seen_data_version = -1;
+      throw;
+    }
+  } else {
+    cache.build_graph(pending, write_options.threads);
+  }
+  cache.publish_commit(pending);
   if (metrics_on) writes.count(upserts.size());
   if (cache.unsaved_changes >= kAutoSaveChanges) {
     try {
@@ -418,7 +452,7 @@ std::string Index::verify() {
 }
 
 void Index::close() {
-  std::unique_lock<std::shared_mutex> lock(impl_->rw);
+  auto lock = exclusive(*impl_);
   if (impl_->closed) return;
   impl_->closed = true;
   try {

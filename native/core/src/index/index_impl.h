@@ -1,5 +1,6 @@
 // State behind quiver::Index. Locking: `rw` is shared by readers and exclusive for writers and
-// for bringing the in-memory cache (index/cache.h) up to date; the store has its own mutex.
+// for bringing the in-memory cache (index/cache.h) up to date, `writer` serializes the exclusive
+// side (see below); the store has its own mutex.
 #pragma once
 
 #include <atomic>
@@ -42,6 +43,10 @@ struct Index::Impl {
   index::Cache cache;
 
   mutable std::shared_mutex rw;
+  // Taken before `rw` by everything that takes `rw` exclusively (lock_for_write, close): a write
+  // holding it can trade `rw` for its shared side while it builds the graph (readers run then;
+  // Cache::build_graph) and still be the only writer, with nothing torn down under it.
+  std::mutex writer;
   bool closed = false;
 
   // The options of the write call running now (set under the exclusive lock, for its duration).
@@ -93,8 +98,18 @@ struct Index::Impl {
               const std::function<void(std::vector<Op>&)>& decide = nullptr);
 };
 
+// Exclusive access (`writer`, then `rw`).
+struct WriteLock {
+  std::unique_lock<std::mutex> writer;
+  std::unique_lock<std::shared_mutex> rw;
+  void unlock() {
+    rw.unlock();
+    writer.unlock();
+  }
+};
+WriteLock exclusive(Index::Impl& impl);
 // Exclusive access that first brings the cache up to date with other processes' commits.
-std::unique_lock<std::shared_mutex> lock_for_write(Index::Impl& impl);
+WriteLock lock_for_write(Index::Impl& impl);
 // Shared access; takes the exclusive lock briefly only when another process has committed.
 std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl);
 // The shared lock only when it is free and the cache is current with other processes (catching
