@@ -8,6 +8,7 @@
 //      efSearch 64 on the same queries, so that speed is not bought with a worse graph.
 //   2. Quiver with 1, 2 and 4 shards on 100k x 128: the smallest efSearch with recall@10 >= 0.95,
 //      then QPS one query at a time and with 8 in flight.
+//   3. Queries answered during an ingest (runDuringIngest below).
 // Flags: --n=100000 (items), --dims=128,384, --queries=200, --shards=1,2,4, --skip-peers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -170,9 +171,71 @@ export async function runIngestBench(args) {
     await q.index.close();
     rmSync(q.folder, { recursive: true, force: true });
   }
+  say3(n, say);
+  for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, say });
   return lines;
 }
 
+// 3. Queries during an ingest: an index of n/5 items takes the other 4n/5 in batches of 10,000
+// while one client queries it in a loop (top 10, efSearch 64; insertItems with concurrentReads, so
+// the queries do not wait for the whole call). A large insert builds the graph
+// under the shared lock (ARCHITECTURE "Concurrency"), so a query waits at most for a batch's
+// transaction, not for its graph build. Reported: queries answered while the ingest ran, their
+// latency percentiles and the longest wait, next to the mean time of one batch.
+function say3(n, say = console.log) {
+  say('');
+  say(`Queries during an ingest of ${fmt(n - Math.floor(n / 5))} items into ${fmt(Math.floor(n / 5))} (128 dims, batches of 10,000, one client, top 10, efSearch 64):`);
+  say('');
+  say('| ingest threads | ingest time | per batch | queries answered | p50 ms | p99 ms | longest ms |');
+  say('|---:|---:|---:|---:|---:|---:|---:|');
+}
+
+export async function runDuringIngest(quiver, { n, threads, say }) {
+  const dims = 128;
+  const dataset = generateClustered({ count: n, queryCount: 200, dimensions: dims });
+  const queries = rows(dataset.queries, dims, 200);
+  const folder = mkdtempSync(join(tmpdir(), 'quiver-during-'));
+  const index = new quiver.LocalIndex(folder, undefined, { cache: { maxEntries: 0, maxBytes: 0 } });
+  await index.createIndex({ version: 1, dimensions: dims, metric: 'cosine', hnsw: HNSW });
+  const ids = Array.from({ length: n }, (_, i) => String(i));
+  const first = Math.floor(n / 5);
+  await index.insertItems({ ids: ids.slice(0, first), vectors: dataset.base.subarray(0, first * dims) }, { batchSize: 10_000, threads });
+  let done = false;
+  const latencies = [];
+  const client = (async () => {
+    for (let i = 0; !done; i++) {
+      const t = performance.now();
+      await index.query(queries[i % queries.length], { topK: K, efSearch: 64 });
+      if (!done) latencies.push(performance.now() - t);
+    }
+  })();
+  const t0 = performance.now();
+  let batches = 0;
+  await index.insertItems({ ids: ids.slice(first), vectors: dataset.base.subarray(first * dims) }, {
+    batchSize: 10_000,
+    threads,
+    concurrentReads: true,
+    onProgress: () => { batches++; },
+  });
+  const took = performance.now() - t0;
+  done = true;
+  await client;
+  await index.close();
+  rmSync(folder, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const at = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  say(`| ${threads} | ${fmt(took / 1000, 1)} s | ${fmt(took / Math.max(1, batches))} ms | ${fmt(latencies.length)} | ` +
+      `${fmt(at(0.5), 2)} | ${fmt(at(0.99), 2)} | ${fmt(latencies.at(-1) ?? NaN, 1)} |`);
+}
+
 export async function cli(args) {
+  if (args.includes('--during')) {
+    // Only section 3: `npm run bench -- --ingest --during [--n=]`.
+    const quiver = await import('../dist/esm/index.js');
+    const n = Number(flag(args, 'n', '100000'));
+    say3(n);
+    for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, say: console.log });
+    return;
+  }
   await runIngestBench(args);
 }

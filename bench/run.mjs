@@ -4,7 +4,8 @@
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
 // --timeout=MIN (see bench/README.md); --filtered [--datasets= --n= --queries= --ef= --cases= --json=] runs
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
-// --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs.
+// --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs (--during: only its
+// queries-during-an-ingest section).
 // --stream [--n= --queries= --json=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
 // --block= --warmup= --folder= --json=] runs metrics.mjs.
 // --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).

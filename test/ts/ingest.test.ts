@@ -106,6 +106,49 @@ describe.each(backends)('ingest on the $name backend', (backend: Backend) => {
     expect((await index.getIndexStats()).items).toBe(100);
   });
 
+  test('reads wait for an insertItems call unless it is made with concurrentReads', async () => {
+    const index = await created();
+    // Default: a read issued while the call runs sees all of it (read-your-writes).
+    let seen: Promise<number> | undefined;
+    await index.insertItems(packed(1000), {
+      batchSize: 100,
+      onProgress: (done) => {
+        if (done === 100) seen = index.getIndexStats().then((s) => s.items);
+      },
+    });
+    expect(await seen).toBe(1000);
+
+    // concurrentReads: the read starts at once and sees whole batches only; a write issued
+    // meanwhile still waits for the call.
+    let during = -1;
+    let hit = '';
+    let deleted: Promise<void> | undefined;
+    let resolved = false;
+    const concurrent = index.insertItems(packed(1000, 1000), {
+      batchSize: 100,
+      concurrentReads: true,
+      onProgress: (done) => {
+        if (done === 100) {
+          void index.getIndexStats().then((s) => (during = s.items - 1000));
+          void index.queryItems(Array.from(packed(1, 1000).vectors), 1).then((hits) => {
+            if (!resolved) hit = hits[0]!.item.id;
+          });
+          deleted = index.deleteItem('p1000');
+        }
+      },
+    });
+    await concurrent;
+    resolved = true;
+    await deleted;
+    expect(hit).toBe('p1000'); // answered during the call, with the first batch in it
+    expect(during % 100).toBe(0);
+    expect(during).toBeGreaterThanOrEqual(100);
+    expect(during).toBeLessThan(1000);
+    expect(await index.getItem('p1000')).toBeUndefined(); // the delete ran after the call
+    expect((await index.getIndexStats()).items).toBe(1999);
+    await expectQuiverError(index.insertItems(packed(1, 5000), { concurrentReads: 'yes' as unknown as boolean }), 'INVALID_ARGUMENT', 'concurrentReads');
+  });
+
   if (backend.name === 'native') {
     test('native: an abort during a batch rolls that batch back in the core', async () => {
       const index = await created();

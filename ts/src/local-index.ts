@@ -322,7 +322,7 @@ export class LocalIndex<
     // Every option is checked before the first batch is written (batchSize, onProgress and
     // signal exist only in this layer; the core checks `threads` with the first batch, before it
     // writes anything).
-    const { batchSize, onProgress, signal, threads } = insertItemsOptions(options);
+    const { batchSize, onProgress, signal, threads, concurrentReads } = insertItemsOptions(options);
     const plan = isPackedInput(items)
       ? packedBatches(items, batchSize)
       : itemBatches(prepareItems(items), batchSize);
@@ -330,7 +330,9 @@ export class LocalIndex<
       throw new QuiverAbortError('insertItems was aborted by its signal before it started; nothing was written', 0);
     }
     const writeOptions = threads === undefined ? undefined : JSON.stringify({ threads });
-    return this.write((index) => runBatches(index, plan, { batchSize, onProgress, signal, writeOptions }));
+    return this.write((index) => runBatches(index, plan, { batchSize, onProgress, signal, writeOptions }), {
+      readsWait: !concurrentReads,
+    });
   }
 
   /**
@@ -614,8 +616,8 @@ export class LocalIndex<
   }
 
   /** A state-changing call on the open index (opened on first use). */
-  private write<T>(fn: (index: BackendIndex) => Promise<T>): Promise<T> {
-    return this.guard() ?? this.queue.write(() => rewrap(async () => fn(await this.ensureOpen())));
+  private write<T>(fn: (index: BackendIndex) => Promise<T>, order?: { readsWait?: boolean }): Promise<T> {
+    return this.guard() ?? this.queue.write(() => rewrap(async () => fn(await this.ensureOpen())), order);
   }
 
   /**
@@ -753,19 +755,20 @@ function configToJson(config: unknown): { json: string; deleteIfExists: boolean 
   return { json: toJsonObject(settings, 'config'), deleteIfExists: deleteIfExists === true };
 }
 
-const INSERT_ITEMS_OPTIONS = ['batchSize', 'onProgress', 'signal', 'threads'];
+const INSERT_ITEMS_OPTIONS = ['batchSize', 'onProgress', 'signal', 'threads', 'concurrentReads'];
 
 function insertItemsOptions(options: unknown): {
   batchSize: number;
   onProgress: ((done: number, total: number) => void) | undefined;
   signal: AbortSignal | undefined;
   threads: unknown;
+  concurrentReads: boolean;
 } {
   if (options === undefined || options === null) {
-    return { batchSize: DEFAULT_BATCH_SIZE, onProgress: undefined, signal: undefined, threads: undefined };
+    return { batchSize: DEFAULT_BATCH_SIZE, onProgress: undefined, signal: undefined, threads: undefined, concurrentReads: false };
   }
   if (!isPlainObject(options)) {
-    throw invalidArgument('options must be an object like { batchSize?, onProgress?, signal?, threads? }');
+    throw invalidArgument('options must be an object like { batchSize?, onProgress?, signal?, threads?, concurrentReads? }');
   }
   const unknown = Object.keys(options).find((key) => !INSERT_ITEMS_OPTIONS.includes(key));
   if (unknown !== undefined) {
@@ -791,7 +794,12 @@ function insertItemsOptions(options: unknown): {
   ) {
     throw invalidArgument('signal must be an AbortSignal (e.g. new AbortController().signal)');
   }
+  const concurrentReads = options.concurrentReads ?? false;
+  if (typeof concurrentReads !== 'boolean') {
+    throw invalidArgument(`concurrentReads must be true or false (got ${typeof concurrentReads})`);
+  }
   return {
+    concurrentReads,
     batchSize,
     onProgress: onProgress as ((done: number, total: number) => void) | undefined,
     signal: signal as AbortSignal | undefined,

@@ -241,6 +241,13 @@ export interface InsertItemsOptions {
   signal?: AbortSignal;
   /** Threads that build the HNSW graph, 1 to 256 (default: every core). */
   threads?: number;
+  /**
+   * `true`: queries, gets and lists issued on this LocalIndex while the call runs do not wait for
+   * it (by default they do: read-your-writes). They see every batch committed so far, never part
+   * of a batch, and are answered while a batch's graph is built (only its transaction holds them
+   * off). Later writes still wait for the call. Default `false`.
+   */
+  concurrentReads?: boolean;
 }
 
 /**
