@@ -10,6 +10,7 @@ import { toFilterJson } from './filter-json.js';
 import { checkId, insertedItem, toBackendInput } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
+import { settleInline } from './turn-budget.js';
 import { unpackHits, unpackItems } from './packed.js';
 import { iterateItems, queryStream, type QueryStreamOptions } from './query-stream.js';
 import type {
@@ -596,20 +597,22 @@ export class LocalIndex<
    * A read on the open index (opened on first use). `fn` may answer at once (a backend that
    * answered synchronously): then, on an open index with no write pending, the read costs one
    * call and one settled Promise, with no queue bookkeeping (nothing is left in flight for a
-   * later write to wait for).
+   * later write to wait for) — handed over on the next turn of the event loop instead once such
+   * answers took ~1 ms in this turn (turn-budget.ts).
    */
   private read<T>(fn: (index: BackendIndex) => T | Promise<T>): Promise<T> {
     const blocked = this.guard();
     if (blocked) return blocked;
     const handle = this.handle;
     if (handle !== undefined && this.queue.idle()) {
+      const started = performance.now();
       let answer: T | Promise<T>;
       try {
         answer = fn(handle);
       } catch (err) {
         return Promise.reject(toQuiverError(err));
       }
-      if (!(answer instanceof Promise)) return Promise.resolve(answer);
+      if (!(answer instanceof Promise)) return settleInline(answer, started);
       return this.queue.track(answer.catch(throwAsQuiverError));
     }
     return this.queue.read(() => rewrap(async () => fn(handle ?? (await this.ensureOpen()))));
