@@ -188,7 +188,7 @@ size_t GraphWalk::memory_bytes() const {
 void scan_shard(const HnswShard& shard, const vectors::PreparedQuery& prepared,
                 const std::function<void(uint64_t, float)>& visit) {
   const auto& h = shard.graph();
-  const size_t n = h.cur_element_count;
+  const size_t n = shard.scannable_slots();
   for (size_t slot = 0; slot < n; ++slot) {
     const auto s = static_cast<hnswlib::tableint>(slot);
     if (h.isMarkedDeleted(s)) continue;

@@ -92,6 +92,17 @@ void HnswShard::reserve_label(uint64_t max_label) {
 
 size_t HnswShard::deleted_count() const { return hnsw_->num_deleted_; }
 
+void HnswShard::hide_from(uint64_t label) {
+  // Called with the index's exclusive lock held: no insert runs, the count is settled.
+  slots_before_hiding_.store(hnsw_->cur_element_count, std::memory_order_relaxed);
+  hidden_from_.store(label, std::memory_order_release);
+}
+
+size_t HnswShard::scannable_slots() const {
+  if (hidden_from_.load(std::memory_order_acquire) == kNothingHidden) return hnsw_->cur_element_count;
+  return slots_before_hiding_.load(std::memory_order_relaxed);
+}
+
 size_t HnswShard::slots() const { return hnsw_->cur_element_count; }
 
 void HnswShard::upsert(uint64_t label, const float* raw) {

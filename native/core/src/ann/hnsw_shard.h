@@ -61,7 +61,11 @@ class HnswShard {
   // none of them, and their descent never stops on one (an element still being connected may
   // have upper-layer links but no base-layer ones yet: a search starting there finds nothing).
   static constexpr uint64_t kNothingHidden = UINT64_MAX;
-  void hide_from(uint64_t label) { hidden_from_.store(label, std::memory_order_release); }
+  void hide_from(uint64_t label);
+  // Slots a scan of every element may read: all of them, except while labels are hidden, when
+  // only those that existed before (the new ones are appended: no slot is reused then, and a
+  // slot being written may still hold another allocation's bytes).
+  size_t scannable_slots() const;
   size_t slots() const;  // elements ever inserted (deleted ones included)
   void upsert(uint64_t label, const float* raw);
   void remove(uint64_t label);
@@ -120,6 +124,7 @@ class HnswShard {
   // reserve_label made room for (the vector is never reallocated under a reader).
   uint32_t label_stride_ = 1;
   std::atomic<uint64_t> hidden_from_{kNothingHidden};
+  std::atomic<size_t> slots_before_hiding_{0};
   std::vector<uint32_t> internal_of_;
   std::mutex table_mutex_;
 };
