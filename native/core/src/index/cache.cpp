@@ -396,14 +396,6 @@ std::string Cache::verify() {
   return report.dump();
 }
 
-void Cache::apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
-                         const std::vector<uint64_t>& removed, uint64_t seq, size_t changes,
-                         unsigned threads) {
-  PendingCommit pending = begin_commit(upserts, removed, seq, changes);
-  build_graph(pending, threads);
-  publish_commit(pending);
-}
-
 Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
                                          const std::vector<uint64_t>& removed, uint64_t seq,
                                          size_t changes) {

@@ -92,15 +92,12 @@ struct Cache {
   bool is_current() const { return store->data_version() == seen_data_version; }
 
   // ---- this process's commits (the write path, index.cpp) ----
-  // The changes of one committed transaction: `upserts` (label, validated item; the item's
-  // parsed metadata is moved out) and `removed` labels, then applied_seq = seq.
-  void apply_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
-                    const std::vector<uint64_t>& removed, uint64_t seq, size_t changes,
-                    unsigned threads = 0);  // threads that build the graph: 0 = every core
-  // apply_commit in three steps, so that a large insert does not hold readers off while it
-  // builds the graph: begin_commit (exclusive lock) removes, replaces and reserves;
+  // The changes of one committed transaction, `upserts` (label, validated item; the item's
+  // parsed metadata is moved out) and `removed` labels, then applied_seq = seq; in three steps,
+  // so that a large insert does not hold readers off while it builds the graph (`threads`
+  // build it: 0 = every core): begin_commit (exclusive lock) removes, replaces and reserves;
   // build_graph inserts the new vectors, under the shared lock when `beside_readers` (searches
-  // run meanwhile and leave the new labels out: ShardSet::hide_from), else the exclusive one;
+  // run meanwhile and leave the new labels out: HnswShard::hide_from), else the exclusive one;
   // publish_commit (exclusive) puts the items in the item table, and the commit shows at once.
   struct PendingCommit {
     std::vector<std::pair<uint64_t, PreparedItem*>> upserts;  // final: one per label

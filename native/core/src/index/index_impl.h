@@ -31,8 +31,8 @@ struct Op {
 };
 
 // The write path and the locks around the in-memory cache (index/cache.h): index.cpp writes
-// (validation -> one SQLite transaction -> cache.apply_commit) and holds staged updates;
-// reads.cpp answers reads from the cache.
+// (validation -> one SQLite transaction -> cache.begin_commit / build_graph / publish_commit)
+// and holds staged updates; reads.cpp answers reads from the cache.
 struct Index::Impl {
   // Save the graph in the write path after this many unsaved changes, so that a crash never
   // leaves more than this much for the next open to re-apply.
