@@ -436,8 +436,9 @@ Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, Prepare
   graph->calibrate(pending.graph_vectors.data(), pending.graph_vectors.size());  // i8: first batch
   graph->reserve_for(pending.graph_labels);
   // Readers may search while the new vectors go in when that is all this commit does to the
-  // graph: no vector of a published item changes, no deleted slot is reused, no shard is empty
-  // (its first insert sets the entry point). Otherwise the exclusive lock covers it all.
+  // graph: no vector of a published item changes, no deleted slot is reused. Otherwise the
+  // exclusive lock covers it all. An empty shard's first insert (it sets the entry point a
+  // search starts from) is done here, under the exclusive lock, and the rest beside readers.
   pending.beside_readers = only_new && pending.graph_labels.size() >= kBuildBesideReaders &&
                            graph->appends_only();
   if (pending.beside_readers) {
