@@ -5,7 +5,7 @@
 // Used by the contract suite (test/ts/backends.ts), the ingest and crash tests and the
 // reliability suite (test/reliability/support.ts); without the variables the backends are
 // returned unchanged. Example:
-//   QUIVER_TEST_QUANTIZATION=i8 QUIVER_TEST_SHARDS=2 npx vitest run test/ts/contract.test.ts
+//   QUIVER_TEST_QUANTIZATION=i8 QUIVER_TEST_SHARDS=2 npx vitest run test/ts/contract-query.test.ts
 import type { Backend } from '../ts/src/backend.js';
 
 const wanted = process.env.QUIVER_TEST_QUANTIZATION;
