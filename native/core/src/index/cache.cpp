@@ -257,7 +257,7 @@ void Cache::rebuild_graph() {
 
 void Cache::refresh_if_changed() {
   // data_version changes whenever another connection commits; our own commits never change it.
-  if (store->data_version() == seen_data_version) return;
+  if (store->data_version_for_read() == seen_data_version) return;
   CatchUp gap;
   {
     store::SqliteStore::ReadTxn snapshot(*store);

@@ -89,7 +89,7 @@ struct Cache {
   CatchUp read_catch_up();
   void apply_catch_up(CatchUp& gap);
   void refresh_if_changed();  // another process committed: catch up
-  bool is_current() const { return store->data_version() == seen_data_version; }
+  bool is_current() const { return store->data_version_for_read() == seen_data_version; }
 
   // ---- this process's commits (the write path, index.cpp) ----
   // The changes of one committed transaction, `upserts` (label, validated item; the item's

@@ -135,7 +135,7 @@ std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
   std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
   if (!lock.owns_lock()) return lock;
   int64_t version = 0;
-  if (impl.closed || !impl.store->try_data_version(&version) || version != impl.cache.seen_data_version) {
+  if (impl.closed || !impl.store->try_data_version_for_read(&version) || version != impl.cache.seen_data_version) {
     lock.unlock();
   }
   return lock;

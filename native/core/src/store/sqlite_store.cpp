@@ -130,7 +130,7 @@ void SqliteStore::create_database(const std::string& path, const IndexConfig& co
       put.step("write settings");
       put.reset();
     }
-    store->exec("COMMIT");
+    store->commit_and_signal();
   } catch (...) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
@@ -154,7 +154,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& folder) {
 
 void SqliteStore::destroy(const std::string& folder) {
   const std::string path = util::join_path(folder, kFileName);
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) util::remove_file(path + suffix);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", "-signal"}) util::remove_file(path + suffix);
 }
 
 #ifdef __EMSCRIPTEN__
@@ -180,6 +180,8 @@ SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::mo
   uint64_t* commits = commits_of(sqlite3_db_filename(db_, "main"));
   sqlite3_commit_hook(db_, count_commit, commits);
   file_commits_ = commits;
+#else
+  signal_ = CommitSignal::open(path_ + "-signal");
 #endif
   register_schema_functions(db_);
   sqlite3_busy_timeout(db_, 5000);
@@ -267,7 +269,7 @@ void SqliteStore::migrate() {
       sqlite3_bind_text(s.get(), 1, v.c_str(), -1, SQLITE_TRANSIENT);
       s.step("write schema version");
     }
-    exec("COMMIT");
+    commit_and_signal();
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
@@ -310,30 +312,52 @@ size_t SqliteStore::count() {
   return static_cast<size_t>(sqlite3_column_int64(s.get(), 0));
 }
 
+int64_t SqliteStore::ask_data_version() {
+  Stmt& s = stmt("PRAGMA data_version");
+  Resetter r{s.get()};
+  s.step("read data_version");
+  return sqlite3_column_int64(s.get(), 0);
+}
+
 int64_t SqliteStore::data_version() {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
 #ifdef __EMSCRIPTEN__
   // No commit to the file since the last look: the value cannot have changed, and the PRAGMA's
   // read transaction (a stat() through Node's fs under NODERAWFS) is skipped.
   if (*file_commits_ == commits_seen_) return version_seen_;
-  const uint64_t commits = *file_commits_;
+  commits_seen_ = *file_commits_;
+  version_seen_ = ask_data_version();
+  return version_seen_;
+#else
+  // A later exact value is as good for the reads' shortcut: the signal's count was read before it.
+  version_seen_ = ask_data_version();
+  return version_seen_;
 #endif
-  Stmt& s = stmt("PRAGMA data_version");
-  Resetter r{s.get()};
-  s.step("read data_version");
-  const int64_t version = sqlite3_column_int64(s.get(), 0);
-#ifdef __EMSCRIPTEN__
-  commits_seen_ = commits;
-  version_seen_ = version;
-#endif
-  return version;
 }
 
-bool SqliteStore::try_data_version(int64_t* version) {
+int64_t SqliteStore::data_version_for_read() {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (!signal_) return data_version();
+  // Read before asking: a commit the ask below does not see is signalled after it, past `commits`.
+  const uint64_t commits = signal_->count();
+  const auto now = std::chrono::steady_clock::now();
+  if (commits == commits_seen_ && now - asked_at_ < kAskSqliteEvery) return version_seen_;
+  version_seen_ = ask_data_version();
+  commits_seen_ = commits;
+  asked_at_ = now;
+  return version_seen_;
+}
+
+bool SqliteStore::try_data_version_for_read(int64_t* version) {
   std::unique_lock<std::recursive_mutex> lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return false;
-  *version = data_version();
+  *version = data_version_for_read();
   return true;
+}
+
+void SqliteStore::commit_and_signal() {
+  exec("COMMIT");
+  if (signal_) signal_->bump();
 }
 
 // Every column is checked before it is used: a byte flip (or a tool) can leave NULL, a value of
@@ -541,7 +565,7 @@ SqliteStore::WriteTxn::~WriteTxn() {
 }
 
 void SqliteStore::WriteTxn::commit_without_new_sequence() {
-  store_.exec("COMMIT");
+  store_.commit_and_signal();
   done_ = true;
 }
 
@@ -553,7 +577,7 @@ void SqliteStore::WriteTxn::commit() {
     sqlite3_bind_text(s.get(), 1, v.c_str(), -1, SQLITE_TRANSIENT);
     s.step("write sequence");
   }
-  store_.exec("COMMIT");
+  store_.commit_and_signal();
   done_ = true;
 }
 

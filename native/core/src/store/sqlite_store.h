@@ -3,6 +3,7 @@
 // survives a process crash and a power cut.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "quiver/config.h"
+#include "store/commit_signal.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -62,10 +64,17 @@ class SqliteStore {
   uint64_t sequence();
   size_t count();
   // SQLite's PRAGMA data_version: changes when another connection (another process) commits,
-  // never for this connection's own commits.
+  // never for this connection's own commits. Exact: what a write transaction uses.
   int64_t data_version();
-  // The same without waiting: false when another thread is using the connection.
-  bool try_data_version(int64_t* version);
+  // For a read's freshness check: the same value, taken from the commit signal
+  // (store/commit_signal.h) without asking SQLite when no process signalled a commit since the
+  // last ask and that ask is less than kAskSqliteEvery old.
+  int64_t data_version_for_read();
+  // data_version_for_read() without waiting: false when another thread is using the connection.
+  bool try_data_version_for_read(int64_t* version);
+  // A commit that was never signalled (its process died between COMMIT and the bump, or another
+  // program made it) is seen by reads within this time.
+  static constexpr std::chrono::milliseconds kAskSqliteEvery{100};
   // Re-reads the settings (another process may have fixed the dimensions).
   void reload_config() { load_config(); }
 
@@ -159,6 +168,9 @@ class SqliteStore {
   explicit SqliteStore(sqlite3* db, std::string path);
   static void create_database(const std::string& path, const IndexConfig& config);
   void exec(const char* sql);
+  // COMMIT of a write transaction, then the commit signal's bump.
+  void commit_and_signal();
+  int64_t ask_data_version();  // the PRAGMA itself
   Stmt& stmt(const char* sql);
   RowView view_row(sqlite3_stmt* s);  // every column checked (CORRUPT names the item)
   Row read_row(sqlite3_stmt* s, bool with_vectors);
@@ -173,12 +185,16 @@ class SqliteStore {
   int64_t next_label_ = 0;      // inside a WriteTxn: the label of the next insert (0: not read yet)
   std::recursive_mutex mutex_;  // one connection shared by worker threads
   std::vector<std::pair<const char*, std::unique_ptr<Stmt>>> statements_;
+  // The last data_version asked of SQLite, and the commit count (this process's under
+  // Emscripten, the signal's natively) read just before that ask; UINT64_MAX: never asked.
+  uint64_t commits_seen_ = UINT64_MAX;
+  int64_t version_seen_ = 0;
+  std::chrono::steady_clock::time_point asked_at_;
+  std::unique_ptr<CommitSignal> signal_;  // null under Emscripten or where it cannot be mapped
 #ifdef __EMSCRIPTEN__
   // One process per index under Emscripten (util/file_lock.h), so this process's commit count
   // of the file tells when data_version can have changed (see data_version()).
   const uint64_t* file_commits_ = nullptr;
-  uint64_t commits_seen_ = UINT64_MAX;
-  int64_t version_seen_ = 0;
 #endif
 };
 
