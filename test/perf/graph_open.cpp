@@ -53,10 +53,10 @@ int main(int argc, char** argv) {
   }
   const std::vector<float> query(kDims, 0.1f);
   const auto t0 = Clock::now();
-  auto loaded = quiver::ann::ShardSet::load(path, quiver::Metric::L2, kDims, params);
+  auto loaded = quiver::ann::ShardSet::load(path, quiver::Metric::L2, kDims, params, quiver::Quantization::F32, 1);
   const auto t1 = Clock::now();
-  if (!loaded.set) {
-    std::fprintf(stderr, "not loaded: %s\n", loaded.problem.c_str());
+  if (!loaded.set || loaded.loaded() == 0) {
+    std::fprintf(stderr, "not loaded: %s\n", loaded.problem.empty() ? "" : loaded.problem[0].c_str());
     return 1;
   }
   const auto hits = loaded.set->search(query.data(), 10, 50, nullptr);
