@@ -25,7 +25,8 @@ await run(process.execPath, [join(root, 'scripts', 'fetch-deps.mjs')], { cwd: ro
 // folders hold only the fetched, pinned header-only libraries (hnswlib, nlohmann/json).
 const include = join(root, 'third_party', 'nlohmann');
 
-const common = ['-O2', '-fwasm-exceptions', '-msimd128'];
+// -ffp-contract=off: as in CMakeLists.txt (simd128 has no FMA today; relaxed SIMD would).
+const common = ['-O2', '-fwasm-exceptions', '-msimd128', '-ffp-contract=off'];
 const cxxFlags = [...common, '-std=c++17', '-DNO_MANUAL_VECTORIZATION', '-DNDEBUG',
   `-I${join(root, 'native/core/include')}`, `-I${join(root, 'native/core/src')}`,
   `-I${join(root, 'third_party/hnswlib')}`, `-I${join(root, 'third_party/sqlite')}`, `-I${include}`];

@@ -40,7 +40,7 @@ symlinkSync('/usr/include/xsimd', join(include, 'xsimd'));
 
 const vectors = join(root, 'native/core/src/vectors');
 const binary = join(out, 'kernel_check');
-execFileSync(compiler, ['-O2', '-std=c++17', '-static', '-DQUIVER_HAVE_XSIMD',
+execFileSync(compiler, ['-O2', '-std=c++17', '-ffp-contract=off', '-static', '-DQUIVER_HAVE_XSIMD',
   `-I${join(root, 'native/core/src')}`, `-I${join(root, 'native/core/include')}`, `-isystem${include}`,
   join(root, 'test/cross/kernel_check.cpp'), join(vectors, 'kernels_scalar.cpp'), join(vectors, 'kernels_neon.cpp'),
   '-o', binary], { stdio: 'inherit' });

@@ -17,7 +17,7 @@ const sources = [
   join(vectors, 'kernels_wasm.cpp'),
 ];
 const js = join(out, 'kernel_check.cjs');
-execFileSync('em++', ['-O2', '-std=c++17', '-msimd128', `-I${join(root, 'native/core/src')}`,
+execFileSync('em++', ['-O2', '-std=c++17', '-msimd128', '-ffp-contract=off', `-I${join(root, 'native/core/src')}`,
   `-I${join(root, 'native/core/include')}`, ...sources, '-sENVIRONMENT=node', '-sSINGLE_FILE=1', '-o', js],
 { stdio: 'inherit', env });
 execFileSync(process.execPath, [js], { stdio: 'inherit' });

@@ -99,6 +99,55 @@ TEST_P(KernelLevels, MatchTheDoublePrecisionReference) {
   }
 }
 
+// Read results' exact scores (ExactSumsFn): every level, whatever number of rows it runs side
+// by side, gives the bits of the plain loop JS runs over a returned vector.
+TEST_P(KernelLevels, ExactSumsAreTheJsLoopBitForBit) {
+  const KernelTable* table = kernels_for(GetParam());
+  ASSERT_NE(table, nullptr);
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> pick(0, 9);
+  for (size_t n : kDims) {
+    for (size_t count : {1, 2, 3, 4, 5, 7, 8, 9, 16, 19}) {
+      std::vector<std::vector<float>> data;
+      for (size_t r = 0; r < count; ++r) {
+        auto v = random_vector(rng, n);
+        // Extremes now and then: huge (squares overflow float, not double), tiny, subnormal.
+        for (auto& x : v) {
+          const int k = pick(rng);
+          if (k == 0) x *= 1e30f;
+          if (k == 1) x *= 1e-30f;
+          if (k == 2) x = 1e-41f;
+        }
+        data.push_back(std::move(v));
+      }
+      const auto query = random_vector(rng, n);
+      std::vector<const float*> rows;
+      for (const auto& v : data) rows.push_back(v.data());
+      for (int mode = 0; mode < 3; ++mode) {  // no query, dot, l2
+        const float* q = mode == 0 ? nullptr : query.data();
+        const bool l2 = mode == 2;
+        std::vector<double> norm_sq(count, -1), similarity(count, -1);
+        table->exact_sums_f32(rows.data(), count, q, n, l2, norm_sq.data(), similarity.data());
+        for (size_t r = 0; r < count; ++r) {
+          double want_norm = 0, want_sim = 0;
+          for (size_t i = 0; i < n; ++i) {
+            const double x = rows[r][i];
+            want_norm += x * x;
+            if (q && l2) want_sim -= (q[i] - x) * (q[i] - x);
+            if (q && !l2) want_sim += q[i] * x;
+          }
+          EXPECT_EQ(std::memcmp(&norm_sq[r], &want_norm, sizeof(double)), 0)
+              << table->name << " norm n=" << n << " rows=" << count << " row " << r;
+          if (q) {
+            EXPECT_EQ(std::memcmp(&similarity[r], &want_sim, sizeof(double)), 0)
+                << table->name << (l2 ? " l2" : " dot") << " n=" << n << " rows=" << count << " row " << r;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_P(KernelLevels, AreDeterministic) {
   const KernelTable* table = kernels_for(GetParam());
   ASSERT_NE(table, nullptr);

@@ -103,6 +103,35 @@ int main() {
       check(simd->cosine_i8(qa.data(), qb.data(), &p) == ref.cosine_i8(qa.data(), qb.data(), &p), "i8 cosine", n, round);
       checks += 9;
     }
+    // Exact sums (read results' scores): the plain loop's bits, for several row counts.
+    for (size_t count : {1, 2, 3, 5, 8, 11}) {
+      std::vector<std::vector<float>> data(count, std::vector<float>(n));
+      std::vector<const float*> rows;
+      for (auto& v : data) {
+        for (auto& x : v) x = g(rng) * (count == 5 ? 1e20f : 1.0f);
+        rows.push_back(v.data());
+      }
+      std::vector<float> q(n);
+      for (auto& x : q) x = g(rng);
+      for (int mode = 0; mode < 3; ++mode) {
+        const bool l2 = mode == 2;
+        const float* query = mode == 0 ? nullptr : q.data();
+        std::vector<double> norm(count), sim(count);
+        simd->exact_sums_f32(rows.data(), count, query, n, l2, norm.data(), sim.data());
+        for (size_t r = 0; r < count; ++r) {
+          double want_norm = 0, want_sim = 0;
+          for (size_t i = 0; i < n; ++i) {
+            const double x = rows[r][i];
+            want_norm += x * x;
+            if (query && l2) want_sim -= (q[i] - x) * (q[i] - x);
+            if (query && !l2) want_sim += q[i] * x;
+          }
+          check(std::memcmp(&norm[r], &want_norm, sizeof(double)) == 0, "exact norm", n, mode);
+          if (query) check(std::memcmp(&sim[r], &want_sim, sizeof(double)) == 0, "exact similarity", n, mode);
+          checks += 2;
+        }
+      }
+    }
   }
   std::printf("%s kernels: %zu checks, %d failed\n", simd->name, checks, failures);
   return failures == 0 ? 0 : 1;

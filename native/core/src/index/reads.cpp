@@ -13,6 +13,7 @@
 
 #include "index/index_impl.h"
 #include "query/hybrid.h"
+#include "vectors/kernels.h"
 
 namespace quiver {
 namespace {
@@ -68,71 +69,44 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
   ++out.count;
 }
 
-namespace {
-
-// Sums of `Lanes` items at once, each lane in the order of a plain loop over the components
-// (the same value as JS's loop: reassociating would change the last bits). The lanes are
-// independent dependency chains, so the CPU overlaps them instead of waiting for each add.
-template <size_t Lanes>
-void exact_group(const float* const* v, double* const* n, const float* query, uint32_t dims, Metric metric,
-                 double query_norm, size_t slot) {
-  double norm[Lanes] = {};
-  double similarity[Lanes] = {};
-  for (uint32_t i = 0; i < dims; ++i) {
-    const double q = query ? static_cast<double>(query[i]) : 0.0;
-    for (size_t l = 0; l < Lanes; ++l) {
-      const double x = static_cast<double>(v[l][i]);
-      norm[l] += x * x;
-      if (metric == Metric::L2) {
-        const double d = q - x;
-        similarity[l] -= d * d;
-      } else {
-        similarity[l] += q * x;
-      }
-    }
-  }
-  for (size_t l = 0; l < Lanes; ++l) {
-    n[l][0] = std::sqrt(norm[l]);
-    if (!query || std::isnan(n[l][slot])) continue;  // hybrid: not found by the vector ranking
-    double s = similarity[l];
-    if (metric == Metric::Cosine) s /= query_norm * n[l][0];
-    n[l][slot] = s;
-    n[l][2] = metric == Metric::L2 ? -s : 1 - s;
-  }
-}
-
-}  // namespace
-
 void Index::Impl::exact_numbers(PackedItems& out, size_t from, const float* query, size_t slot) const {
   const uint32_t dims = cache.config.dimensions;
   const Metric metric = cache.config.metric;
+  const auto& kernels = vectors::active_kernels();
   double query_norm = 0;
   if (query) {
-    for (uint32_t i = 0; i < dims; ++i) query_norm += static_cast<double>(query[i]) * static_cast<double>(query[i]);
+    const float* rows[1] = {query};
+    kernels.exact_sums_f32(rows, 1, nullptr, dims, false, &query_norm, nullptr);
     query_norm = std::sqrt(query_norm);
   }
-  constexpr size_t kLanes = 4;
-  const float* v[kLanes];
-  double* n[kLanes];
-  size_t lanes = 0;
+  // Up to kBlock items per kernel call (every item's vector is in out.vectors, one after another).
+  constexpr size_t kBlock = 64;
+  const float* rows[kBlock];
+  double* numbers[kBlock];
+  double norm_sq[kBlock];
+  double similarity[kBlock];
+  size_t n = 0;
   auto flush = [&] {
-    switch (lanes) {
-      case 1: exact_group<1>(v, n, query, dims, metric, query_norm, slot); break;
-      case 2: exact_group<2>(v, n, query, dims, metric, query_norm, slot); break;
-      case 3: exact_group<3>(v, n, query, dims, metric, query_norm, slot); break;
-      case 4: exact_group<4>(v, n, query, dims, metric, query_norm, slot); break;
-      default: break;
+    kernels.exact_sums_f32(rows, n, query, dims, metric == Metric::L2, norm_sq, similarity);
+    for (size_t h = 0; h < n; ++h) {
+      double* x = numbers[h];
+      x[0] = std::sqrt(norm_sq[h]);
+      if (!query || std::isnan(x[slot])) continue;  // hybrid: not found by the vector ranking
+      double s = similarity[h];
+      if (metric == Metric::Cosine) s /= query_norm * x[0];
+      x[slot] = s;
+      x[2] = metric == Metric::L2 ? -s : 1 - s;
     }
-    lanes = 0;
+    n = 0;
   };
   for (size_t h = from; h < out.count; ++h) {
-    double* numbers = out.numbers.data() + h * PackedItems::kNumbersPerItem;
-    if (std::isnan(numbers[0])) continue;  // stored without a vector: nothing to score
-    v[lanes] = out.vectors.data() + h * dims;
-    n[lanes] = numbers;
-    if (++lanes == kLanes) flush();
+    double* x = out.numbers.data() + h * PackedItems::kNumbersPerItem;
+    if (std::isnan(x[0])) continue;  // stored without a vector: nothing to score
+    rows[n] = out.vectors.data() + h * dims;
+    numbers[n] = x;
+    if (++n == kBlock) flush();
   }
-  flush();
+  if (n > 0) flush();
 }
 
 namespace {

@@ -54,6 +54,11 @@ inline int64_t l2_i8_tail(const int8_t* a, const int8_t* b, size_t from, size_t 
 
 }  // namespace
 
+// The plain loop of ExactSumsFn (kernels.h), four rows at a time: the scalar level's, and the
+// reference every level's must equal bit for bit. Defined in kernels_scalar.cpp.
+void exact_sums_scalar(const float* const* rows, size_t count, const float* query, size_t dims, bool l2,
+                       double* norm_sq, double* similarity);
+
 // The i8 distances from the exact integer sums: the same float on every level. Defined in
 // kernels_scalar.cpp, which is compiled without ISA flags, so no level contracts them into an
 // FMA (which would round differently).

@@ -24,6 +24,14 @@ struct DistanceParams {
   float scale_sq = 1.0f;
 };
 
+// Exact sums for read results (index/reads.cpp): for each of `count` rows of `dims` floats,
+// norm_sq[r] = sum x*x and, when `query` is not null, similarity[r] = sum q*x or, with `l2`,
+// -sum (q-x)^2; in double, each row summed in component order with a multiply then an add per
+// component: the value of a JS loop over the components, bit for bit, on every level. (SIMD
+// levels run rows side by side, one row per lane, never components side by side.)
+using ExactSumsFn = void (*)(const float* const* rows, size_t count, const float* query, size_t dims, bool l2,
+                             double* norm_sq, double* similarity);
+
 // One set of kernels per stored scalar kind. Cosine vectors carry their inverse norm (a float,
 // possibly unaligned: read with memcpy) after the dims components, so the cosine kernels read
 // one more float from each side.
@@ -42,6 +50,7 @@ struct KernelTable {
   DistanceFn l2sq_i8;     // scale_sq * sum (qa_i - qb_i)^2
   DistanceFn ip_i8;       // 1 - scale_sq * sum qa_i qb_i
   DistanceFn cosine_i8;   // 1 - (sum qa_i qb_i) * (inv_a * inv_b), inverse norms of the q's
+  ExactSumsFn exact_sums_f32;
 };
 
 // Best first. `Scalar` is plain C++ and always present; the others exist only where built for

@@ -17,6 +17,51 @@ float cosine_i8_from(int64_t dot, const void* a, const void* b, size_t n) {
   return 1.0f - similarity;
 }
 
+namespace {
+
+// `Lanes` rows at once: independent dependency chains the CPU overlaps, each in component order.
+template <size_t Lanes, bool kQuery, bool kL2>
+void exact_group(const float* const* r, const float* query, size_t dims, double* norm_sq, double* similarity) {
+  double n[Lanes] = {};
+  double s[Lanes] = {};
+  for (size_t i = 0; i < dims; ++i) {
+    const double q = kQuery ? static_cast<double>(query[i]) : 0.0;
+    for (size_t l = 0; l < Lanes; ++l) {
+      const double x = static_cast<double>(r[l][i]);
+      n[l] += x * x;
+      if (kQuery && kL2) {
+        const double d = q - x;
+        s[l] -= d * d;
+      } else if (kQuery) {
+        s[l] += q * x;
+      }
+    }
+  }
+  for (size_t l = 0; l < Lanes; ++l) {
+    norm_sq[l] = n[l];
+    if (kQuery) similarity[l] = s[l];
+  }
+}
+
+template <bool kQuery, bool kL2>
+void exact_rows(const float* const* rows, size_t count, const float* query, size_t dims, double* norm_sq,
+                double* similarity) {
+  size_t r = 0;
+  for (; r + 4 <= count; r += 4) {
+    exact_group<4, kQuery, kL2>(rows + r, query, dims, norm_sq + r, similarity + r);
+  }
+  for (; r < count; ++r) exact_group<1, kQuery, kL2>(rows + r, query, dims, norm_sq + r, similarity + r);
+}
+
+}  // namespace
+
+void exact_sums_scalar(const float* const* rows, size_t count, const float* query, size_t dims, bool l2,
+                       double* norm_sq, double* similarity) {
+  if (!query) return exact_rows<false, false>(rows, count, query, dims, norm_sq, similarity);
+  if (l2) return exact_rows<true, true>(rows, count, query, dims, norm_sq, similarity);
+  exact_rows<true, false>(rows, count, query, dims, norm_sq, similarity);
+}
+
 }  // namespace parts
 
 namespace {
@@ -81,7 +126,7 @@ float cosine_i8(const void* a, const void* b, const void* params) {
 
 }  // namespace
 
-const KernelTable kScalarKernels = {"scalar", &l2sq,     &ip,      &cosine,  &l2sq_f16,
-                                    &ip_f16,  &cosine_f16, &l2sq_i8, &ip_i8, &cosine_i8};
+const KernelTable kScalarKernels = {"scalar", &l2sq,     &ip,      &cosine,  &l2sq_f16,         &ip_f16,
+                                    &cosine_f16, &l2sq_i8, &ip_i8, &cosine_i8, &parts::exact_sums_scalar};
 
 }  // namespace quiver::vectors

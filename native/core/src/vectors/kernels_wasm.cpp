@@ -164,8 +164,11 @@ float cosine_i8(const void* a, const void* b, const void* params) {
   return parts::cosine_i8_from(dot_i8(bytes(a), bytes(b), n), a, b, n);
 }
 
+// Exact sums: the scalar loop (simd128 has two double lanes, and the rows' components would
+// have to be gathered into them one by one).
 constexpr KernelTable kTable = {"wasm-simd128", &l2sq,     &ip,      &cosine,  &l2sq_f16,
-                                &ip_f16,        &cosine_f16, &l2sq_i8, &ip_i8, &cosine_i8};
+                                &ip_f16,        &cosine_f16, &l2sq_i8, &ip_i8, &cosine_i8,
+                                &parts::exact_sums_scalar};
 
 }  // namespace
 const KernelTable* wasm_simd128_kernels() { return &kTable; }

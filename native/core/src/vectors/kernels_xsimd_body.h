@@ -13,6 +13,8 @@
 // linker into code that runs on a CPU without them.
 #pragma once
 
+#include <utility>
+
 #include <xsimd/xsimd.hpp>
 
 #include "vectors/kernel_parts.h"
@@ -174,6 +176,57 @@ float i8_cosine(const void* a, const void* b, const void* params) {
       Ops::dot_i8(static_cast<const int8_t*>(a), static_cast<const int8_t*>(b), n), a, b, n);
 }
 
+// ---- exact sums (ExactSumsFn): one row per double lane, each lane in component order ----
+
+// Component i of the rows r[0..W), widened to double, as one batch (built in registers: storing
+// the lanes and loading them back as a vector would stall on store forwarding every component).
+template <class Arch, size_t... L>
+__attribute__((always_inline)) inline xsimd::batch<double, Arch> column(const float* const* r, size_t i, std::index_sequence<L...>) {
+  return xsimd::batch<double, Arch>{static_cast<double>(r[L][i])...};
+}
+
+template <class Arch, bool kQuery, bool kL2>
+void exact_rows(const float* const* rows, size_t count, const float* query, size_t dims, double* norm_sq,
+                double* similarity) {
+  using Batch = xsimd::batch<double, Arch>;
+  constexpr size_t kLanes = Batch::size;
+  const float* r[kLanes];
+  for (size_t at = 0; at < count; at += kLanes) {
+    const size_t lanes = count - at < kLanes ? count - at : kLanes;
+    for (size_t l = 0; l < kLanes; ++l) r[l] = rows[at + (l < lanes ? l : 0)];  // spare lanes: a row again
+    Batch n(0.0), s(0.0);
+    for (size_t i = 0; i < dims; ++i) {
+      const Batch x = column<Arch>(r, i, std::make_index_sequence<kLanes>{});
+      n = n + x * x;  // a multiply then an add (no FMA: -ffp-contract=off, see CMakeLists.txt)
+      if (kQuery) {
+        const Batch q(static_cast<double>(query[i]));
+        if (kL2) {
+          const Batch d = q - x;
+          s = s - d * d;
+        } else {
+          s = s + q * x;
+        }
+      }
+    }
+    alignas(64) double ns[kLanes];
+    alignas(64) double ss[kLanes];
+    n.store_aligned(ns);
+    s.store_aligned(ss);
+    for (size_t l = 0; l < lanes; ++l) {
+      norm_sq[at + l] = ns[l];
+      if (kQuery) similarity[at + l] = ss[l];
+    }
+  }
+}
+
+template <class Arch>
+void simd_exact_sums(const float* const* rows, size_t count, const float* query, size_t dims, bool l2,
+                     double* norm_sq, double* similarity) {
+  if (!query) return exact_rows<Arch, false, false>(rows, count, query, dims, norm_sq, similarity);
+  if (l2) return exact_rows<Arch, true, true>(rows, count, query, dims, norm_sq, similarity);
+  exact_rows<Arch, true, false>(rows, count, query, dims, norm_sq, similarity);
+}
+
 template <class Arch, class Ops>
 constexpr KernelTable simd_table(const char* name) {
   return {name,
@@ -185,7 +238,8 @@ constexpr KernelTable simd_table(const char* name) {
           &f16_cosine<Arch, Ops>,
           &i8_l2sq<Ops>,
           &i8_ip<Ops>,
-          &i8_cosine<Ops>};
+          &i8_cosine<Ops>,
+          &simd_exact_sums<Arch>};
 }
 
 }  // namespace
