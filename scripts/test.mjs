@@ -4,7 +4,8 @@
 //   2. the TypeScript package (dist/)
 //   3. ctest on the core, and the NEON kernels under qemu-aarch64 (scripts/test-neon-kernels.mjs)
 //   4. the core tests again under ASan + UBSan (a separate build folder)
-//   5. the WASM build (dist/wasm) and its simd128 kernels against the scalar ones
+//   5. the WASM build (dist/wasm), a type check of sources and tests (tsconfig.json), its
+//      simd128 kernels against the scalar ones
 //      (scripts/test-wasm-kernels.mjs), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI
 //   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
@@ -48,6 +49,9 @@ try {
     run(process.execPath, ['scripts/build-wasm.mjs']);
     run(process.execPath, ['scripts/build-ts.mjs']);
   }
+  // Sources and tests type-checked together (tsconfig.json, no output): Vitest strips types
+  // without checking them, so a test could otherwise drift from the API's types unnoticed.
+  if (want('ts')) run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   // The wasm-simd128 kernels against the scalar reference (GoogleTest does not build for wasm).
   if (want('ts')) run(process.execPath, ['scripts/test-wasm-kernels.mjs']);
   if (want('cpp')) run('ctest', ['--test-dir', 'build', '--output-on-failure', '--no-tests=error', '-j', jobs]);

@@ -32,13 +32,13 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
           const index = await createdIndex({ dimensions: 37, metric, quantization }, items);
           expect(await index.getIndexInfo()).toMatchObject({ quantization, rescore: false });
           const item = await index.getItem('q7');
-          expect(item?.vector).toEqual(items[7].vector.map((x) => Math.fround(x)));
-          const hits = await index.query(items[9].vector, { topK: 5, rescore: true });
+          expect(item?.vector).toEqual(items[7].vector!.map((x) => Math.fround(x)));
+          const hits = await index.query(items[9].vector!, { topK: 5, rescore: true });
           expect(hits[0].item.id).toBe('q9');
-          expect(hits[0].item.vector).toEqual(items[9].vector.map((x) => Math.fround(x)));
+          expect(hits[0].item.vector).toEqual(items[9].vector!.map((x) => Math.fround(x)));
           // Best first by the exact (double) score.
           for (let i = 1; i < hits.length; i++) expect(hits[i - 1].score).toBeGreaterThanOrEqual(hits[i].score);
-          const plain = await index.query(items[9].vector, { topK: 5, rescore: false });
+          const plain = await index.query(items[9].vector!, { topK: 5, rescore: false });
           expect(plain).toHaveLength(5);
         });
       }
@@ -47,11 +47,11 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
     test('the quantization survives a reopen (the graph file keeps the i8 scale)', async () => {
       const items = randomItems();
       let index = await createdIndex({ dimensions: 37, metric: 'l2', quantization: 'i8', rescore: true }, items);
-      const before = await hitIds(index.query(items[3].vector, { topK: 5 }));
+      const before = await hitIds(index.query(items[3].vector!, { topK: 5 }));
       await index.close();
       index = newIndex();
       expect(await index.getIndexInfo()).toMatchObject({ quantization: 'i8', rescore: true });
-      expect(await hitIds(index.query(items[3].vector, { topK: 5 }))).toEqual(before);
+      expect(await hitIds(index.query(items[3].vector!, { topK: 5 }))).toEqual(before);
     });
 
     test('bad quantization options are INVALID_ARGUMENT and create nothing', async () => {

@@ -166,12 +166,12 @@ describe.each(all)('queryStream on the $name backend', (backend: Backend) => {
     const it = index.iterateItems({ batchSize: 64 })[Symbol.asyncIterator]();
     const ids: string[] = [];
     const first = await it.next();
-    ids.push(...first.value!.map((item) => item.id));
+    ids.push(...first.value!.map((item: { id: string }) => item.id));
     expect(first.value![0]).toMatchObject({ id: 'i0', metadata: { n: 0, even: true } });
     expect(Array.from(first.value![0]!.vector)).toEqual(Array.from(vectors[0]!));
     await index.deleteItems(['i100', 'i300']);
     await index.insertItem({ id: 'late', vector: randomVector(DIMS, 1) });
-    for (let r = await it.next(); !r.done; r = await it.next()) ids.push(...r.value.map((item) => item.id));
+    for (let r = await it.next(); !r.done; r = await it.next()) ids.push(...r.value.map((item: { id: string }) => item.id));
     expect(ids).toEqual(vectors.map((_, i) => `i${i}`)); // the snapshot: nothing added, nothing vanished
     const evens: string[] = [];
     for await (const batch of index.iterateItems({ filter: { even: true, n: { $lt: 20 } }, batchSize: 3 })) {
