@@ -9,6 +9,8 @@
 // --stream [--n= --queries= --json=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
 // --block= --warmup= --folder= --json=] runs metrics.mjs.
 // --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).
+// --paired [--dataset=clustered|sift5k --n= --ef= --pairs= --slice-ms=] runs paired.mjs (Quiver and
+// hnswlib-node alternated in one process: a single-client ratio that machine drift skews far less).
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
@@ -45,7 +47,11 @@ try {
   console.error(`bench: ${error.message}`);
   process.exit(1);
 }
-if (process.argv.includes('--quantization')) {
+if (process.argv.includes('--paired')) {
+  // Quiver's query() and hnswlib-node's searchKnn alternated in one process (paired.mjs).
+  const { runPaired } = await import('./paired.mjs');
+  await runPaired(process.argv.slice(2));
+} else if (process.argv.includes('--quantization')) {
   // f16/i8 against USearch f16/i8 (bench/quantization.mjs; its own flags follow).
   process.argv = process.argv.filter((a) => a !== '--quantization');
   await import('./quantization.mjs');

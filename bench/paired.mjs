@@ -1,0 +1,94 @@
+// `npm run bench -- --paired [--dataset=clustered-10k|sift5k] [--n=] [--ef=] [--pairs=] [--slice-ms=]`:
+// single-client QPS of Quiver's `query()` against hnswlib-node's `searchKnn`, alternated in short
+// slices inside one process. On a shared machine the speed of a core drifts by tens of percent
+// within minutes, and the suite (each engine in its own process, one after another) reads that
+// drift as a ratio; here both engines see the same drift, and the figure is the median of the
+// per-pair ratios. Same graph parameters (M=16, efConstruction=200), the same efSearch, top-10,
+// Quiver's query cache off; each call awaited before the next, as the suite's single client does.
+// Recall is not measured here (the suite does): both graphs are built from the same data with the
+// same parameters, and the suite finds them within 0.001 of each other.
+import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseCount, parseFlags } from './lib/args.mjs';
+import { generateClustered, loadVecsFolder, row } from './lib/datasets.mjs';
+import { machineInfo } from './lib/machine.mjs';
+import { SIFT_DIR } from './lib/prepare.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(here, 'package.json'));
+const HNSW = { M: 16, efConstruction: 200 };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+async function dataset(name, n) {
+  if (name === 'sift5k') {
+    const sift = await loadVecsFolder(SIFT_DIR, 'sift5k');
+    if (!sift) throw new Error(`sift5k not found in ${SIFT_DIR} (set BENCH_SIFT_DIR)`);
+    return { ...sift, metric: 'l2', ef: 128 };
+  }
+  if (name !== 'clustered') throw new Error(`--dataset must be clustered or sift5k, got ${name}`);
+  return { ...generateClustered({ count: n, queryCount: 1000 }), metric: 'cosine', ef: 16 };
+}
+
+// Queries per second of `search` over every query, repeated to fill about `ms` milliseconds.
+async function slice(search, queries, ms) {
+  const started = performance.now();
+  let done = 0;
+  while (performance.now() - started < ms) {
+    for (const q of queries) await search(q);
+    done += queries.length;
+  }
+  return done / ((performance.now() - started) / 1000);
+}
+
+export async function runPaired(argv) {
+  const flags = parseFlags(argv, ['paired', 'dataset', 'n', 'ef', 'pairs', 'slice-ms']);
+  const name = flags.dataset ?? 'clustered';
+  const data = await dataset(name, parseCount(flags.n ?? '10000', 'n'));
+  const ef = Number(flags.ef ?? data.ef);
+  const pairs = Number(flags.pairs ?? 15);
+  const sliceMs = Number(flags['slice-ms'] ?? 300);
+  const d = data.dimensions;
+  const { HierarchicalNSW } = require('hnswlib-node');
+  const { LocalIndex, nodeBackend } = await import(pathToFileURL(join(here, '..', 'dist', 'esm', 'index.js')).href);
+
+  const peer = new HierarchicalNSW(data.metric, d);
+  peer.initIndex(data.count, HNSW.M, HNSW.efConstruction, 100);
+  for (let i = 0; i < data.count; i++) peer.addPoint(Array.from(row(data.base, d, i)), i);
+  peer.setEf(ef);
+  const folder = await mkdtemp(join(tmpdir(), 'quiver-paired-'));
+  const index = new LocalIndex(folder, undefined, { backend: nodeBackend, cache: { maxEntries: 0, maxBytes: 0 } });
+  await index.createIndex({ version: 1, dimensions: d, metric: data.metric, hnsw: HNSW });
+  await index.insertItems(Array.from({ length: data.count }, (_, i) => ({ id: String(i), vector: row(data.base, d, i) })));
+
+  // Each engine gets its queries in the form it takes without converting: hnswlib-node a number[].
+  const queryCount = data.queryCount;
+  const asArrays = Array.from({ length: queryCount }, (_, i) => Array.from(row(data.queries, d, i)));
+  const asViews = Array.from({ length: queryCount }, (_, i) => row(data.queries, d, i));
+  const peerSearch = (q) => peer.searchKnn(q, 10);
+  const quiverSearch = (q) => index.query(q, { topK: 10, efSearch: ef });
+  await slice(peerSearch, asArrays, sliceMs); // warm-up: JIT, caches
+  await slice(quiverSearch, asViews, sliceMs);
+
+  const peerQps = [];
+  const quiverQps = [];
+  const ratios = [];
+  for (let p = 0; p < pairs; p++) {
+    const a = await slice(peerSearch, asArrays, sliceMs);
+    const b = await slice(quiverSearch, asViews, sliceMs);
+    peerQps.push(a);
+    quiverQps.push(b);
+    ratios.push(b / a);
+  }
+  await index.close();
+  await rm(folder, { recursive: true, force: true });
+
+  const m = machineInfo();
+  console.log(`paired single-client QPS, ${name} ${data.count} x ${d} (${data.metric}), efSearch ${ef}, top-10, ` +
+    `${pairs} pairs of ${sliceMs} ms; ${m.cpu}, ${m.cores} cores, Node ${process.version}`);
+  console.log(`  hnswlib-node median ${Math.round(median(peerQps))} QPS, Quiver median ${Math.round(median(quiverQps))} QPS`);
+  console.log(`  Quiver / hnswlib-node: median ${median(ratios).toFixed(3)}x ` +
+    `(pairs: ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
+}
