@@ -14,6 +14,7 @@
 #include "quiver/error.h"
 #include "quiver/index.h"
 #include "test_support.h"
+#include "vectors/kernels.h"
 
 namespace quiver {
 namespace {
@@ -151,8 +152,9 @@ namespace {
 
 TEST(QuantizedIndexInfo, TheCoreNamesItsKernelLevelAndQuantization) {
   const std::string kernel = Index::simd_kernel();
+  EXPECT_EQ(kernel, vectors::level_name(vectors::active_level()));
   EXPECT_TRUE(kernel == "scalar" || kernel == "sse4" || kernel == "avx2" || kernel == "avx512" ||
-              kernel == "wasm-simd128")
+              kernel == "wasm-simd128" || kernel == "neon")
       << kernel;
   test::TempDir dir;
   IndexConfig c = test::config(Metric::Cosine, 4);

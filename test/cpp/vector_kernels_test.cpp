@@ -182,6 +182,10 @@ TEST(KernelDispatch, OffersScalarAndPicksTheBestOrTheNamedLevel) {
   // Every x86-64 CPU of the last 15 years has SSE4.1 (this project's CI machines do).
   EXPECT_NE(kernels_for(IsaLevel::Sse4), nullptr);
 #endif
+#if defined(__aarch64__) && defined(QUIVER_HAVE_XSIMD)
+  // Advanced SIMD is part of AArch64 (scripts/test-arm64-core.mjs runs this under qemu).
+  EXPECT_EQ(levels.back(), IsaLevel::Neon);
+#endif
 }
 
 TEST(VectorCodec, CosineStoresTheVectorAsGivenPlusItsInverseNorm) {
