@@ -1,4 +1,5 @@
-// `npm run bench -- --paired [--dataset=clustered|sift5k] [--n=] [--ef=] [--pairs=] [--slice-ms=]`:
+// `npm run bench -- --paired [--dataset=clustered|sift5k] [--n=] [--ef=] [--pairs=] [--slice-ms=]
+// [--in-flight=]`:
 // single-client QPS of Quiver's `query()` against hnswlib-node's `searchKnn`, alternated in short
 // slices inside one process. On a shared machine the speed of a core drifts by tens of percent
 // within minutes, and the suite (each engine in its own process, one after another) reads that
@@ -32,24 +33,32 @@ async function dataset(name, n) {
   return { ...generateClustered({ count: n, queryCount: 1000 }), metric: 'cosine', ef: 16 };
 }
 
-// Queries per second of `search` over every query, repeated to fill about `ms` milliseconds.
-async function slice(search, queries, ms) {
+// Queries per second of `search` over every query, repeated to fill about `ms` milliseconds,
+// with `lanes` calls outstanding (1: each awaited before the next; 8: the suite's "8 in flight",
+// a new call issued as soon as one settles).
+async function slice(search, queries, ms, lanes = 1) {
   const started = performance.now();
   let done = 0;
-  while (performance.now() - started < ms) {
-    for (const q of queries) await search(q);
-    done += queries.length;
-  }
+  const lane = async (first) => {
+    for (let i = first; performance.now() - started < ms; i += lanes) {
+      await search(queries[i % queries.length]);
+      done += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, (_, k) => lane(k)));
   return done / ((performance.now() - started) / 1000);
 }
 
 export async function runPaired(argv) {
-  const flags = parseFlags(argv, ['paired', 'dataset', 'n', 'ef', 'pairs', 'slice-ms']);
+  const flags = parseFlags(argv, ['paired', 'dataset', 'n', 'ef', 'pairs', 'slice-ms', 'in-flight']);
   const name = flags.dataset ?? 'clustered';
   const data = await dataset(name, parseCount(flags.n ?? '10000', 'n'));
   const ef = Number(flags.ef ?? data.ef);
   const pairs = Number(flags.pairs ?? 15);
   const sliceMs = Number(flags['slice-ms'] ?? 300);
+  // Quiver's calls outstanding. hnswlib-node's searchKnn is synchronous: its rate is the same
+  // however many are "in flight", so it always runs one at a time (as in the suite).
+  const lanes = Number(flags['in-flight'] ?? 1);
   const d = data.dimensions;
   const { HierarchicalNSW } = require('hnswlib-node');
   const { LocalIndex, nodeBackend } = await import(pathToFileURL(join(here, '..', 'dist', 'esm', 'index.js')).href);
@@ -70,14 +79,14 @@ export async function runPaired(argv) {
   const peerSearch = (q) => peer.searchKnn(q, 10);
   const quiverSearch = (q) => index.query(q, { topK: 10, efSearch: ef });
   await slice(peerSearch, asArrays, sliceMs); // warm-up: JIT, caches
-  await slice(quiverSearch, asViews, sliceMs);
+  await slice(quiverSearch, asViews, sliceMs, lanes);
 
   const peerQps = [];
   const quiverQps = [];
   const ratios = [];
   for (let p = 0; p < pairs; p++) {
     const a = await slice(peerSearch, asArrays, sliceMs);
-    const b = await slice(quiverSearch, asViews, sliceMs);
+    const b = await slice(quiverSearch, asViews, sliceMs, lanes);
     peerQps.push(a);
     quiverQps.push(b);
     ratios.push(b / a);
@@ -86,7 +95,8 @@ export async function runPaired(argv) {
   await rm(folder, { recursive: true, force: true });
 
   const m = machineInfo();
-  console.log(`paired single-client QPS, ${name} ${data.count} x ${d} (${data.metric}), efSearch ${ef}, top-10, ` +
+  const mode = lanes === 1 ? 'single-client' : `Quiver ${lanes} in flight vs hnswlib-node single-client`;
+  console.log(`paired ${mode} QPS, ${name} ${data.count} x ${d} (${data.metric}), efSearch ${ef}, top-10, ` +
     `${pairs} pairs of ${sliceMs} ms; ${m.cpu}, ${m.cores} cores, Node ${process.version}`);
   console.log(`  hnswlib-node median ${Math.round(median(peerQps))} QPS, Quiver median ${Math.round(median(quiverQps))} QPS`);
   console.log(`  Quiver / hnswlib-node: median ${median(ratios).toFixed(3)}x ` +
