@@ -1,5 +1,5 @@
-// `npm run bench -- --paired [--dataset=clustered|sift5k] [--n=] [--ef=] [--pairs=] [--slice-ms=]
-// [--in-flight=]`:
+// `npm run bench -- --paired [--dataset=clustered|sift5k] [--n=] [--dims=] [--ef=] [--pairs=] [--slice-ms=]
+// [--in-flight=] [--no-vectors]`:
 // single-client QPS of Quiver's `query()` against hnswlib-node's `searchKnn`, alternated in short
 // slices inside one process. On a shared machine the speed of a core drifts by tens of percent
 // within minutes, and the suite (each engine in its own process, one after another) reads that
@@ -23,14 +23,14 @@ const require = createRequire(join(here, 'package.json'));
 const HNSW = { M: 16, efConstruction: 200 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-async function dataset(name, n) {
+async function dataset(name, n, dimensions) {
   if (name === 'sift5k') {
     const sift = await loadVecsFolder(SIFT_DIR, 'sift5k');
     if (!sift) throw new Error(`sift5k not found in ${SIFT_DIR} (set BENCH_SIFT_DIR)`);
     return { ...sift, metric: 'l2', ef: 128 };
   }
   if (name !== 'clustered') throw new Error(`--dataset must be clustered or sift5k, got ${name}`);
-  return { ...generateClustered({ count: n, queryCount: 1000 }), metric: 'cosine', ef: 16 };
+  return { ...generateClustered({ count: n, queryCount: 1000, dimensions }), metric: 'cosine', ef: 16 };
 }
 
 // Queries per second of `search` over every query, repeated to fill about `ms` milliseconds,
@@ -50,9 +50,9 @@ async function slice(search, queries, ms, lanes = 1) {
 }
 
 export async function runPaired(argv) {
-  const flags = parseFlags(argv, ['paired', 'dataset', 'n', 'ef', 'pairs', 'slice-ms', 'in-flight']);
+  const flags = parseFlags(argv, ['paired', 'dataset', 'n', 'ef', 'pairs', 'slice-ms', 'in-flight', 'no-vectors', 'dims']);
   const name = flags.dataset ?? 'clustered';
-  const data = await dataset(name, parseCount(flags.n ?? '10000', 'n'));
+  const data = await dataset(name, parseCount(flags.n ?? '10000', 'n'), parseCount(flags.dims ?? '128', 'dims'));
   const ef = Number(flags.ef ?? data.ef);
   const pairs = Number(flags.pairs ?? 15);
   const sliceMs = Number(flags['slice-ms'] ?? 300);
@@ -78,18 +78,24 @@ export async function runPaired(argv) {
   const asViews = Array.from({ length: queryCount }, (_, i) => row(data.queries, d, i));
   const peerSearch = (q) => peer.searchKnn(q, 10);
   const quiverSearch = (q) => index.query(q, { topK: 10, efSearch: ef });
+  // --no-vectors: a third slice per pair, Quiver's query with includeVectors: false (hnswlib-node
+  // returns labels and distances only; this is the nearest like for like).
+  const bare = flags['no-vectors'] === true;
+  const bareSearch = (q) => index.query(q, { topK: 10, efSearch: ef, includeVectors: false });
   await slice(peerSearch, asArrays, sliceMs); // warm-up: JIT, caches
   await slice(quiverSearch, asViews, sliceMs, lanes);
 
   const peerQps = [];
   const quiverQps = [];
   const ratios = [];
+  const bareRatios = [];
   for (let p = 0; p < pairs; p++) {
     const a = await slice(peerSearch, asArrays, sliceMs);
     const b = await slice(quiverSearch, asViews, sliceMs, lanes);
     peerQps.push(a);
     quiverQps.push(b);
     ratios.push(b / a);
+    if (bare) bareRatios.push((await slice(bareSearch, asViews, sliceMs, lanes)) / a);
   }
   await index.close();
   await rm(folder, { recursive: true, force: true });
@@ -101,4 +107,8 @@ export async function runPaired(argv) {
   console.log(`  hnswlib-node median ${Math.round(median(peerQps))} QPS, Quiver median ${Math.round(median(quiverQps))} QPS`);
   console.log(`  Quiver / hnswlib-node: median ${median(ratios).toFixed(3)}x ` +
     `(pairs: ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
+  if (bare) {
+    console.log(`  Quiver includeVectors: false / hnswlib-node: median ${median(bareRatios).toFixed(3)}x ` +
+      `(pairs: ${bareRatios.map((r) => r.toFixed(2)).join(' ')})`);
+  }
 }

@@ -9,6 +9,7 @@ import type { Backend } from '../../ts/src/backend.js';
 import type { QueryResult } from '../../ts/src/types.js';
 import { type AnyMetadata, backends } from './backends.js';
 import { FRUIT, hitIds, useContractIndexes } from './contract-setup.js';
+import { expectQuiverError } from './helpers.js';
 
 describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) => {
   const { newIndex, createdIndex } = useContractIndexes(backend);
@@ -64,6 +65,25 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         efSearch: 200,
       });
       expect(results.map((r) => r.item.id)).toEqual(['d', 'b']);
+    });
+
+    test('includeVectors: false returns the same hits, scores and norms with empty vectors', async () => {
+      const index = await createdIndex({}, FRUIT);
+      const vector = [2, 0.5, 0];
+      const full = await index.query(vector, { topK: 5 });
+      const bare = await index.query(vector, { topK: 5, includeVectors: false });
+      expect(full.every((r) => r.item.vector.length === 3)).toBe(true);
+      expect(bare).toEqual(full.map((r) => ({ ...r, item: { ...r.item, vector: [] } })));
+      // Each form is cached under its own key: asking again in the other order changes nothing.
+      expect(await index.query(vector, { topK: 5, includeVectors: true })).toEqual(full);
+      expect(await index.query(vector, { topK: 5, includeVectors: false })).toEqual(bare);
+      const filtered = await index.query([1, 0, 0], { topK: 10, filter: { category: 'veg' }, includeVectors: false });
+      expect(filtered.map((r) => [r.item.id, r.item.vector])).toEqual([['c', []], ['d', []]]);
+      await expectQuiverError(
+        index.query(vector, { topK: 1, includeVectors: 'no' as unknown as boolean }),
+        'INVALID_ARGUMENT',
+        'includeVectors must be true or false',
+      );
     });
 
     test('l2 metric: score is minus the squared distance', async () => {

@@ -50,6 +50,8 @@ function item<T>(texts: string[], vectors: Float32Array, dims: number, i: number
     // Stored with an empty vector: Vectra's shape for it is vector [] and norm 0.
     return { id: texts[2 * i], metadata: metadata(texts[2 * i + 1]) as T, vector: [], norm: 0 };
   }
+  // dims 0: the query asked for no vectors (includeVectors: false); the norm is still the item's.
+  if (dims === 0) return { id: texts[2 * i], metadata: metadata(texts[2 * i + 1]) as T, vector: [], norm };
   // A copy of a template of doubles, then a plain loop: Array.from over a typed array goes
   // through the iterator protocol (~10x slower), and `new Array(dims)` starts with small-integer
   // holes that the first float turns into a new backing store (measured on Node 20, 10 x 128

@@ -211,6 +211,14 @@ export interface QueryOptions {
   plan?: 'auto' | 'exact' | 'filtered-hnsw';
   /** Report the plan, its estimates and timings on the result's `explain` property. */
   explain?: boolean;
+  /**
+   * Quiver addition. `false`: each hit's `item.vector` is an empty array instead of the stored
+   * vector (`norm`, `score` and `distance` are unchanged: the core still computes them from the
+   * exact vector). For RAG and recommendations, which use ids and metadata, this skips building
+   * `topK` arrays of `dimensions` numbers per query (README, "Queries without vectors").
+   * Default `true`, as Vectra.
+   */
+  includeVectors?: boolean;
 }
 
 /** Options of `LocalIndex.queryStream`. */

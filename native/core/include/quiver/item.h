@@ -51,7 +51,7 @@ struct PackedItems {
   // NaN for an item stored with an empty vector: its `dims` floats in `vectors` are unused.
   static constexpr size_t kNumbersPerItem = 5;
   size_t count = 0;
-  uint32_t dims = 0;
+  uint32_t dims = 0;  // 0 with items: a query asked for no vectors ("includeVectors": false)
   // id, NUL, metadata JSON, NUL, id, ... in result order (no NUL after the last). NUL cannot
   // occur inside either: ids are checked for it, and JSON text escapes control characters.
   std::string text;

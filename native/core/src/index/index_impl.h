@@ -78,6 +78,7 @@ struct Index::Impl {
   // Several items at once: the stored vectors' scores are the only per-hit arithmetic of a read.
   void exact_numbers(PackedItems& out, size_t from, const float* query, size_t slot) const;
   PackedItems answer(const query::QueryRequest& request) const;  // shared lock held
+  PackedItems answer_with_vectors(const query::QueryRequest& request) const;  // answer() before "includeVectors"
   // --- query/serve.cpp: answer() behind the query cache, measured (shared lock held) ---
   PackedItems serve(const query::QueryRequest& request, std::chrono::steady_clock::time_point started) const;
   // When the query's latency starts (its `received`, else now; unset when nothing needs it).

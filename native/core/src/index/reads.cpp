@@ -209,6 +209,15 @@ PackedItems item_by_id(const Index::Impl& impl, const std::string& id) {
 }  // namespace
 
 PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
+  PackedItems out = answer_with_vectors(r);
+  if (!r.include_vectors) {
+    out.vectors = {};  // the scores and norms were computed from them; the caller wants neither
+    out.dims = 0;
+  }
+  return out;
+}
+
+PackedItems Index::Impl::answer_with_vectors(const query::QueryRequest& r) const {
   PackedItems out;
   const size_t top_k = static_cast<size_t>(r.top_k);
   if (r.mode == query::QueryRequest::Mode::Keyword) {

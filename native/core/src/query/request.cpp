@@ -60,7 +60,8 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
   const json& j = parsed;  // read-only below (operator[] on a const json never inserts)
   if (!j.is_object()) bad("query options must be an object like {topK: 10, filter?, efSearch?, text?}");
   reject_unknown_keys(j, "query options",
-                      {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore", "explain"},
+                      {"topK", "efSearch", "filter", "text", "mode", "hybrid", "plan", "rescore", "explain",
+                       "includeVectors"},
                       {"callerLatencies"});
   QueryRequest r;
   r.vector = vector;
@@ -117,6 +118,12 @@ QueryRequest parse_query_request(VectorView vector, std::string_view options_jso
   if (given("explain")) {
     if (!j["explain"].is_boolean()) bad("explain must be true or false, got " + j["explain"].dump());
     r.explain = j["explain"].get<bool>();
+  }
+  if (given("includeVectors")) {
+    if (!j["includeVectors"].is_boolean()) {
+      bad("includeVectors must be true or false, got " + j["includeVectors"].dump());
+    }
+    r.include_vectors = j["includeVectors"].get<bool>();
   }
   if (auto it = parsed.find("callerLatencies"); it != parsed.end()) {
     r.timed_by_caller = true;

@@ -1,7 +1,8 @@
 // A query as the core runs it, parsed once from what a binding received: the vector (a borrowed
 // view) and one options JSON object
 //   {"topK":10, "efSearch":64, "filter":{...}, "text":"...", "mode":"hybrid",
-//    "hybrid":{"method":"rrf", "k":60, "weights":{"vector":1, "text":1}}, "rescore":true}
+//    "hybrid":{"method":"rrf", "k":60, "weights":{"vector":1, "text":1}}, "rescore":true,
+//    "includeVectors":false}
 // topK is required, every other key optional, and a key that is not one of these is rejected by
 // name (a misspelt option never silently does nothing). Without "mode", the mode follows from
 // what is given: no text is a nearest-neighbour query; text without a vector a keyword (BM25)
@@ -44,6 +45,10 @@ struct QueryRequest {
   // cache's key (query/query_cache.h). Empty for requests not built from JSON: never cached.
   std::string normalized_options;
   bool explain = false;  // "explain": true
+  // "includeVectors": false: hits come back without their vectors (PackedItems::dims 0), which
+  // spares the copy into the result and, above all, building each as a JS array (10 hits of
+  // 1,536 floats are 15,360 numbers). Scores and norms are still computed from the exact vectors.
+  bool include_vectors = true;
   // Where the read path reports its plan (null: not asked); set by the call that owns the request.
   mutable Explain* explain_out = nullptr;
   // When the request reached the core: parse_query_request sets it, i.e. at the binding's entry
