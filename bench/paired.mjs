@@ -1,5 +1,5 @@
 // `npm run bench -- --paired [--dataset=clustered|sift5k] [--n=] [--dims=] [--ef=] [--pairs=] [--slice-ms=]
-// [--in-flight=] [--no-vectors]`:
+// [--in-flight=] [--no-vectors] [--wasm]`: (--wasm: Quiver's WASM build against hnswlib-wasm)
 // single-client QPS of Quiver's `query()` against hnswlib-node's `searchKnn`, alternated in short
 // slices inside one process. On a shared machine the speed of a core drifts by tens of percent
 // within minutes, and the suite (each engine in its own process, one after another) reads that
@@ -49,8 +49,31 @@ async function slice(search, queries, ms, lanes = 1) {
   return done / ((performance.now() - started) / 1000);
 }
 
+function hnswlibNode(data, d, ef) {
+  const { HierarchicalNSW } = require('hnswlib-node');
+  const index = new HierarchicalNSW(data.metric, d);
+  index.initIndex(data.count, HNSW.M, HNSW.efConstruction, 100);
+  for (let i = 0; i < data.count; i++) index.addPoint(Array.from(row(data.base, d, i)), i);
+  index.setEf(ef);
+  return { name: 'hnswlib-node', search: (q) => index.searchKnn(q, 10) };
+}
+
+// hnswlib-wasm expects a browser: `window`, and IndexedDB for the IDBFS it mounts on load
+// (fake-indexeddb, as in lib/engines/hnswlib-wasm.mjs).
+async function hnswlibWasm(data, d, ef) {
+  globalThis.window ??= globalThis;
+  await import(pathToFileURL(require.resolve('fake-indexeddb/auto')).href);
+  const { loadHnswlib } = await import(pathToFileURL(require.resolve('hnswlib-wasm/dist/hnswlib.js')).href);
+  const lib = await loadHnswlib();
+  const index = new lib.HierarchicalNSW(data.metric, d, '');
+  index.initIndex(data.count, HNSW.M, HNSW.efConstruction, 100);
+  for (let i = 0; i < data.count; i++) index.addPoint(row(data.base, d, i), i, false);
+  index.setEfSearch(ef);
+  return { name: 'hnswlib-wasm', search: (q) => index.searchKnn(q, 10, undefined) };
+}
+
 export async function runPaired(argv) {
-  const flags = parseFlags(argv, ['paired', 'dataset', 'n', 'ef', 'pairs', 'slice-ms', 'in-flight', 'no-vectors', 'dims']);
+  const flags = parseFlags(argv, ['paired', 'dataset', 'n', 'ef', 'pairs', 'slice-ms', 'in-flight', 'no-vectors', 'dims', 'wasm']);
   const name = flags.dataset ?? 'clustered';
   const data = await dataset(name, parseCount(flags.n ?? '10000', 'n'), parseCount(flags.dims ?? '128', 'dims'));
   const ef = Number(flags.ef ?? data.ef);
@@ -60,29 +83,30 @@ export async function runPaired(argv) {
   // however many are "in flight", so it always runs one at a time (as in the suite).
   const lanes = Number(flags['in-flight'] ?? 1);
   const d = data.dimensions;
-  const { HierarchicalNSW } = require('hnswlib-node');
-  const { LocalIndex, nodeBackend } = await import(pathToFileURL(join(here, '..', 'dist', 'esm', 'index.js')).href);
-
-  const peer = new HierarchicalNSW(data.metric, d);
-  peer.initIndex(data.count, HNSW.M, HNSW.efConstruction, 100);
-  for (let i = 0; i < data.count; i++) peer.addPoint(Array.from(row(data.base, d, i)), i);
-  peer.setEf(ef);
+  // --wasm: Quiver's WASM build (quiverdb/wasm) against hnswlib-wasm, both single-threaded.
+  const wasm = flags.wasm === true;
+  const peer = wasm ? await hnswlibWasm(data, d, ef) : hnswlibNode(data, d, ef);
+  const entry = wasm ? 'wasm.js' : 'index.js';
+  const { LocalIndex, nodeBackend } = await import(pathToFileURL(join(here, '..', 'dist', 'esm', entry)).href);
   const folder = await mkdtemp(join(tmpdir(), 'quiver-paired-'));
-  const index = new LocalIndex(folder, undefined, { backend: nodeBackend, cache: { maxEntries: 0, maxBytes: 0 } });
+  const backend = wasm ? {} : { backend: nodeBackend };
+  const index = new LocalIndex(folder, undefined, { ...backend, cache: { maxEntries: 0, maxBytes: 0 } });
   await index.createIndex({ version: 1, dimensions: d, metric: data.metric, hnsw: HNSW });
   await index.insertItems(Array.from({ length: data.count }, (_, i) => ({ id: String(i), vector: row(data.base, d, i) })));
 
-  // Each engine gets its queries in the form it takes without converting: hnswlib-node a number[].
+  // Each engine gets its queries in the form it takes without converting: hnswlib-node a
+  // number[], hnswlib-wasm and Quiver a Float32Array view.
   const queryCount = data.queryCount;
   const asArrays = Array.from({ length: queryCount }, (_, i) => Array.from(row(data.queries, d, i)));
   const asViews = Array.from({ length: queryCount }, (_, i) => row(data.queries, d, i));
-  const peerSearch = (q) => peer.searchKnn(q, 10);
+  const peerQueries = wasm ? asViews : asArrays;
+  const peerSearch = peer.search;
   const quiverSearch = (q) => index.query(q, { topK: 10, efSearch: ef });
   // --no-vectors: a third slice per pair, Quiver's query with includeVectors: false (hnswlib-node
   // returns labels and distances only; this is the nearest like for like).
   const bare = flags['no-vectors'] === true;
   const bareSearch = (q) => index.query(q, { topK: 10, efSearch: ef, includeVectors: false });
-  await slice(peerSearch, asArrays, sliceMs); // warm-up: JIT, caches
+  await slice(peerSearch, peerQueries, sliceMs); // warm-up: JIT, caches
   await slice(quiverSearch, asViews, sliceMs, lanes);
 
   const peerQps = [];
@@ -90,7 +114,7 @@ export async function runPaired(argv) {
   const ratios = [];
   const bareRatios = [];
   for (let p = 0; p < pairs; p++) {
-    const a = await slice(peerSearch, asArrays, sliceMs);
+    const a = await slice(peerSearch, peerQueries, sliceMs);
     const b = await slice(quiverSearch, asViews, sliceMs, lanes);
     peerQps.push(a);
     quiverQps.push(b);
@@ -101,14 +125,15 @@ export async function runPaired(argv) {
   await rm(folder, { recursive: true, force: true });
 
   const m = machineInfo();
-  const mode = lanes === 1 ? 'single-client' : `Quiver ${lanes} in flight vs hnswlib-node single-client`;
+  const quiverName = wasm ? 'Quiver WASM' : 'Quiver';
+  const mode = lanes === 1 ? 'single-client' : `${quiverName} ${lanes} in flight vs ${peer.name} single-client`;
   console.log(`paired ${mode} QPS, ${name} ${data.count} x ${d} (${data.metric}), efSearch ${ef}, top-10, ` +
     `${pairs} pairs of ${sliceMs} ms; ${m.cpu}, ${m.cores} cores, Node ${process.version}`);
-  console.log(`  hnswlib-node median ${Math.round(median(peerQps))} QPS, Quiver median ${Math.round(median(quiverQps))} QPS`);
-  console.log(`  Quiver / hnswlib-node: median ${median(ratios).toFixed(3)}x ` +
+  console.log(`  ${peer.name} median ${Math.round(median(peerQps))} QPS, ${quiverName} median ${Math.round(median(quiverQps))} QPS`);
+  console.log(`  ${quiverName} / ${peer.name}: median ${median(ratios).toFixed(3)}x ` +
     `(pairs: ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
   if (bare) {
-    console.log(`  Quiver includeVectors: false / hnswlib-node: median ${median(bareRatios).toFixed(3)}x ` +
+    console.log(`  ${quiverName} includeVectors: false / ${peer.name}: median ${median(bareRatios).toFixed(3)}x ` +
       `(pairs: ${bareRatios.map((r) => r.toFixed(2)).join(' ')})`);
   }
 }

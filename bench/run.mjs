@@ -9,7 +9,7 @@
 // --stream [--n= --queries= --json=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
 // --block= --warmup= --folder= --json=] runs metrics.mjs.
 // --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).
-// --paired [--dataset=clustered|sift5k --n= --dims= --ef= --pairs= --slice-ms= --in-flight= --no-vectors] runs paired.mjs (Quiver and
+// --paired [--dataset=clustered|sift5k --n= --dims= --ef= --pairs= --slice-ms= --in-flight= --no-vectors --wasm] runs paired.mjs (Quiver and
 // hnswlib-node alternated in one process: a single-client ratio that machine drift skews far less).
 import { ensureInstalled } from './lib/setup.mjs';
 
