@@ -95,6 +95,17 @@ describe.each(all)('queryStream on the $name backend', (backend: Backend) => {
     expect(top.filter((h) => first.has(h.item.id)).length).toBeGreaterThanOrEqual(24);
   });
 
+  test('includeVectors: false: the same stream without the vectors', async () => {
+    const index = await filled();
+    const q = randomVector(DIMS, 5);
+    const full = await collect(index.queryStream(q, { batchSize: 40, maxResults: 120 }), 40);
+    const bare = await collect(index.queryStream(q, { batchSize: 40, maxResults: 120, includeVectors: false }), 40);
+    expect(full[0]!.item.vector).toHaveLength(DIMS);
+    expect(bare).toEqual(full.map((h) => ({ ...h, item: { ...h.item, vector: [] } })));
+    await expect(index.queryStream(q, { includeVectors: 1 as unknown as boolean })[Symbol.asyncIterator]().next())
+      .rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('includeVectors must be true or false') });
+  });
+
   test('filter and maxResults', async () => {
     const index = await filled();
     const hits = await collect(index.queryStream(randomVector(DIMS, 3), { batchSize: 30, filter: { even: true }, maxResults: 70 }), 30);

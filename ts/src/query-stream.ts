@@ -15,7 +15,7 @@ export type { QueryStreamOptions };
 export type ReadOnIndex = <R>(fn: (index: BackendIndex) => Promise<R>) => Promise<R>;
 
 const DEFAULT_STREAM_BATCH = 100;
-const STREAM_OPTIONS = ['filter', 'batchSize', 'maxResults', 'efSearch', 'signal'];
+const STREAM_OPTIONS = ['filter', 'batchSize', 'maxResults', 'efSearch', 'includeVectors', 'signal'];
 
 interface OpenCursor {
   index: BackendIndex;
@@ -30,7 +30,9 @@ const abandoned = new FinalizationRegistry<OpenCursor>(({ index, cursor }) => {
 export function checkStreamOptions(options: unknown): { json: string; batchSize: number; signal?: AbortSignal } {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw invalidArgument('options must be an object like { batchSize?, filter?, maxResults?, efSearch?, signal? }');
+    throw invalidArgument(
+      'options must be an object like { batchSize?, filter?, maxResults?, efSearch?, includeVectors?, signal? }',
+    );
   }
   const o = options as Record<string, unknown>;
   const unknown = Object.keys(o).find((key) => !STREAM_OPTIONS.includes(key));
@@ -41,9 +43,10 @@ export function checkStreamOptions(options: unknown): { json: string; batchSize:
   if (typeof batchSize !== 'number') throw invalidArgument(`batchSize must be a number from 1 to 10000 (got ${String(batchSize)})`);
   const signal = o.signal ?? undefined;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgument('signal must be an AbortSignal');
-  // Numbers go to the core, which checks them (NaN/Infinity as text, so it names them).
+  // Numbers go to the core, which checks them (NaN/Infinity as text, so it names them), and so
+  // does includeVectors.
   const core: Record<string, unknown> = {};
-  for (const key of ['maxResults', 'efSearch'] as const) {
+  for (const key of ['maxResults', 'efSearch', 'includeVectors'] as const) {
     const v = o[key];
     if (v !== undefined && v !== null) core[key] = typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
   }

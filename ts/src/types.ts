@@ -230,6 +230,8 @@ export interface QueryStreamOptions {
   maxResults?: number;
   /** Width of the graph walk (default: the index's `hnsw.efSearch`). */
   efSearch?: number;
+  /** `false`: items come without their vectors (`vector: []`), as `query`'s `includeVectors`. */
+  includeVectors?: boolean;
   /** Aborting it frees the cursor at once; the pending or next `next()` rejects with its reason. */
   signal?: AbortSignal;
 }

@@ -43,11 +43,12 @@ StreamRequest item_iterator_request(VectorView vector, const json& j) {
 
 StreamRequest parse_stream_request(VectorView vector, std::string_view options_json) {
   const json j = util::parse_caller_json(options_json, Limits::kMaxJsonDepth, "stream options");
-  if (!j.is_object()) bad("stream options must be an object like {filter?, efSearch?, maxResults?}");
+  if (!j.is_object()) bad("stream options must be an object like {filter?, efSearch?, maxResults?, includeVectors?}");
   if (j.contains("order") && !j["order"].is_null()) return item_iterator_request(vector, j);
   for (const auto& [key, value] : j.items()) {
-    if (key != "efSearch" && key != "filter" && key != "maxResults") {
-      bad("stream options has an unknown option \"" + key + "\"; the options are: efSearch, filter, maxResults");
+    if (key != "efSearch" && key != "filter" && key != "maxResults" && key != "includeVectors") {
+      bad("stream options has an unknown option \"" + key +
+          "\"; the options are: efSearch, filter, maxResults, includeVectors");
     }
   }
   if (!vector.present) bad("Vector is required");
@@ -67,6 +68,10 @@ StreamRequest parse_stream_request(VectorView vector, std::string_view options_j
       bad("maxResults must be a whole number >= 1, got " + m.dump());
     }
     r.max_results = m.get<double>() >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(m.get<double>());
+  }
+  if (given("includeVectors")) {
+    if (!j["includeVectors"].is_boolean()) bad("includeVectors must be true or false, got " + j["includeVectors"].dump());
+    r.include_vectors = j["includeVectors"].get<bool>();
   }
   return stream;
 }
@@ -93,6 +98,16 @@ class QueryCursor : public Cursor {
   }
 
   PackedItems next(const Index::Impl& impl, size_t n) override {
+    PackedItems out = next_with_vectors(impl, n);
+    if (!request_.include_vectors) {
+      out.vectors = {};  // scored from them already (pack)
+      out.dims = 0;
+    }
+    return out;
+  }
+
+ private:
+  PackedItems next_with_vectors(const Index::Impl& impl, size_t n) {
     std::lock_guard<std::mutex> guard(mutex_);
     PackedItems out;
     out.dims = impl.cache.config.dimensions;
@@ -169,6 +184,7 @@ class QueryCursor : public Cursor {
     return out;
   }
 
+ public:
   // A walk batch costs about what a query with ef = max(ef, n) costs (query::runs_inline's
   // estimate); the exact pass scans every item, and a filter may make the walk wander: never.
   bool cheap(const Index::Impl& impl, size_t n) const override {

@@ -47,10 +47,11 @@ struct CursorRequest {
   int ef_search = 0;          // 0: the index's setting
   Filter filter;
   uint64_t max_results = UINT64_MAX;
+  bool include_vectors = true;  // "includeVectors": false, as in a query (query/request.h)
 };
 
 // What Index::open_cursor is asked for, from its options JSON parsed once: a query cursor
-// ({efSearch?, filter?, maxResults?} and a vector) or an item iterator ({"order":"insertion",
+// ({efSearch?, filter?, maxResults?, includeVectors?} and a vector) or an item iterator ({"order":"insertion",
 // filter?} and no vector: item_cursor.h). Unknown keys are rejected by name.
 struct StreamRequest {
   bool item_order = false;
