@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "query/request.h"
 #include "quiver/index.h"
@@ -274,6 +275,30 @@ TEST(ScoresInDouble, MatchTheDoublePrecisionFormula) {
     EXPECT_EQ(packed.numbers[1], self);
     EXPECT_EQ(packed.numbers[PackedItems::kNumbersPerItem + 1], other);
     EXPECT_EQ(packed.numbers[2], metric == Metric::L2 ? -self : 1 - self);  // distance follows
+    EXPECT_EQ(packed.dims, 2u);
+    EXPECT_EQ(packed.vectors.size(), 4u);
+    // "includeVectors": false: the same numbers (scored from the exact vectors), no vectors.
+    const PackedItems bare =
+        index->query(query::parse_query_request(test::view(query), R"({"topK":2,"includeVectors":false})"));
+    EXPECT_EQ(bare.count, 2u);
+    EXPECT_EQ(bare.dims, 0u);
+    EXPECT_TRUE(bare.vectors.empty());
+    ASSERT_EQ(bare.numbers.size(), packed.numbers.size());  // bit for bit (NaN where not applicable)
+    EXPECT_EQ(std::memcmp(bare.numbers.data(), packed.numbers.data(), packed.numbers.size() * sizeof(double)), 0);
+    EXPECT_EQ(bare.text, packed.text);
+  }
+}
+
+TEST(QueryRequest, IncludeVectorsIsABoolean) {
+  const std::vector<float> query{1, 2};
+  EXPECT_TRUE(query::parse_query_request(test::view(query), R"({"topK":1})").include_vectors);
+  EXPECT_FALSE(query::parse_query_request(test::view(query), R"({"topK":1,"includeVectors":false})").include_vectors);
+  try {
+    query::parse_query_request(test::view(query), R"({"topK":1,"includeVectors":0})");
+    FAIL() << "a number was taken for includeVectors";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("includeVectors must be true or false"), std::string::npos);
   }
 }
 

@@ -713,15 +713,27 @@ function throwAsQuiverError(err: unknown): never {
   throw toQuiverError(err);
 }
 
+function nonFiniteAsText(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/** No nested object and no NaN/Infinity at the top: stringify needs no replacer (a replacer is
+ * called for every key; most queries are `{ topK, efSearch }`). */
+function plainOptions(options: Record<string, unknown>): boolean {
+  for (const key in options) {
+    const value = options[key];
+    if (typeof value === 'number' ? !Number.isFinite(value) : typeof value === 'object' && value !== null) return false;
+  }
+  return true;
+}
+
 function queryOptionsJson(options: QueryOptions): string {
   const { filter, ...rest } = options;
   let json: string;
   try {
     // JSON has no NaN or Infinity (stringify would write null, i.e. "not given"): they go as
     // text, so the core rejects them by name instead of silently using a default.
-    json = JSON.stringify(rest, (_key, value: unknown) =>
-      typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
-    );
+    json = JSON.stringify(rest, plainOptions(rest) ? undefined : nonFiniteAsText);
   } catch (err) {
     throw invalidArgument(`query options must be plain JSON values (${(err as Error).message})`);
   }
