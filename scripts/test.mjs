@@ -7,7 +7,8 @@
 //   5. the WASM build (dist/wasm), a type check of sources and tests (tsconfig.json), its
 //      simd128 kernels against the scalar ones
 //      (scripts/test-wasm-kernels.mjs), then Vitest: the API contract suite against every backend
-//      (native addon and WASM), plus crash tests and the `quiver` CLI
+//      (native addon and WASM), plus crash tests and the `quiver` CLI; the contract and ingest
+//      suites again in 2 shards, then in 2 shards with f16 and with i8 graphs
 //   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
 //   7. Vectra 0.15.0's own LocalIndex and ItemSelector specs (mocha) against the native and the WASM build
 //   8. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
@@ -83,6 +84,13 @@ try {
     run(process.execPath, [vitest, 'run', ...contract, 'test/ts/ingest.test.ts'], {
       env: { ...process.env, QUIVER_TEST_SHARDS: '2' },
     });
+    // ... and with every index quantized, f16 then i8 (with rescoring; ~30 s each), still in 2
+    // shards: the quantized graphs must not change what a user sees either.
+    for (const quantization of ['f16', 'i8']) {
+      run(process.execPath, [vitest, 'run', ...contract, 'test/ts/ingest.test.ts'], {
+        env: { ...process.env, QUIVER_TEST_SHARDS: '2', QUIVER_TEST_QUANTIZATION: quantization },
+      });
+    }
   }
   // 6. The reliability suite's quick mode (kill -9 loop, corruption sweep, bad inputs, several
   // processes on one index) as its own step: its child processes then do not compete with the

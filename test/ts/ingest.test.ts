@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { QuiverAbortError } from '../../ts/src/errors.js';
+import { testQuantization } from '../default-quantization.js';
 import { backends, createLocalIndex } from './backends.js';
 import { expectQuiverError, useTempIndexes } from './helpers.js';
 
@@ -48,7 +49,7 @@ describe.each(backends)('ingest on the $name backend', (backend: Backend) => {
     expect(info.shards).toHaveLength(3);
     expect(info.shards.reduce((sum, s) => sum + s.items, 0)).toBe(250);
     for (const s of info.shards) expect(s.items).toBeGreaterThan(60); // label % 3: even spread
-    expect(info.quantization).toBe('f32');
+    expect(info.quantization).toBe(testQuantization); // f32 unless QUIVER_TEST_QUANTIZATION says
     expect(await index.getIndexStats()).toStrictEqual({ version: 1, metadata_config: {}, items: 250 });
   });
 
