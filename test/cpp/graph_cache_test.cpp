@@ -49,9 +49,10 @@ class GraphCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // Queries are held-out points of the same distribution (same cluster centres).
-    data_ = test::clustered(4100, kDims, 20, 7);
+    const size_t n = test::scaled(4000, 1500);
+    data_ = test::clustered(n + 100, kDims, 20, 7);
     queries_.assign(data_.end() - 100, data_.end());
-    data_.resize(4000);
+    data_.resize(n);
     folder_ = dir_.sub("idx");
     Index::create(folder_, test::config(Metric::L2, kDims), /*delete_if_exists=*/true);
     auto index = Index::open(folder_);
@@ -148,7 +149,7 @@ TEST_F(GraphCacheTest, ReappliesWritesNewerThanTheFile) {
 
 TEST_F(GraphCacheTest, GarbageFilesNeverCrashOpen) {
   std::mt19937 rng(3);
-  for (int round = 0; round < 20; ++round) {
+  for (size_t round = 0; round < test::scaled(20, 6); ++round) {
     std::ofstream f(graph_file(), std::ios::binary | std::ios::trunc);
     const size_t n = rng() % 4096;
     for (size_t i = 0; i < n; ++i) f.put(static_cast<char>(rng()));

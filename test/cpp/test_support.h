@@ -11,6 +11,16 @@
 
 namespace quiver::test {
 
+// The sanitizer build (QUIVER_SANITIZE) runs the core several times slower. Its heaviest sweeps
+// run fewer rounds or smaller data there: the plain build runs them whole, and the fuzz targets
+// cover garbage files at length. Sizes are chosen so that every assertion keeps its meaning.
+#ifdef QUIVER_TEST_SANITIZED
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+inline constexpr size_t scaled(size_t full, size_t sanitized) { return kSanitized ? sanitized : full; }
+
 // A fresh, empty folder under the system temp dir, removed when the object dies.
 class TempDir {
  public:

@@ -29,7 +29,7 @@ TEST_P(WriteBesideReaders, QueriesAreAnsweredWhileTheGraphIsBuilt) {
   config.shards = GetParam();
   Index::create(folder, config, false);
   constexpr size_t kBase = 400;
-  constexpr size_t kNew = 12000;
+  const size_t kNew = test::scaled(12000, 5000);
   const auto data = test::clustered(kBase + kNew, 32, 16, 5);
   auto index = Index::open(folder);
   std::vector<ItemInput> base;
