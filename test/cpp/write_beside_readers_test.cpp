@@ -4,8 +4,10 @@
 // searches, not left as holes in the results), streams stay in order, and the commit shows as a
 // whole once it resolves.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -110,6 +112,115 @@ TEST_P(WriteBesideReaders, QueriesAreAnsweredWhileTheGraphIsBuilt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shards, WriteBesideReaders, ::testing::Values(1u, 3u));
+
+// Whether some connection holds the database's write lock (an open write transaction), asked
+// through a connection of our own that gives the lock straight back when it gets it.
+class WriteLockProbe {
+ public:
+  explicit WriteLockProbe(const std::string& folder) {
+    EXPECT_EQ(sqlite3_open_v2((folder + "/quiver.db").c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  }
+  ~WriteLockProbe() { sqlite3_close(db_); }
+  bool held() {
+    const int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return false;
+    }
+    EXPECT_EQ(rc, SQLITE_BUSY) << sqlite3_errmsg(db_);
+    return true;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::vector<ItemInput> items_named(const char* prefix, const std::vector<std::vector<float>>& data, size_t from,
+                                   size_t to) {
+  std::vector<ItemInput> out;
+  for (size_t i = from; i < to; ++i) out.push_back(test::input(prefix + std::to_string(i), data[i]));
+  return out;
+}
+
+// A large insert of new items runs its SQLite transaction (rows, keyword index, COMMIT with its
+// fsync) beside searches, not only its graph build: a search that starts while the transaction
+// is open is answered before it closes. (Before, such a search waited for the whole transaction.)
+TEST(TransactionBesideReaders, SearchesAreAnsweredWhileTheTransactionIsOpen) {
+  TempDir dir;
+  const std::string folder = dir.sub("idx");
+  Index::create(folder, test::config(Metric::Cosine, 32), false);
+  constexpr size_t kBase = 400;
+  const size_t kNew = test::scaled(10000, 5000);
+  const auto data = test::clustered(kBase + kNew, 32, 16, 9);
+  auto index = Index::open(folder);
+  index->insert(items_named("b", data, 0, kBase));
+  WriteLockProbe probe(folder);
+  ASSERT_FALSE(probe.held());
+
+  const auto added = items_named("n", data, kBase, data.size());
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    index->insert(added);
+    writing = false;
+  });
+  QueryOptions plain;
+  plain.top_k = 10;
+  size_t inside = 0, probes = 0, wrong = 0;
+  while (writing.load()) {
+    if (!probe.held()) continue;
+    ++probes;
+    const size_t i = probes % kBase;
+    const auto hits = index->query(test::view(data[i]), plain);
+    if (probe.held()) ++inside;  // answered, and the transaction is still open
+    // Nothing of the insert is visible before it is published: base items only.
+    if (hits.size() != 10) ++wrong;
+    for (const auto& h : hits) wrong += h.item.id[0] != 'b';
+  }
+  writer.join();
+  std::printf("searches answered inside the transaction: %zu of %zu started in it\n", inside, probes);
+  EXPECT_GE(inside, 1u) << "no search was answered inside the insert's transaction (" << probes
+                        << " searches started inside it)";
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_EQ(index->stats().items, kBase + kNew);
+  const auto report = nlohmann::json::parse(index->verify());
+  EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
+}
+
+// A transaction run beside readers that fails (here: its abort signal, checked right before
+// COMMIT) rolls back whole, and the index goes on: the lock is exclusive again for the next
+// write, reads see nothing of it.
+TEST(TransactionBesideReaders, AFailedTransactionLeavesNothingAndTheIndexGoesOn) {
+  TempDir dir;
+  const std::string folder = dir.sub("idx");
+  Index::create(folder, test::config(Metric::L2, 16), false);
+  const auto data = test::clustered(2000, 16, 8, 4);
+  auto index = Index::open(folder);
+  index->insert(items_named("b", data, 0, 300));
+  WriteOptions aborted;
+  const int32_t flag = 1;
+  aborted.abort_flag = &flag;
+  // Under 1,024 items, so that validation's own check never fires: the one before COMMIT does.
+  try {
+    index->insert(items_named("n", data, 300, 1300), aborted);
+    FAIL() << "the aborted insert resolved";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::Aborted) << e.what();
+  }
+  EXPECT_EQ(index->stats().items, 300u);
+  EXPECT_FALSE(index->get("n300").has_value());
+  index->insert(items_named("n", data, 300, 1300));  // the same items go in afterwards
+  QueryOptions one;
+  one.top_k = 1;
+  one.ef_search = 100;
+  const auto hits = index->query(test::view(data[1000]), one);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].item.id, "n1000");
+  EXPECT_EQ(index->stats().items, 1300u);
+  index->remove({"b0"});
+  EXPECT_EQ(index->stats().items, 1299u);
+  const auto report = nlohmann::json::parse(index->verify());
+  EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
+}
 
 }  // namespace
 }  // namespace quiver

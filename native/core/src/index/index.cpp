@@ -198,6 +198,34 @@ std::vector<std::string> Index::upsert(const std::vector<ItemInput>& items) {
 }
 
 namespace {
+// The caller holds `writer` and `rw` exclusively. While this lives (when `on`), `rw` is on its
+// shared side: readers run, and nothing else can take `rw` exclusively without `writer`. It is
+// exclusive again afterwards, also when an exception leaves.
+class SharedWhile {
+ public:
+  SharedWhile(std::shared_mutex& rw, bool on) : rw_(rw), on_(on) {
+    if (on_) {
+      rw_.unlock();
+      rw_.lock_shared();
+    }
+  }
+  ~SharedWhile() { end(); }
+  // Exclusive again now.
+  void end() {
+    if (on_) {
+      rw_.unlock_shared();
+      rw_.lock();
+      on_ = false;
+    }
+  }
+  SharedWhile(const SharedWhile&) = delete;
+  SharedWhile& operator=(const SharedWhile&) = delete;
+
+ private:
+  std::shared_mutex& rw_;
+  bool on_;
+};
+
 // Puts a call's WriteOptions in place for its duration (the exclusive lock is held).
 struct ScopedWriteOptions {
   ScopedWriteOptions(Index::Impl& impl, const WriteOptions& options) : impl_(impl) {
@@ -296,6 +324,9 @@ std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<Ite
   std::vector<Op> ops;
   ops.reserve(items.size());
   std::unordered_set<std::string> batch_ids;
+  // Validation only reads the cache (and the staged update, which readers never see): a large
+  // batch is validated with `rw` on its shared side, searches going on meanwhile.
+  SharedWhile shared(rw, !updating && items.size() >= index::Cache::kBuildBesideReaders);
   for (const auto& input : items) {
     if ((ops.size() & 1023) == 1023) check_not_aborted();
     Op op{kind, index::prepare_item(input, dims, cache.config.metric)};
@@ -318,6 +349,7 @@ std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<Ite
   std::vector<std::string> ids;
   ids.reserve(ops.size());
   for (const auto& op : ops) ids.push_back(op.item.id);
+  shared.end();
 
   if (updating) {
     for (auto& op : ops) {
@@ -339,12 +371,20 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
   uint64_t seq;
   bool fixes_dims;
   index::Cache::CatchUp gap;
-  {
+  for (bool beside_readers = !decide && transaction_beside_readers(ops, dims);;) {
+    // Declared first, so that a rollback (the transaction's destructor, which releases the
+    // connection's mutex) comes before `rw` is taken exclusively again: a reader holding the
+    // shared side may be waiting for that mutex.
+    SharedWhile shared(rw, beside_readers);
     store::SqliteStore::WriteTxn txn(*store);
     // Other processes may have committed since this call's refresh (e.g. while this batch was
     // validated): read their writes under the write lock, so that none is ever skipped; they
     // are applied right after our commit, before our own changes.
     gap = cache.read_catch_up();
+    if (gap.reload && beside_readers) {
+      beside_readers = false;  // a reload changes the cache: roll back, start again exclusively
+      continue;
+    }
     if (gap.reload) {
       cache.load_from_store();  // rare (see read_catch_up); inside the transaction, so exact
       gap = index::Cache::CatchUp{};
@@ -407,6 +447,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
     }
     check_not_aborted();  // the last moment a write can be taken back
     txn.commit();
+    break;
   }
   cache.apply_catch_up(gap);
   if (fixes_dims) cache.config.dimensions = dims;
@@ -414,20 +455,8 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
   // is still noticed by the next call.
   index::Cache::PendingCommit pending = cache.begin_commit(upserts, removed, seq, ops.size());
   if (pending.beside_readers) {
-    // The caller holds `writer` and `rw` exclusively: `rw` goes to its shared side while the
-    // graph is built (readers run meanwhile; nothing else can take `rw` exclusively without
-    // `writer`), and comes back exclusive for publishing, also when the build throws.
-    struct SharedWhileBuilding {
-      std::shared_mutex& rw;
-      explicit SharedWhileBuilding(std::shared_mutex& m) : rw(m) {
-        rw.unlock();
-        rw.lock_shared();
-      }
-      ~SharedWhileBuilding() {
-        rw.unlock_shared();
-        rw.lock();
-      }
-    } shared(rw);
+    // Readers run while the graph is built; `rw` is exclusive again for publishing.
+    SharedWhile shared(rw, true);
     try {
       cache.build_graph(pending, write_options.threads);
     } catch (...) {
@@ -449,6 +478,18 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
       // The write is committed; the cache file is retried at the next save or rebuilt at open.
     }
   }
+}
+
+bool Index::Impl::transaction_beside_readers(const std::vector<Op>& ops, uint32_t dims) const {
+  if (ops.size() < index::Cache::kBuildBesideReaders || !cache.graph || cache.config.dimensions == 0 ||
+      dims != cache.config.dimensions) {
+    return false;
+  }
+  for (const Op& op : ops) {
+    uint64_t label;
+    if (op.kind == Op::Kind::Delete || cache.items.find(op.item.id, &label)) return false;
+  }
+  return true;
 }
 
 std::string Index::verify() {

@@ -336,6 +336,7 @@ int64_t SqliteStore::data_version() {
 }
 
 int64_t SqliteStore::data_version_for_read() {
+  if (in_write_txn_.load(std::memory_order_acquire)) return write_txn_version_.load(std::memory_order_acquire);
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   if (!signal_) return data_version();
   // Read before asking: a commit the ask below does not see is signalled after it, past `commits`.
@@ -349,6 +350,10 @@ int64_t SqliteStore::data_version_for_read() {
 }
 
 bool SqliteStore::try_data_version_for_read(int64_t* version) {
+  if (in_write_txn_.load(std::memory_order_acquire)) {
+    *version = write_txn_version_.load(std::memory_order_acquire);
+    return true;
+  }
   std::unique_lock<std::recursive_mutex> lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return false;
   *version = data_version_for_read();
@@ -549,6 +554,8 @@ SqliteStore::WriteTxn::WriteTxn(SqliteStore& store) : store_(store), lock_(store
   store_.next_label_ = 0;  // read again under the write lock at the first insert
   try {
     seq_ = store_.sequence() + 1;
+    store_.write_txn_version_.store(store_.ask_data_version(), std::memory_order_release);
+    store_.in_write_txn_.store(true, std::memory_order_release);
   } catch (...) {
     store_.exec("ROLLBACK");
     throw;
@@ -556,6 +563,7 @@ SqliteStore::WriteTxn::WriteTxn(SqliteStore& store) : store_(store), lock_(store
 }
 
 SqliteStore::WriteTxn::~WriteTxn() {
+  store_.in_write_txn_.store(false, std::memory_order_release);
   if (done_) return;
   sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
   try {

@@ -3,6 +3,7 @@
 // survives a process crash and a power cut.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -190,6 +191,12 @@ class SqliteStore {
   uint64_t commits_seen_ = UINT64_MAX;
   int64_t version_seen_ = 0;
   std::chrono::steady_clock::time_point asked_at_;
+  // While this connection holds a write transaction, no other connection can commit (BEGIN
+  // IMMEDIATE took SQLite's write lock), so data_version cannot move: the value asked right after
+  // BEGIN answers reads from other threads without the mutex, which the transaction holds
+  // (Index::Impl::commit lets searches run during a large insert's transaction).
+  std::atomic<bool> in_write_txn_{false};
+  std::atomic<int64_t> write_txn_version_{0};
   std::unique_ptr<CommitSignal> signal_;  // null under Emscripten or where it cannot be mapped
 #ifdef __EMSCRIPTEN__
   // One process per index under Emscripten (util/file_lock.h), so this process's commit count
