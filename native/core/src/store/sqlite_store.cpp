@@ -321,6 +321,9 @@ int64_t SqliteStore::ask_data_version() {
 
 int64_t SqliteStore::data_version() {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
+  // Inside our own write transaction the value asked at its BEGIN is exact (no other connection
+  // can commit meanwhile): the transaction's catch-up (Cache::read_catch_up) need not ask again.
+  if (in_write_txn_.load(std::memory_order_relaxed)) return write_txn_version_.load(std::memory_order_relaxed);
 #ifdef __EMSCRIPTEN__
   // No commit to the file since the last look: the value cannot have changed, and the PRAGMA's
   // read transaction (a stat() through Node's fs under NODERAWFS) is skipped.
