@@ -133,10 +133,42 @@ bool Cache::load_from_store() {
                                  config.quantization, config.shards);
   };
   // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
+  const auto append_to = [](index::ItemTable& table) {
+    return [&table](const store::RowView& row) {
+      table.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.vector_bytes != 0);
+    };
+  };
   const auto scan_items = [&] {
-    store->scan_views([&](const store::RowView& row) {
-      items.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.vector_bytes != 0);
-    });
+    const std::unique_ptr<ItemScanSplit> split = split_item_scan();
+    if (!split) {
+      store->scan_views(append_to(items));
+      item_scan_report = "one connection";
+    } else {
+      // The upper labels on the second connection, into a table of their own that is appended
+      // after the lower ones (the same table one scan builds, in the same order). A connection's
+      // snapshot holds its mutex: the second one's is taken on the thread that reads through it.
+      index::ItemTable upper;
+      bool same_snapshot = false;
+      util::beside(
+          [&] {
+            store::SqliteStore& second = *split->upper_store;
+            store::SqliteStore::MappedReads mapped_upper(second);
+            store::SqliteStore::ReadTxn snapshot_upper(second);
+            // Every commit that changes an item stamps a new sequence number: equal numbers,
+            // the same rows. A write committed between the two snapshots (another process)
+            // only costs the split.
+            same_snapshot = second.sequence() == applied_seq;
+            if (same_snapshot) second.scan_views(append_to(upper), split->lower_through, INT64_MAX);
+          },
+          [&] { store->scan_views(append_to(items), INT64_MIN, split->lower_through); });
+      if (same_snapshot) {
+        items.append_all(upper);
+        item_scan_report = "two connections, split after label " + std::to_string(split->lower_through);
+      } else {
+        store->scan_views(append_to(items), split->lower_through, INT64_MAX);
+        item_scan_report = "one connection (the second one's snapshot held other commits)";
+      }
+    }
     items.finish_append();
   };
   // Independent halves of the open, each most of its time at a million items: the graph file is
@@ -195,6 +227,24 @@ bool Cache::load_from_store() {
   }
   rebuild_graph();
   return true;
+}
+
+std::unique_ptr<Cache::ItemScanSplit> Cache::split_item_scan() {
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  return nullptr;  // one thread: nothing to split
+#else
+  int64_t first = 0;
+  int64_t last = 0;
+  if (!store->label_bounds(&first, &last) || last - first < kSplitItemScanFrom) return nullptr;
+  auto split = std::make_unique<ItemScanSplit>();
+  try {
+    split->upper_store = store::SqliteStore::open(folder);
+  } catch (const Error&) {
+    return nullptr;  // e.g. no descriptor left: one scan does it all
+  }
+  split->lower_through = first + (last - first) / 2;
+  return split;
+#endif
 }
 
 void Cache::catch_up(uint64_t from_seq, const std::vector<uint64_t>& present_through) {
@@ -375,6 +425,7 @@ std::string Cache::verify() {
   report["items"] = store->count();
   report["graph"] = graph ? graph->size() : 0;
   report["open"] = open_report;
+  report["item_scan"] = item_scan_report;
   size_t with_vector = 0;
   bool consistent = true;
   store->scan(

@@ -60,6 +60,7 @@ struct Cache {
   size_t unsaved_changes = 0;
   int64_t seen_data_version = 0;  // the store's data_version when the cache was last synced
   std::string open_report;        // what happened to the graph file at open (for verify)
+  std::string item_scan_report;   // how open read the items (for verify: one or two connections)
   // For what outlives one call (query cursors, the query cache): `changes` moves whenever the
   // state changes (a commit applied, a catch-up, a reload or rebuild, release),
   // `graph_generation` whenever `graph` is replaced (its slots then mean nothing to a walk).
@@ -133,6 +134,17 @@ struct Cache {
   void catch_up(uint64_t from_seq, const std::vector<uint64_t>& present_through = {});
   void read_rows_since(uint64_t from_seq, CatchUp& gap);
   void rebuild_graph();              // from every row in the store
+
+  // Open's scan of the items in two parts on two connections (the larger half of opening a
+  // million items is that scan: SQLite's record decoding, the row checksum, the copies), when the
+  // labels span at least kSplitItemScanFrom: the labels above lower_through are read through a
+  // second connection, if its snapshot holds the same commits. Null: scan on this connection.
+  static constexpr int64_t kSplitItemScanFrom = 100'000;
+  struct ItemScanSplit {
+    std::unique_ptr<store::SqliteStore> upper_store;
+    int64_t lower_through = 0;
+  };
+  std::unique_ptr<ItemScanSplit> split_item_scan();
   void rebuild_shard(uint32_t shard); // one shard, from its own rows only
   bool database_still_in_folder() const;
   std::string lock_path() const;     // the save lock, "shard-0.hnsw.lock"

@@ -108,6 +108,15 @@ void ItemTable::append(uint64_t label, std::string_view id, std::string_view met
   ++unindexed_;
 }
 
+void ItemTable::append_all(const ItemTable& later) {
+  arena_.reserve(arena_.size() + later.arena_.size());
+  entries_.reserve(entries_.size() + later.entries_.size());
+  for (const Entry& e : later.entries_) {
+    append(e.label, later.id_of(e), {later.arena_.data() + e.offset + e.id_bytes, e.metadata_bytes},
+           e.vectorless == 0);
+  }
+}
+
 void ItemTable::finish_append() {
   if (unindexed_ == 0) return;
   unindexed_ = 0;

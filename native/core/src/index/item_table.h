@@ -31,6 +31,9 @@ class ItemTable {
   // including a damaged store that holds one id twice (the later label wins the id).
   void append(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector = true);
   void finish_append();
+  // append() of every item of `later` in its order: a table filled by append() from a later
+  // range of labels (open's scan in two parts).
+  void append_all(const ItemTable& later);
 
   size_t size() const { return entries_.size(); }
   size_t with_vectors() const { return entries_.size() - vectorless_; }  // = vector index size

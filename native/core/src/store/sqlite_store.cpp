@@ -508,6 +508,30 @@ void SqliteStore::scan_views(const std::function<void(const RowView&)>& fn) {
   while (s.step("scan items")) fn(view_row(s.get()));
 }
 
+void SqliteStore::scan_views(const std::function<void(const RowView&)>& fn, int64_t after_label,
+                             int64_t through_label) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items WHERE label > ? AND label <= ? ORDER BY label");
+  sqlite3_bind_int64(s.get(), 1, after_label);
+  sqlite3_bind_int64(s.get(), 2, through_label);
+  while (s.step("scan items")) fn(view_row(s.get()));
+}
+
+bool SqliteStore::label_bounds(int64_t* first, int64_t* last) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  // Two statements: SQLite answers a lone min() or max() of the rowid from one end of the
+  // b-tree, but both in one SELECT by scanning every row.
+  Stmt& low = stmt("SELECT label FROM items ORDER BY label LIMIT 1");
+  Resetter r_low{low.get()};
+  if (!low.step("read the first label")) return false;
+  Stmt& high = stmt("SELECT label FROM items ORDER BY label DESC LIMIT 1");
+  Resetter r_high{high.get()};
+  if (!high.step("read the last label")) return false;
+  *first = sqlite3_column_int64(low.get(), 0);
+  *last = sqlite3_column_int64(high.get(), 0);
+  return true;
+}
+
 void SqliteStore::scan_page(int64_t after_label, size_t limit, const std::function<void(Row&&)>& fn) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items WHERE label > ? ORDER BY label LIMIT ?");
