@@ -7,6 +7,7 @@
 #include "ann/codec_space.h"
 #include "ann/hnsw_file.h"
 #include "ann/hnsw_graph.h"
+#include "ann/hnsw_insert.h"
 
 namespace quiver::ann {
 namespace {
@@ -118,8 +119,17 @@ void HnswShard::upsert(uint64_t label, const float* raw) {
       if (hnsw_->isMarkedDeleted(it->second)) hnsw_->unmarkDeletedInternal(it->second);
     }
   }
-  // An existing label is updated in place; a new one may take the slot of a deleted element.
-  hnsw_->addPoint(stored.data(), label, /*replace_deleted=*/!exists);
+  bool vacant = false;
+  {
+    std::lock_guard<std::mutex> lock(hnsw_->deleted_elements_lock);
+    vacant = !hnsw_->deleted_elements.empty();
+  }
+  if (!exists && !vacant) {
+    insert_new_element(*hnsw_, stored.data(), label);  // hnsw_insert.h: no lock per node expanded
+  } else {
+    // An existing label is updated in place; a new one takes the slot of a deleted element.
+    hnsw_->addPoint(stored.data(), label, /*replace_deleted=*/!exists);
+  }
   remember_internal(label, locked_lookup(label));
 }
 
