@@ -152,12 +152,19 @@ bool Cache::load_from_store() {
       util::beside(
           [&] {
             store::SqliteStore& second = *split->upper_store;
-            store::SqliteStore::MappedReads mapped_upper(second);
-            store::SqliteStore::ReadTxn snapshot_upper(second);
-            // Every commit that changes an item stamps a new sequence number: equal numbers,
-            // the same rows. A write committed between the two snapshots (another process)
-            // only costs the split.
-            same_snapshot = second.sequence() == applied_seq;
+            std::optional<store::SqliteStore::MappedReads> mapped_upper;
+            std::optional<store::SqliteStore::ReadTxn> snapshot_upper;
+            try {
+              mapped_upper.emplace(second);
+              snapshot_upper.emplace(second);
+              // Every commit that changes an item stamps a new sequence number: equal numbers,
+              // the same rows. A write committed between the two snapshots (another process)
+              // only costs the split, as does a snapshot the second connection cannot take.
+              same_snapshot = second.sequence() == applied_seq;
+            } catch (const Error&) {
+              same_snapshot = false;
+            }
+            // A damaged row throws here as it would in one scan (the same message).
             if (same_snapshot) second.scan_views(append_to(upper), split->lower_through, INT64_MAX);
           },
           [&] { store->scan_views(append_to(items), INT64_MIN, split->lower_through); });
@@ -166,7 +173,7 @@ bool Cache::load_from_store() {
         item_scan_report = "two connections, split after label " + std::to_string(split->lower_through);
       } else {
         store->scan_views(append_to(items), split->lower_through, INT64_MAX);
-        item_scan_report = "one connection (the second one's snapshot held other commits)";
+        item_scan_report = "one connection (the second one's snapshot was not the first one's)";
       }
     }
     items.finish_append();
