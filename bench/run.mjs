@@ -11,6 +11,8 @@
 // --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).
 // --paired [--dataset=clustered|sift5k --n= --dims= --ef= --pairs= --slice-ms= --in-flight= --no-vectors --wasm] runs paired.mjs (Quiver and
 // hnswlib-node alternated in one process: a single-client ratio that machine drift skews far less).
+// --paired --ingest [--n= --dims= --threads= --batch=] runs paired-ingest.mjs (durable ingest against
+// hnswlib-node's addPoint, alternated batch by batch).
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
@@ -47,7 +49,11 @@ try {
   console.error(`bench: ${error.message}`);
   process.exit(1);
 }
-if (process.argv.includes('--paired')) {
+if (process.argv.includes('--paired') && process.argv.includes('--ingest')) {
+  // Durable ingest against hnswlib-node's addPoint, alternated batch by batch (paired-ingest.mjs).
+  const { runPairedIngest } = await import('./paired-ingest.mjs');
+  await runPairedIngest(process.argv.slice(2));
+} else if (process.argv.includes('--paired')) {
   // Quiver's query() and hnswlib-node's searchKnn alternated in one process (paired.mjs).
   const { runPaired } = await import('./paired.mjs');
   await runPaired(process.argv.slice(2));
