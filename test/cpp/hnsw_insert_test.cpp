@@ -76,38 +76,30 @@ double recall_at_10(const Graph& graph, const std::vector<float>& data, size_t n
   return static_cast<double>(hits) / static_cast<double>(10 * query_count);
 }
 
-TEST(HnswInsert, OneThreadBuildsHnswlibsGraphToTheByte) {
-  const size_t n = 3000;
-  const auto data = random_data(n, 1);
+// Builds the same data into two graphs on one thread, hnswlib's addPoint (a fresh slot for each
+// label, as ours) and insert_new_element, marking every `delete_every`-th element deleted in both
+// (0: none); then expects them identical.
+void expect_same_build(size_t n, uint32_t seed, size_t delete_every) {
+  const auto data = random_data(n, seed);
   hnswlib::L2Space space(kDims);
   auto theirs = empty_graph(space, n);
   auto ours = empty_graph(space, n);
   for (size_t i = 0; i < n; ++i) {
-    theirs->addPoint(&data[i * kDims], i + 1);
-    EXPECT_EQ(ann::insert_new_element(*ours, &data[i * kDims], i + 1), i);
-  }
-  expect_identical(*theirs, *ours);
-}
-
-// With deleted elements in the graph (this path never reuses their slots): the search passes
-// through them and keeps them out of the candidates exactly as hnswlib's does.
-TEST(HnswInsert, WithDeletedElementsStillMatchesHnswlib) {
-  const size_t n = 1500;
-  const auto data = random_data(n, 2);
-  hnswlib::L2Space space(kDims);
-  auto theirs = empty_graph(space, n);
-  auto ours = empty_graph(space, n);
-  for (size_t i = 0; i < n; ++i) {
-    // hnswlib's addPoint without replace_deleted: a fresh slot, as ours.
     theirs->addPoint(&data[i * kDims], i + 1, /*replace_deleted=*/false);
-    ann::insert_new_element(*ours, &data[i * kDims], i + 1);
-    if (i % 7 == 3) {
+    EXPECT_EQ(ann::insert_new_element(*ours, &data[i * kDims], i + 1), i);
+    if (delete_every != 0 && i % delete_every == 3) {
       theirs->markDelete(i + 1);
       ours->markDelete(i + 1);
     }
   }
   expect_identical(*theirs, *ours);
 }
+
+TEST(HnswInsert, OneThreadBuildsHnswlibsGraphToTheByte) { expect_same_build(3000, 1, 0); }
+
+// With deleted elements in the graph (this path never reuses their slots): the search passes
+// through them and keeps them out of the candidates exactly as hnswlib's does.
+TEST(HnswInsert, WithDeletedElementsStillMatchesHnswlib) { expect_same_build(1500, 2, 7); }
 
 // A label already in the graph is updated in place (hnswlib's path), not inserted twice.
 TEST(HnswInsert, AnExistingLabelIsUpdatedInPlace) {

@@ -12,8 +12,9 @@
 // (and its count) word by word; a reader racing with a writer sees an older or newer list, or a
 // list still zero (element 0, or no links): at worst a slightly different candidate set, never
 // an invalid read. An element's vector is written, and a release barrier passed, before any list
-// links to it, so a reader that finds it reads its vector, not the zeros before it. hnswlib's own searchBaseLayerST reads level 0 the same way while inserts run
-// beside it (Cache::build_graph relies on that for searches during a load). The upper layers,
+// links to it, so a reader that finds it reads its vector, not the zeros before it. hnswlib's
+// own searchBaseLayerST reads level 0 the same way while inserts run beside it
+// (Cache::build_graph relies on that for searches during a load). The upper layers,
 // whose lists are allocated by the insert that creates them, are still searched by hnswlib's
 // locking code (and hold ~1/M of the work). Writers keep hnswlib's locks: the new element's for
 // its whole insert, each neighbour's while its list changes (mutuallyConnectNewElement).

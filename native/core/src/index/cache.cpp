@@ -139,8 +139,8 @@ bool Cache::load_from_store() {
     };
   };
   const auto scan_items = [&] {
-    const std::unique_ptr<ItemScanSplit> split = split_item_scan();
-    if (!split) {
+    const ItemScanSplit split = split_item_scan();
+    if (!split.upper_store) {
       store->scan_views(append_to(items));
       item_scan_report = "one connection";
     } else {
@@ -151,7 +151,7 @@ bool Cache::load_from_store() {
       bool same_snapshot = false;
       util::beside(
           [&] {
-            store::SqliteStore& second = *split->upper_store;
+            store::SqliteStore& second = *split.upper_store;
             std::optional<store::SqliteStore::MappedReads> mapped_upper;
             std::optional<store::SqliteStore::ReadTxn> snapshot_upper;
             try {
@@ -165,14 +165,14 @@ bool Cache::load_from_store() {
               same_snapshot = false;
             }
             // A damaged row throws here as it would in one scan (the same message).
-            if (same_snapshot) second.scan_views(append_to(upper), split->lower_through, INT64_MAX);
+            if (same_snapshot) second.scan_views(append_to(upper), split.lower_through, INT64_MAX);
           },
-          [&] { store->scan_views(append_to(items), INT64_MIN, split->lower_through); });
+          [&] { store->scan_views(append_to(items), INT64_MIN, split.lower_through); });
       if (same_snapshot) {
         items.append_all(upper);
-        item_scan_report = "two connections, split after label " + std::to_string(split->lower_through);
+        item_scan_report = "two connections, split after label " + std::to_string(split.lower_through);
       } else {
-        store->scan_views(append_to(items), split->lower_through, INT64_MAX);
+        store->scan_views(append_to(items), split.lower_through, INT64_MAX);
         item_scan_report = "one connection (the second one's snapshot was not the first one's)";
       }
     }
@@ -236,22 +236,20 @@ bool Cache::load_from_store() {
   return true;
 }
 
-std::unique_ptr<Cache::ItemScanSplit> Cache::split_item_scan() {
-#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
-  return nullptr;  // one thread: nothing to split
-#else
+Cache::ItemScanSplit Cache::split_item_scan() {
+  ItemScanSplit split;
+#if !defined(__EMSCRIPTEN__) || defined(__EMSCRIPTEN_PTHREADS__)  // else one thread: no split
   int64_t first = 0;
   int64_t last = 0;
-  if (!store->label_bounds(&first, &last) || last - first < kSplitItemScanFrom) return nullptr;
-  auto split = std::make_unique<ItemScanSplit>();
+  if (!store->label_bounds(&first, &last) || last - first < kSplitItemScanFrom) return split;
   try {
-    split->upper_store = store::SqliteStore::open(folder);
+    split.upper_store = store::SqliteStore::open(folder);
   } catch (const Error&) {
-    return nullptr;  // e.g. no descriptor left: one scan does it all
+    return split;  // e.g. no descriptor left: one scan does it all
   }
-  split->lower_through = first + (last - first) / 2;
-  return split;
+  split.lower_through = first + (last - first) / 2;
 #endif
+  return split;
 }
 
 void Cache::catch_up(uint64_t from_seq, const std::vector<uint64_t>& present_through) {

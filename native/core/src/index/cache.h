@@ -134,21 +134,21 @@ struct Cache {
   void catch_up(uint64_t from_seq, const std::vector<uint64_t>& present_through = {});
   void read_rows_since(uint64_t from_seq, CatchUp& gap);
   void rebuild_graph();              // from every row in the store
+  void rebuild_shard(uint32_t shard); // one shard, from its own rows only
+  bool database_still_in_folder() const;
+  std::string lock_path() const;     // the save lock, "shard-0.hnsw.lock"
+  void remove_stale_temp_files();    // only with the save lock held exclusively
 
   // Open's scan of the items in two parts on two connections (the larger half of opening a
   // million items is that scan: SQLite's record decoding, the row checksum, the copies), when the
   // labels span at least kSplitItemScanFrom: the labels above lower_through are read through a
-  // second connection, if its snapshot holds the same commits. Null: scan on this connection.
+  // second connection, if its snapshot holds the same commits. No upper_store: one connection.
   static constexpr int64_t kSplitItemScanFrom = 100'000;
   struct ItemScanSplit {
     std::unique_ptr<store::SqliteStore> upper_store;
     int64_t lower_through = 0;
   };
-  std::unique_ptr<ItemScanSplit> split_item_scan();
-  void rebuild_shard(uint32_t shard); // one shard, from its own rows only
-  bool database_still_in_folder() const;
-  std::string lock_path() const;     // the save lock, "shard-0.hnsw.lock"
-  void remove_stale_temp_files();    // only with the save lock held exclusively
+  ItemScanSplit split_item_scan();
 
   // Metadata as typed columns, for filters only. Opening parses nothing: the first filtered read
   // starts it (under the shared lock, hence its own mutex), each field's column is built when a

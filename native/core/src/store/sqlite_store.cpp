@@ -502,12 +502,6 @@ SqliteStore::MappedReads::~MappedReads() {
   sqlite3_exec(store_.db_, "PRAGMA mmap_size=0", nullptr, nullptr, nullptr);
 }
 
-void SqliteStore::scan_views(const std::function<void(const RowView&)>& fn) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
-  Stmt s(db_, "SELECT label, id, vector, metadata, seq, checksum FROM items ORDER BY label");
-  while (s.step("scan items")) fn(view_row(s.get()));
-}
-
 void SqliteStore::scan_views(const std::function<void(const RowView&)>& fn, int64_t after_label,
                              int64_t through_label) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);

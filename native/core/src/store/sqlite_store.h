@@ -84,12 +84,12 @@ class SqliteStore {
   std::optional<Row> find_by_label(int64_t label);
   // Rows in label (= insertion) order. with_vectors=false leaves Row::vector empty.
   void scan(const std::function<void(Row&&)>& fn, bool with_vectors = true);
-  // The same rows, every column checked as scan() checks it, handed over as views of SQLite's
-  // memory (open's scan into the item table: no string is copied or allocated per row).
-  void scan_views(const std::function<void(const RowView&)>& fn);
-  // The same for the rows with after_label < label <= through_label (a part of open's scan run
-  // on a second connection: Cache::load_from_store).
-  void scan_views(const std::function<void(const RowView&)>& fn, int64_t after_label, int64_t through_label);
+  // The same rows (those with after_label < label <= through_label: a part of open's scan, run
+  // on a second connection by Cache::load_from_store), every column checked as scan() checks it,
+  // handed over as views of SQLite's memory (open's scan into the item table: no string is
+  // copied or allocated per row).
+  void scan_views(const std::function<void(const RowView&)>& fn, int64_t after_label = INT64_MIN,
+                  int64_t through_label = INT64_MAX);
   // The smallest and largest label; false when there is no row.
   bool label_bounds(int64_t* first, int64_t* last);
   void scan_since(uint64_t seq, const std::function<void(Row&&)>& fn);
