@@ -118,7 +118,12 @@ function killLoop(target: Target): void {
       expect(failed.map((r) => ({ run: r.run, pending: r.pending, problems: r.problems }))).toEqual([]);
       expect(reports.length).toBeGreaterThan(KILLS[target.name] / 2);
     } finally {
-      tmp.cleanup();
+      // QUIVER_RELIABILITY_KEEP=1 keeps the indexes of a failed run for inspection.
+      if (process.env.QUIVER_RELIABILITY_KEEP && reports.some((r) => r.problemCount > 0)) {
+        console.info(`kept for inspection: ${tmp.path}`);
+      } else {
+        tmp.cleanup();
+      }
     }
   }, (LONG ? 6 * 3600 : 600) * 1000);
 }

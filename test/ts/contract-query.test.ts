@@ -130,12 +130,14 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
     test('a bad query among concurrent ones fails alone (queries started together run together)', async () => {
       const index = await createdIndex({}, FRUIT);
       const vectors: number[][] = Array.from({ length: 12 }, (_, i) => [1, i % 2, 0]);
-      vectors[5] = [1, 2]; // wrong dimension
+      // Wrong dimensions: one at the front of the burst, one in its middle.
+      vectors[1] = [1, 2];
+      vectors[5] = [1, 2];
       const settled = await Promise.allSettled(
         vectors.map((v, i) => index.queryItems(i % 3 ? v : new Float32Array(v), 1)),
       );
       for (const [i, s] of settled.entries()) {
-        if (i === 5) {
+        if (i === 1 || i === 5) {
           expect(s.status).toBe('rejected');
           expect((s as PromiseRejectedResult).reason.code).toBe('DIMENSION_MISMATCH');
         } else {

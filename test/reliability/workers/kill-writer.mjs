@@ -133,7 +133,7 @@ async function check() {
       // by a wide search too.
       const wide = await index.query(Array.from(got.vector), { topK: 10, efSearch: 2000 });
       if (wide.some((h) => h.item.id === id)) recallMisses++;
-      else problems.push(`queryItems(own vector of ${id}): not found, even with efSearch 2000`);
+      else problems.push(`queryItems(own vector of ${id}): not found, even with efSearch 2000 (${await whereInGraph(id, want, got)})`);
     }
   }
   for (const op of pending ? pending.ops : []) {
@@ -168,6 +168,23 @@ try {
 if (mode === 'check') {
   await index.close();
   process.exit(0);
+}
+
+// For a problem report: whether the graph holds an item the search did not reach, and with which
+// vector. A filter matching only this item is answered by an exact pass over the graph's stored
+// vectors (no walk), so it tells a missing or stale element from an unreachable one; verify()
+// says how the open loaded the graph (and rebuilds it if it disagrees with the database).
+async function whereInGraph(id, want, got) {
+  const vector = Array.from(got.vector);
+  const exact = await index.query(vector, { topK: 1, filter: { tag: want.m.tag } });
+  const hit = exact.find((h) => h.item.id === id);
+  const whole = await index.query(vector, { topK: 10, efSearch: 100000 });
+  const info = await index.getIndexInfo();
+  return (
+    `exact pass: ${hit ? `found at distance ${hit.distance}` : 'absent'}; ` +
+    `efSearch 100000: ${whole.some((h) => h.item.id === id) ? 'found' : 'not found'}; ` +
+    `shards ${JSON.stringify(info.shards)}; verify() ${await index.verify()}`
+  );
 }
 
 // ---- write mode: mixed writes until killed ---------------------------------------------------
