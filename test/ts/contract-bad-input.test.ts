@@ -27,7 +27,11 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         [{ id: 'v' }, 'INVALID_ARGUMENT', 'Vector is required'],
         [{ id: 'v', vector: [0, 0, 0] }, 'INVALID_ARGUMENT', undefined],
         [{ id: 'v', vector: 'abc' as unknown as number[] }, 'INVALID_ARGUMENT', undefined],
-        [{ id: 'v', vector: [1, '2', 3] as unknown as number[] }, 'INVALID_ARGUMENT', undefined],
+        [{ id: 'v', vector: [1, '2', 3] as unknown as number[] }, 'INVALID_ARGUMENT', 'vector[1]'],
+        // eslint-disable-next-line no-sparse-arrays
+        [{ id: 'v', vector: [1, , 3] as unknown as number[] }, 'INVALID_ARGUMENT', 'vector[1]'],
+        [{ id: 'v', vector: [1e39, 0, 0] }, 'INVALID_ARGUMENT', undefined],
+        [{ id: 'v', vector: new Float64Array([1, 2, NaN]) as unknown as number[] }, 'INVALID_ARGUMENT', undefined],
       ];
       for (const [item, code, message] of cases) {
         await expectQuiverError(index.insertItem(item), code, message);
@@ -36,6 +40,8 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
       }
       await expectQuiverError(index.queryItems([1, 2], 3), 'DIMENSION_MISMATCH');
       await expectQuiverError(index.queryItems([NaN, 0, 0], 3), 'INVALID_ARGUMENT');
+      await expectQuiverError(index.queryItems([1, '2', 3] as unknown as number[], 3), 'INVALID_ARGUMENT', 'vector[1]');
+      await expectQuiverError(index.query([0, 0, -1e39], { topK: 3 }), 'INVALID_ARGUMENT');
       await expectUnchanged(index, before);
     });
 

@@ -2,8 +2,11 @@
 // it adapts types and never validates or interprets anything itself (the core does). The Node
 // addon implements it natively (native/node); the WASM module will implement it too.
 
-/** A vector as accepted by the core: a Float32Array is passed without copying. */
-export type VectorLike = Float32Array | number[];
+/**
+ * A vector as accepted by the core: a Float32Array is passed without copying; a Float64Array is
+ * what `LocalIndex` hands over for a number[] (read in one step, each value rounded by the core).
+ */
+export type VectorLike = Float32Array | Float64Array | number[];
 
 /** An item as handed to the core for insert/upsert. */
 export interface BackendItemInput {

@@ -5,7 +5,7 @@
 
 import type { BackendIndex, BackendItemInput } from './backend.js';
 import { QuiverAbortError, QuiverError, invalidArgument } from './errors.js';
-import { checkId } from './items.js';
+import { checkId, withTypedVectors } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
 
 export interface IngestOptions {
@@ -65,7 +65,7 @@ export function itemBatches(inputs: BackendItemInput[], batchSize: number): { to
   const batches: Batch[] = [];
   for (let start = 0; start < inputs.length; start += batchSize) {
     const slice = inputs.slice(start, start + batchSize);
-    batches.push((index, options, abort) => index.insert(slice, options, abort));
+    batches.push((index, options, abort) => index.insert(withTypedVectors(slice), options, abort));
   }
   return { total: inputs.length, batches };
 }

@@ -25,6 +25,28 @@ export function toBackendInput(item: unknown, path: string): BackendItemInput {
   return input;
 }
 
+/**
+ * A number[] as a Float64Array holding the same values (the core still rounds each to float32
+ * by its own rule): the addon reads a typed array in one step but an array element by element,
+ * three or four N-API calls per number, ~30 µs for 128 dimensions, more than a small search
+ * (measured on Node 20: a 10k query from 88 to 56 µs). Anything else, and an array holding
+ * something other than a number, is passed as given, for the core to accept or reject with its
+ * own message. A query's vector is converted when the call is made; items' vectors when their
+ * batch is sent (so a large insertItems never holds a second copy of every vector).
+ */
+export function toBackendVector(vector: VectorLike): VectorLike;
+export function toBackendVector(vector: VectorLike | undefined): VectorLike | undefined;
+export function toBackendVector(vector: VectorLike | undefined): VectorLike | undefined {
+  if (!Array.isArray(vector)) return vector;
+  const out = new Float64Array(vector.length);
+  for (let i = 0; i < vector.length; i++) {
+    const x: unknown = vector[i];
+    if (typeof x !== 'number') return vector;
+    out[i] = x;
+  }
+  return out;
+}
+
 /** Checks that an id given by the user is a string (the core validates its content). */
 export function checkId(id: unknown, path: string): string {
   if (typeof id !== 'string') {
@@ -52,4 +74,11 @@ export function norm(vector: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i];
   return Math.sqrt(sum);
+}
+
+/** The items of one backend call with their number[] vectors converted (toBackendVector). */
+export function withTypedVectors(inputs: BackendItemInput[]): BackendItemInput[] {
+  return inputs.map((input) =>
+    Array.isArray(input.vector) ? { ...input, vector: toBackendVector(input.vector) } : input,
+  );
 }

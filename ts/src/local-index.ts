@@ -7,7 +7,7 @@ import type { Backend, BackendIndex, BackendItemInput, PackedItems, VectorLike }
 import { QuiverAbortError, QuiverError, invalidArgument, rewrap, toQuiverError } from './errors.js';
 import { isPackedInput, itemBatches, packedBatches, runBatches } from './ingest.js';
 import { toFilterJson } from './filter-json.js';
-import { checkId, insertedItem, toBackendInput } from './items.js';
+import { checkId, insertedItem, toBackendInput, toBackendVector, withTypedVectors } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
 import { OpQueue } from './op-queue.js';
 import { settleInline } from './turn-budget.js';
@@ -296,7 +296,7 @@ export class LocalIndex<
   ): Promise<IndexItem<TItemMetadata>[]> {
     const inputs = prepareItems(items);
     return this.write(async (index) => {
-      const ids = await index.insert(inputs);
+      const ids = await index.insert(withTypedVectors(inputs));
       return items.map((item, i) => insertedItem(item, ids[i]));
     });
   }
@@ -515,7 +515,7 @@ export class LocalIndex<
     vector: Vector,
     options?: QueryStreamOptions,
   ): AsyncIterable<QueryResult<TItemMetadata>[]> {
-    return queryStream<TItemMetadata>((fn) => this.read(fn), vector as VectorLike, options);
+    return queryStream<TItemMetadata>((fn) => this.read(fn), toBackendVector(vector as VectorLike), options);
   }
 
   // ---- Internals ------------------------------------------------------------------------------
@@ -523,6 +523,7 @@ export class LocalIndex<
   /** Must be called synchronously by the public method so that call order is kept. */
   private search<T>(vector: Vector | undefined, options: QueryOptions): Promise<QueryResult<T>[]> {
     const started = performance.now();
+    const given = toBackendVector(vector as VectorLike | undefined);
     let json: string;
     try {
       json = withCallerLatencies(queryOptionsJson(options), this.takeLatencies());
@@ -536,7 +537,7 @@ export class LocalIndex<
       return hits;
     };
     return this.read((index) => {
-      const answer = index.query(vector as VectorLike | undefined, json);
+      const answer = index.query(given, json);
       return answer instanceof Promise ? answer.then(done) : done(answer);
     });
   }
@@ -559,6 +560,7 @@ export class LocalIndex<
     topK: number,
     filter: MetadataFilter | undefined,
   ): Promise<QueryResult<T>[]> {
+    const given = toBackendVector(vector as VectorLike);
     let semanticJson: string;
     try {
       semanticJson = queryOptionsJson({ topK, filter });
@@ -566,7 +568,7 @@ export class LocalIndex<
       return Promise.reject(err);
     }
     return this.read(async (index) => {
-      const semantic = unpackHits<T>(await index.query(vector as VectorLike, semanticJson));
+      const semantic = unpackHits<T>(await index.query(given, semanticJson));
       const seen = new Set(semantic.map((hit) => hit.item.id));
       const keywordJson = queryOptionsJson({ topK: Math.min(topK + semantic.length, MAX_TOP_K), text, filter });
       const appended: QueryResult<T>[] = [];
@@ -583,7 +585,7 @@ export class LocalIndex<
   private writeOne<T>(item: IndexItemInput<T>, op: 'insert' | 'upsert'): Promise<IndexItem<T>> {
     const input = toBackendInput(item, 'item');
     return this.write(async (index) => {
-      const [id] = await index[op]([input]);
+      const [id] = await index[op](withTypedVectors([input]));
       return insertedItem(item, id);
     });
   }
