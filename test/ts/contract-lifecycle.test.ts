@@ -55,7 +55,7 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
         // QUIVER_TEST_QUANTIZATION (test/default-quantization.ts) quantizes every index created.
         quantization: testQuantization,
         rescore: testQuantization !== 'f32',
-        simd: expect.stringMatching(/^(avx512|avx2|sse4|scalar|wasm-simd128)$/),
+        simd: expect.stringMatching(/^(avx512|avx2|sse4|neon|scalar|wasm-simd128)$/),
         shards: Array.from({ length: testShards() }, () => ({
           items: 0,
           bytes: expect.any(Number),
