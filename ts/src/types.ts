@@ -169,7 +169,7 @@ export interface IndexInfo extends IndexStats {
   quantization: Quantization;
   /** Whether queries rescore by default (createIndex `rescore`). */
   rescore: boolean;
-  /** The instruction set of the distance kernels in use: `'avx512'`, `'avx2'`, `'sse4'`, `'scalar'`, `'wasm-simd128'`. */
+  /** The instruction set of the distance kernels in use: `'avx512'`, `'avx2'`, `'sse4'`, `'neon'`, `'scalar'`, `'wasm-simd128'`. */
   simd: string;
   /**
    * One entry per HNSW shard (createIndex `shards`): its live `items`, the `bytes` its graph holds
