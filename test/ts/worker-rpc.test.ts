@@ -10,7 +10,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 
 import type { Backend } from '../../ts/src/backend.js';
 import { nodeBackend } from '../../ts/src/backends/node.js';
-import { transferables } from '../../ts/src/browser/rpc.js';
+import { compactViews, transferables } from '../../ts/src/browser/rpc.js';
 import { createWorkerBackend } from '../../ts/src/browser/worker-backend.js';
 import { LocalIndex } from '../../ts/src/local-index.js';
 import { expectQuiverError, randomVector, useTempIndexes } from './helpers.js';
@@ -82,6 +82,25 @@ describe('worker RPC over a MessageChannel', () => {
     await index.close();
   });
 
+  test('a vector viewing part of a large buffer reaches the worker as its own range', async () => {
+    const { worker } = loopback(nodeBackend);
+    const backend = createWorkerBackend({ createWorker: () => worker });
+    const index = new LocalIndex(tempFolder(), undefined, { backend });
+    await index.createIndex({ version: 1, dimensions: 3, metric: 'l2' });
+    // An app's matrix of embeddings (4 MB), rows taken with subarray().
+    const matrix = new Float32Array(1 << 20);
+    for (let i = 0; i < matrix.length; i++) matrix[i] = (i % 7) - 3;
+    const row = (i: number) => matrix.subarray(3 * i, 3 * i + 3);
+    await index.insertItems([0, 1, 2].map((i) => ({ id: `r${i}`, vector: row(i) })));
+    const hits = await index.queryItems(row(1), 3);
+    expect(hits.map((h) => [h.item.id, h.item.vector, h.score])).toEqual([
+      ['r1', Array.from(row(1)), 0],
+      ...hits.slice(1).map((h) => [h.item.id, Array.from(row(Number(h.item.id.slice(1)))), h.score]),
+    ]);
+    expect(matrix.length).toBe(1 << 20); // cloned from, never transferred away
+    await index.close();
+  });
+
   test('result buffers are transferred, not copied', async () => {
     const { worker, transfers } = loopback(nodeBackend);
     const backend = createWorkerBackend({ createWorker: () => worker });
@@ -123,6 +142,26 @@ describe('transferables', () => {
     expect(found).toHaveLength(3);
     expect(transferables('text')).toEqual([]);
     expect(transferables(undefined)).toEqual([]);
+  });
+
+  test('compactViews copies partial views only, and their containers only when needed', () => {
+    const big = new Float32Array(1000).map((_, i) => i);
+    const part = big.subarray(10, 13);
+    const whole = new Float32Array([1, 2]);
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const items = [{ id: 'a', vector: part }, { id: 'b', vector: whole }];
+    const args = [items, 'options', flag];
+    const out = compactViews(args);
+    expect(out).not.toBe(args);
+    expect(out[1]).toBe('options');
+    expect(out[2]).toBe(flag); // shared memory stays shared
+    const copied = (out[0] as typeof items)[0].vector;
+    expect(Array.from(copied)).toEqual([10, 11, 12]);
+    expect(copied.buffer.byteLength).toBe(12);
+    expect((out[0] as typeof items)[1]).toBe(items[1]); // nothing inside it changed
+    expect(items[0].vector).toBe(part); // the caller's arguments are untouched
+    const plain = [{ id: 'c', vector: whole }, 'x'];
+    expect(compactViews(plain)).toBe(plain);
   });
 
   test('leaves SharedArrayBuffers (which cannot be transferred) out', () => {

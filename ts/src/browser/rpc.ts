@@ -156,3 +156,40 @@ export function transferables(value: unknown): ArrayBuffer[] {
   visit(value);
   return [...out];
 }
+
+/**
+ * `value` with every typed array that views part of a larger buffer replaced by a copy of its own
+ * range (searched through arrays and plain objects; a container is copied only when something
+ * inside it was). The structured clone copies a view's whole buffer: a query vector taken with
+ * `subarray()` from an app's matrix of embeddings would otherwise send the whole matrix to the
+ * worker at every call. Views on a SharedArrayBuffer are left alone (they are shared, not copied:
+ * insertItems' abort flag is one), and so are DataViews (the contract passes none).
+ */
+export function compactViews<T>(value: T): T {
+  const seen = new Set<object>();
+  const visit = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return v;
+    seen.add(v);
+    if (ArrayBuffer.isView(v)) {
+      const whole = v.byteLength === v.buffer.byteLength;
+      if (whole || !(v.buffer instanceof ArrayBuffer) || v instanceof DataView) return v;
+      return (v as unknown as { slice(): ArrayBufferView }).slice();
+    }
+    if (Array.isArray(v)) {
+      let copy: unknown[] | undefined;
+      v.forEach((e, i) => {
+        const c = visit(e);
+        if (c !== e) (copy ??= v.slice())[i] = c;
+      });
+      return copy ?? v;
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+    let copy: Record<string, unknown> | undefined;
+    for (const [k, e] of Object.entries(v)) {
+      const c = visit(e);
+      if (c !== e) (copy ??= { ...(v as Record<string, unknown>) })[k] = c;
+    }
+    return copy ?? v;
+  };
+  return visit(value) as T;
+}

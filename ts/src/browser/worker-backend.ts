@@ -14,6 +14,7 @@ import {
   type Request,
   type Response,
   type ResultOf,
+  compactViews,
   forwarder,
 } from './rpc.js';
 
@@ -104,8 +105,9 @@ class Connection {
       this.pending.set(id, { resolve, reject });
       try {
         // Cloned, not transferred: the vectors are the caller's (LocalIndex passes the app's own
-        // arrays through), and transferring would leave them empty.
-        this.worker.postMessage({ ...message, id });
+        // arrays through), and transferring would leave them empty. A view on part of a larger
+        // buffer goes as a copy of its own range (compactViews), not with the whole buffer.
+        this.worker.postMessage({ ...message, args: compactViews(message.args), id });
       } catch (err) {
         // Only values the structured clone cannot copy (functions, symbols...) end up here; the
         // in-thread backend rejects them as INVALID_ARGUMENT too.
