@@ -13,6 +13,8 @@
 // hnswlib-node alternated in one process: a single-client ratio that machine drift skews far less).
 // --paired --ingest [--n= --dims= --threads= --batch=] runs paired-ingest.mjs (durable ingest against
 // hnswlib-node's addPoint, alternated batch by batch).
+// --paired --breakdown [--n= --dims= --ef= --rounds=] runs call-breakdown.mjs (a small query's time
+// layer by layer: hnswlib-node, Quiver's backend call, LocalIndex.query).
 import { ensureInstalled } from './lib/setup.mjs';
 
 // --filtered: the filtered-search benchmark (filtered.mjs); it needs only the repo's own build.
@@ -53,6 +55,10 @@ if (process.argv.includes('--paired') && process.argv.includes('--ingest')) {
   // Durable ingest against hnswlib-node's addPoint, alternated batch by batch (paired-ingest.mjs).
   const { runPairedIngest } = await import('./paired-ingest.mjs');
   await runPairedIngest(process.argv.slice(2));
+} else if (process.argv.includes('--paired') && process.argv.includes('--breakdown')) {
+  // A small query's time layer by layer, interleaved in one process (call-breakdown.mjs).
+  const { runBreakdown } = await import('./call-breakdown.mjs');
+  await runBreakdown(process.argv.slice(2));
 } else if (process.argv.includes('--paired')) {
   // Quiver's query() and hnswlib-node's searchKnn alternated in one process (paired.mjs).
   const { runPaired } = await import('./paired.mjs');
