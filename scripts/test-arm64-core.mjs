@@ -10,41 +10,22 @@
 // cores under emulation). Extra arguments go to the test binary, e.g. --gtest_filter=Vector*.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { found, requireTools, xsimdOnlyInclude } from './cross-tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build', 'arm64');
 
-function found(command) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const needs = [
+requireTools('test-arm64-core', [
   ['aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu'],
   ['qemu-aarch64', 'qemu-user'],
   ['/usr/include/xsimd', 'libxsimd-dev'],
   ['/usr/src/googletest/CMakeLists.txt', 'googletest'],
-];
-const missing = needs.filter(([what]) => (what.startsWith('/') ? !existsSync(what) : !found(what)));
-if (missing.length > 0) {
-  console.error(`test-arm64-core: missing ${missing.map(([w]) => w).join(', ')}; ` +
-    `install with: apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`);
-  process.exit(1);
-}
+]);
 
-// xsimd is header-only and target-neutral, but /usr/include also holds this machine's own C
-// library headers: the cross build gets a folder with xsimd alone.
-const include = join(out, 'include');
-rmSync(include, { recursive: true, force: true });
-mkdirSync(include, { recursive: true });
-symlinkSync('/usr/include/xsimd', join(include, 'xsimd'));
+const include = xsimdOnlyInclude(out);
 
 function run(cmd, args, env = process.env) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);

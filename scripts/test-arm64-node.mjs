@@ -26,6 +26,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { found, requireTools, xsimdOnlyInclude } from './cross-tools.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build', 'arm64-node');
 const sysroot = '/usr/aarch64-linux-gnu';
@@ -50,15 +52,6 @@ const all = process.argv.includes('--all');
 const vitestArgs = process.argv.slice(2).filter((a) => a !== '--all');
 const phases = [];
 
-function found(command) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function run(cmd, args, opts = {}) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
   execFileSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
@@ -76,19 +69,13 @@ async function phase(name, body) {
 const sha256 = (path) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 function checkTools() {
-  const needs = [
+  requireTools('test-arm64-node', [
     ['aarch64-linux-gnu-g++', 'g++-aarch64-linux-gnu'],
     ['qemu-aarch64', 'qemu-user'],
     [join(sysroot, 'lib', 'ld-linux-aarch64.so.1'), 'libc6-arm64-cross'],
     ['/usr/include/xsimd', 'libxsimd-dev'],
     ['cmake', 'cmake'],
-  ];
-  const missing = needs.filter(([what]) => (what.startsWith('/') ? !existsSync(what) : !found(what)));
-  if (missing.length > 0) {
-    console.error(`test-arm64-node: missing ${missing.map(([w]) => w).join(', ')}; ` +
-      `install with: apt-get install ${missing.map(([, pkg]) => pkg).join(' ')}`);
-    process.exit(1);
-  }
+  ]);
 }
 
 // npm pack runs no install scripts; a tarball already in the cache is reused only if its hash
@@ -124,11 +111,7 @@ function fetchPinned() {
 // notion of a toolchain file for another architecture.
 function crossBuild() {
   run(process.execPath, [join(root, 'scripts', 'fetch-deps.mjs')]);
-  // As in test-arm64-core.mjs: the cross compiler must not see the host's /usr/include.
-  const include = join(out, 'include');
-  rmSync(include, { recursive: true, force: true });
-  mkdirSync(include, { recursive: true });
-  symlinkSync('/usr/include/xsimd', join(include, 'xsimd'));
+  const include = xsimdOnlyInclude(out);
   const modules = realpathSync(join(root, 'node_modules'));
   const generator = found('ninja') ? ['-G', 'Ninja'] : [];
   run('cmake', ['-S', '.', '-B', join(out, 'addon'), ...generator,
