@@ -162,6 +162,10 @@ describe('transferables', () => {
     expect(items[0].vector).toBe(part); // the caller's arguments are untouched
     const plain = [{ id: 'c', vector: whole }, 'x'];
     expect(compactViews(plain)).toBe(plain);
+    // The same view twice: one copy, used at both places.
+    const twice = compactViews([{ vector: part }, { vector: part }]);
+    expect(twice[0].vector).not.toBe(part);
+    expect(twice[1].vector).toBe(twice[0].vector);
   });
 
   test('leaves SharedArrayBuffers (which cannot be transferred) out', () => {

@@ -166,14 +166,18 @@ export function transferables(value: unknown): ArrayBuffer[] {
  * insertItems' abort flag is one), and so are DataViews (the contract passes none).
  */
 export function compactViews<T>(value: T): T {
-  const seen = new Set<object>();
+  // What each object became, so that a view met twice is copied once (and a cycle ends).
+  const done = new Map<object, unknown>();
   const visit = (v: unknown): unknown => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return v;
-    seen.add(v);
+    if (v === null || typeof v !== 'object') return v;
+    if (done.has(v)) return done.get(v);
+    done.set(v, v);
     if (ArrayBuffer.isView(v)) {
       const whole = v.byteLength === v.buffer.byteLength;
       if (whole || !(v.buffer instanceof ArrayBuffer) || v instanceof DataView) return v;
-      return (v as unknown as { slice(): ArrayBufferView }).slice();
+      const copy = (v as unknown as { slice(): ArrayBufferView }).slice();
+      done.set(v, copy);
+      return copy;
     }
     if (Array.isArray(v)) {
       let copy: unknown[] | undefined;
