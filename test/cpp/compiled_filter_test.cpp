@@ -396,4 +396,17 @@ TEST(Planner, FilteredQueriesRunInlineOnlyWhenTheIndexBoundsThemSmall) {
   EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 100000, 50));  // a forced walk: never
 }
 
+// A quantized index reads each returned row from SQLite: those reads count against the budget.
+TEST(Planner, RowReadsCountAgainstTheInlineBudget) {
+  quiver::HnswParams hnsw;
+  QueryRequest r;
+  r.top_k = 10;
+  const auto kNoBound = quiver::query::CompiledFilter::kUnbounded;
+  EXPECT_TRUE(quiver::query::runs_inline(r, 128, hnsw, 100000, kNoBound, 1, 10));
+  EXPECT_TRUE(quiver::query::runs_inline(r, 128, hnsw, 100000, kNoBound, 1, 30));  // rescoring 3x
+  const auto rows_alone = static_cast<size_t>(quiver::query::kInlineBudgetMicros / quiver::query::kRowReadMicros);
+  EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 1000, kNoBound, 1, rows_alone + 1));
+  EXPECT_FALSE(quiver::query::runs_inline(r, 128, hnsw, 100000, kNoBound, 1, 1000));
+}
+
 }  // namespace

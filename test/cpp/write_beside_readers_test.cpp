@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "query/request.h"
 #include "quiver/index.h"
 #include "test_support.h"
 
@@ -228,6 +229,62 @@ TEST(TransactionBesideReaders, AFailedTransactionLeavesNothingAndTheIndexGoesOn)
   EXPECT_EQ(index->stats().items, 1299u);
   const auto report = nlohmann::json::parse(index->verify());
   EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
+}
+
+// A quantized index reads each hit's exact vector from SQLite, so a query answers on the
+// caller's thread (try_query: the JS thread in Node) only when the connection is free. Inside a
+// write transaction, which holds the connection, it declines at once instead of waiting for the
+// COMMIT and its fsync; outside one it answers inline, the same hits as the blocking form.
+TEST(TransactionBesideReaders, AQuantizedQueryAnswersInlineOnlyWhileTheConnectionIsFree) {
+  TempDir dir;
+  const std::string folder = dir.sub("idx");
+  IndexConfig config = test::config(Metric::Cosine, 32);
+  config.quantization = Quantization::F16;
+  Index::create(folder, config, false);
+  constexpr size_t kBase = 400;
+  const size_t kNew = test::scaled(10000, 5000);
+  const auto data = test::clustered(kBase + kNew, 32, 16, 12);
+  auto index = Index::open(folder);
+  index->insert(items_named("b", data, 0, kBase));
+  const auto request_for = [&](size_t i) { return query::parse_query_request(test::view(data[i]), R"({"topK":10})"); };
+  const auto ids_of = [](const PackedItems& p) { return std::make_pair(p.count, p.text); };
+
+  PackedItems inline_answer;
+  ASSERT_TRUE(index->try_query(request_for(7), &inline_answer)) << "the connection is free: answered inline";
+  EXPECT_EQ(ids_of(inline_answer), ids_of(index->query(request_for(7))));
+  EXPECT_EQ(inline_answer.vectors, index->query(request_for(7)).vectors);  // the exact rows
+
+  WriteLockProbe probe(folder);
+  constexpr size_t kMaxRounds = 8;
+  size_t started_inside = 0, inside = 0, answered_inside = 0, rounds = 0;
+  while (inside == 0 && rounds < kMaxRounds) {
+    const std::string prefix = "n" + std::to_string(rounds++) + "_";
+    const auto added = items_named(prefix.c_str(), data, kBase, data.size());
+    std::atomic<bool> writing{true};
+    std::thread writer([&] {
+      index->insert(added);
+      writing = false;
+    });
+    size_t i = 0;
+    while (writing.load()) {
+      if (!probe.held()) continue;
+      ++started_inside;
+      PackedItems out;
+      const bool answered = index->try_query(request_for(++i % kBase), &out);
+      if (!probe.held()) continue;  // the transaction may have ended meanwhile (or been waited for)
+      ++inside;
+      answered_inside += answered;
+    }
+    writer.join();
+  }
+  std::printf("inline tries started inside the transaction: %zu, ended inside it: %zu, answered: %zu, %zu rounds\n",
+              started_inside, inside, answered_inside, rounds);
+  EXPECT_GE(inside, 1u) << "no inline try fell inside the insert's transaction in " << rounds << " rounds";
+  // A try that waited for the connection ends after the COMMIT: most would not end inside.
+  EXPECT_GE(2 * inside, started_inside) << "inline tries waited for the write transaction";
+  EXPECT_EQ(answered_inside, 0u) << "an inline query read the store while a write transaction held it";
+  ASSERT_TRUE(index->try_query(request_for(9), &inline_answer));
+  EXPECT_EQ(ids_of(inline_answer), ids_of(index->query(request_for(9))));
 }
 
 }  // namespace

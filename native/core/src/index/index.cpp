@@ -141,6 +141,18 @@ std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
   return lock;
 }
 
+InlineReadLock try_lock_inline(Index::Impl& impl) {
+  InlineReadLock lock;
+  lock.rw = try_lock_current(impl);
+  if (!lock.rw.owns_lock()) return lock;
+  lock.reads_rows = impl.cache.graph && !impl.cache.graph->codec().exact();
+  if (lock.reads_rows) {
+    lock.store = impl.store->try_hold();
+    if (!lock.store.owns_lock()) lock.rw.unlock();
+  }
+  return lock;
+}
+
 const char* Index::simd_kernel() { return vectors::level_name(vectors::active_level()); }
 
 IndexStats Index::stats() const {

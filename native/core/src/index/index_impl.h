@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -124,5 +125,16 @@ std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl);
 // The shared lock only when it is free and the cache is current with other processes (catching
 // up could take long): the condition for answering on the caller's thread. Not owned: wait.
 std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl);
+// try_lock_current for a read that answers on the caller's thread, plus, when answering reads
+// the store (a quantized graph: each returned item's exact vector is a SQLite row), the
+// connection's mutex, also taken only if free: a pool thread may hold it for a keyword search or
+// a write transaction, and the caller's thread must not wait for that.
+struct InlineReadLock {
+  std::shared_lock<std::shared_mutex> rw;
+  std::unique_lock<std::recursive_mutex> store;
+  bool reads_rows = false;  // answering reads rows from the store (store is held when owned())
+  bool owned() const { return rw.owns_lock(); }
+};
+InlineReadLock try_lock_inline(Index::Impl& impl);
 
 }  // namespace quiver

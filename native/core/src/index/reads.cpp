@@ -317,31 +317,29 @@ PackedItems Index::query(const query::QueryRequest& request) const {
   return impl_->serve(request, started);
 }
 
-namespace {
-
-// A quantized index reads returned vectors from SQLite (pack), which may wait for the store's
-// mutex (held by a keyword search or a snapshot on a pool thread): never on the caller's thread.
-bool reads_store(const Index::Impl& impl) { return impl.cache.graph && !impl.cache.graph->codec().exact(); }
-
-}  // namespace
-
 bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
-  auto lock = try_lock_current(*impl_);
-  if (!lock.owns_lock() || reads_store(*impl_)) return false;
+  const InlineReadLock lock = try_lock_inline(*impl_);
+  if (!lock.owned()) return false;
   index::check_id(id);
   *out = item_by_id(*impl_, id);
   return true;
 }
 
 bool Index::try_query(const query::QueryRequest& request, PackedItems* out) const {
-  auto lock = try_lock_current(*impl_);
-  if (!lock.owns_lock() || reads_store(*impl_)) return false;
+  const InlineReadLock lock = try_lock_inline(*impl_);
+  if (!lock.owned()) return false;
   const auto& c = impl_->cache.config;
   const size_t bound = request.filter.empty() || request.mode != query::QueryRequest::Mode::Vector
                            ? query::CompiledFilter::kUnbounded
                            : impl_->cache.filter_bound_if_built(request.filter);
+  // A quantized index reads each returned item's row, and each candidate's when rescoring.
+  const bool rescore = request.rescore == query::QueryRequest::Rescore::Default
+                           ? c.rescore
+                           : request.rescore == query::QueryRequest::Rescore::Yes;
+  const size_t top_k = static_cast<size_t>(std::max(0, request.top_k));
+  const size_t row_reads = !lock.reads_rows ? 0 : rescore ? rescore_candidates(top_k) : top_k;
   if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0,
-                          bound, c.shards)) {
+                          bound, c.shards, row_reads)) {
     return false;
   }
   *out = impl_->serve(request, impl_->query_started(request));

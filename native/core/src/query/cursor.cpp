@@ -196,7 +196,10 @@ class QueryCursor : public Cursor {
     const double width = static_cast<double>(std::max(ef(impl), n));
     const double per_shard = static_cast<double>(impl.cache.items.with_vectors()) / static_cast<double>(walks_.size());
     const double distances = static_cast<double>(walks_.size()) * std::min(per_shard, width * 2.0 * c.hnsw.M);
-    return distances * (25.0 + c.dimensions / 16.0) / 1000.0 <= kInlineBudgetMicros;
+    // A quantized index reads each handed-out item's exact row (Index::Impl::pack).
+    const bool reads_rows = impl.cache.graph && !impl.cache.graph->codec().exact();
+    const double reads = reads_rows ? static_cast<double>(n) * kRowReadMicros : 0.0;
+    return distances * (25.0 + c.dimensions / 16.0) / 1000.0 + reads <= kInlineBudgetMicros;
   }
 
   size_t memory_bytes() const override {
@@ -395,16 +398,17 @@ bool Index::try_open_cursor(VectorView vector, const std::string& options_json, 
   // Only a plain query cursor opens inline: a filter may build metadata columns, an item
   // iterator opens a connection.
   if (request.item_order || !request.query.filter.empty()) return false;
-  auto lock = try_lock_current(*impl_);
-  if (!lock.owns_lock()) return false;
+  const InlineReadLock lock = try_lock_inline(*impl_);
+  if (!lock.owned()) return false;
   *cursor = impl_->cursors.add(query::open_cursor(*impl_, std::move(request)));
   return true;
 }
 
 bool Index::try_cursor_next(uint64_t cursor, double count, PackedItems* out) {
   const int n = validate_integer(count, "batchSize", 1, Limits::kMaxTopK);
-  auto lock = try_lock_current(*impl_);
-  if (!lock.owns_lock()) return false;
+  // A quantized index reads each item's row (pack): the connection is held, or this waits.
+  const InlineReadLock lock = try_lock_inline(*impl_);
+  if (!lock.owned()) return false;
   auto c = impl_->cursors.find(cursor);
   if (!c || !c->cheap(*impl_, static_cast<size_t>(n))) return false;
   *out = c->next(*impl_, static_cast<size_t>(n));

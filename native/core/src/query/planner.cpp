@@ -303,20 +303,21 @@ PlanResult plan_and_search(const ann::VectorIndex& graph, const MetadataColumns&
 }
 
 bool runs_inline(const QueryRequest& r, uint32_t dims, const HnswParams& hnsw, size_t items,
-                 size_t filter_bound, size_t shards) {
+                 size_t filter_bound, size_t shards, size_t row_reads) {
+  const double reads_micros = static_cast<double>(row_reads) * kRowReadMicros;
   if (r.mode != QueryRequest::Mode::Vector) return false;
   if (!r.filter.empty()) {
     if (r.plan != QueryRequest::PlanHint::Auto || !index_lists(items, filter_bound)) return false;
     // Listing (a test per candidate) and scanning every candidate.
     const double per_match_ns = kScanCostPerMatch * unit_ns(dims) + kTestNs;
-    return static_cast<double>(filter_bound) * per_match_ns / 1000.0 <= kInlineBudgetMicros;
+    return static_cast<double>(filter_bound) * per_match_ns / 1000.0 + reads_micros <= kInlineBudgetMicros;
   }
   const double ef = std::max(r.ef_search > 0 ? r.ef_search : hnsw.ef_search, r.top_k);
   // Every shard is searched (inline, one after the other, when the query runs inline).
   const double per_shard = static_cast<double>(items) / static_cast<double>(std::max<size_t>(1, shards));
   const double distances = static_cast<double>(std::max<size_t>(1, shards)) * std::min(per_shard, ef * 2.0 * hnsw.M);
   const double micros = distances * (25.0 + dims / 16.0) / 1000.0;
-  return micros <= kInlineBudgetMicros;
+  return micros + reads_micros <= kInlineBudgetMicros;
 }
 
 }  // namespace quiver::query

@@ -73,6 +73,12 @@ class SqliteStore {
   int64_t data_version_for_read();
   // data_version_for_read() without waiting: false when another thread is using the connection.
   bool try_data_version_for_read(int64_t* version);
+  // The connection's mutex when no other thread holds it (a lock that owns nothing otherwise),
+  // for a caller that must not wait and then makes several reads (they lock it again: it is
+  // recursive).
+  std::unique_lock<std::recursive_mutex> try_hold() {
+    return std::unique_lock<std::recursive_mutex>(mutex_, std::try_to_lock);
+  }
   // A commit that was never signalled (its process died between COMMIT and the bump, or another
   // program made it) is seen by reads within this time.
   static constexpr std::chrono::milliseconds kAskSqliteEvery{100};
