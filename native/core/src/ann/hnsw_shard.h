@@ -97,6 +97,14 @@ class HnswShard {
   };
   Entry base_layer_entry(const vectors::PreparedQuery& query) const;
 
+  // After a batch of upserts (no upsert running): when upserts rewrote elements in place, links
+  // back every element that can no longer be reached (hnsw_reachability.h). `now` false: only
+  // once the rewrites since the last walk number 1 / kRewritesPerWalk of the shard (the walk
+  // reads the whole level 0); true (before a save, after open's or a catch-up's replay): at
+  // once. Returns how many elements were linked.
+  size_t relink_if_rewritten(bool now);
+  static constexpr size_t kRewritesPerWalk = 256;
+
   // Read-only access to the graph for walks that keep state between calls (ann/graph_walk.h);
   // valid while the caller holds the index's shared lock.
   const hnswlib::HierarchicalNSW<float>& graph() const;
@@ -124,6 +132,7 @@ class HnswShard {
   // reserve_label made room for (the vector is never reallocated under a reader).
   uint32_t label_stride_ = 1;
   std::atomic<uint64_t> hidden_from_{kNothingHidden};
+  std::atomic<size_t> rewrites_since_walk_{0};  // in-place rewrites since the last relink walk
   std::atomic<size_t> slots_before_hiding_{0};
   std::vector<uint32_t> internal_of_;
   std::mutex table_mutex_;

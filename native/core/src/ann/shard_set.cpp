@@ -176,6 +176,16 @@ void ShardSet::upsert(uint64_t label, const float* raw) {
   shards_[shard]->upsert(label, raw);
 }
 
+size_t ShardSet::relink_if_rewritten(bool now) {
+  size_t linked = 0;
+  for (uint32_t i = 0; i < shards_.size(); ++i) {
+    const size_t n = shards_[i]->relink_if_rewritten(now);
+    if (n > 0) mark_changed(i);
+    linked += n;
+  }
+  return linked;
+}
+
 void ShardSet::remove(uint64_t label) {
   const uint32_t shard = shard_of(label);
   if (!shards_[shard]->contains(label)) return;  // nothing changes: the shard stays clean

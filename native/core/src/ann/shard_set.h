@@ -66,6 +66,7 @@ class ShardSet : public VectorIndex {
   void reserve_for(const std::vector<uint64_t>& labels) override;
   void upsert(uint64_t label, const float* raw) override;
   void remove(uint64_t label) override;
+  size_t relink_if_rewritten(bool now) override;
   bool contains(uint64_t label) const override;
   size_t size() const override;
   std::vector<uint64_t> labels() const override;

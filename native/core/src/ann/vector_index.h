@@ -46,6 +46,10 @@ class VectorIndex {
   // itself after reserve(); not with search.
   virtual void upsert(uint64_t label, const float* raw) = 0;
   virtual void remove(uint64_t label) = 0;  // no-op when absent
+  // Called after a batch of upserts, none running: repairs what they may have cut off from the
+  // graph's search paths (ann/hnsw_reachability.h), at once when `now`, else when enough has
+  // been rewritten to pay for the walk. Returns how many elements it linked back.
+  virtual size_t relink_if_rewritten(bool now) { return 0; }
   virtual bool contains(uint64_t label) const = 0;
   virtual size_t size() const = 0;  // live vectors
   virtual std::vector<uint64_t> labels() const = 0;

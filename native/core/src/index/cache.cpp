@@ -65,6 +65,9 @@ void add_rows(ann::ShardSet& graph, std::vector<store::Row>& rows,
   util::parallel_for(rows.size(), [&](size_t i) {
     if (rows[i].has_vector) graph.upsert(static_cast<uint64_t>(rows[i].label), rows[i].vector.data());
   });
+  // Open's replay walks at once, so that every reopen starts whole; another process's commits
+  // count toward the next walk as this process's own do.
+  if (!rows.empty()) graph.relink_if_rewritten(/*now=*/!present_through.empty());
 }
 
 }  // namespace
@@ -386,6 +389,7 @@ void Cache::save_graph(bool replace_unusable_file) {
       unsaved_changes = 0;
       return;
     }
+    graph->relink_if_rewritten(/*now=*/true);  // no file keeps an element no search reaches
     graph->save(folder, applied_seq);  // the shards that changed since their files
     saved = applied_seq;
     // The deletion log may forget only what every shard's file reflects: an unchanged shard
@@ -519,6 +523,7 @@ void Cache::build_graph(PendingCommit& pending, unsigned threads) {
   util::parallel_for(pending.graph_labels.size(), [&](size_t i) {
     graph->upsert(pending.graph_labels[i], pending.graph_vectors[i]);
   }, threads);
+  graph->relink_if_rewritten(/*now=*/false);
 }
 
 void Cache::publish_commit(PendingCommit& pending) {
