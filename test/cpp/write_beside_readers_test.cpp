@@ -146,6 +146,29 @@ std::vector<ItemInput> items_named(const char* prefix, const std::vector<std::ve
 // A large insert of new items runs its SQLite transaction (rows, keyword index, COMMIT with its
 // fsync) beside searches, not only its graph build: a search that starts while the transaction
 // is open is answered before it closes. (Before, such a search waited for the whole transaction.)
+// On a loaded machine the probe may catch a transaction only once, or not at all, before it
+// closes. So a large insert of data[from, end) is repeated on another thread under a fresh id
+// prefix per round ("n<round>_", so every round inserts new items), `during(prefix)` called in a
+// loop while it runs, until `enough()` after a round or kMaxRounds. Returns the rounds run.
+template <class During, class Enough>
+size_t insert_rounds(Index& index, const std::vector<std::vector<float>>& data, size_t from, During during,
+                     Enough enough) {
+  constexpr size_t kMaxRounds = 8;
+  size_t rounds = 0;
+  while (!enough() && rounds < kMaxRounds) {
+    const std::string prefix = "n" + std::to_string(rounds++) + "_";
+    const auto added = items_named(prefix.c_str(), data, from, data.size());
+    std::atomic<bool> writing{true};
+    std::thread writer([&] {
+      index.insert(added);
+      writing = false;
+    });
+    while (writing.load()) during(prefix);
+    writer.join();
+  }
+  return rounds;
+}
+
 TEST(TransactionBesideReaders, SearchesAreAnsweredWhileTheTransactionIsOpen) {
   TempDir dir;
   const std::string folder = dir.sub("idx");
@@ -158,33 +181,23 @@ TEST(TransactionBesideReaders, SearchesAreAnsweredWhileTheTransactionIsOpen) {
   WriteLockProbe probe(folder);
   ASSERT_FALSE(probe.held());
 
-  // On a loaded machine the probe may catch a transaction only once, or not at all, before it
-  // closes. So the insert is repeated under a fresh id prefix per round until a search started
-  // inside one is answered inside it; every round checks that nothing of its own batch shows.
-  constexpr size_t kMaxRounds = 8;
+  // Every round checks that nothing of its own batch shows.
   QueryOptions plain;
   plain.top_k = 10;
-  size_t inside = 0, probes = 0, wrong = 0, rounds = 0;
-  while (inside == 0 && rounds < kMaxRounds) {
-    const std::string prefix = "n" + std::to_string(rounds++) + "_";
-    const auto added = items_named(prefix.c_str(), data, kBase, data.size());
-    std::atomic<bool> writing{true};
-    std::thread writer([&] {
-      index->insert(added);
-      writing = false;
-    });
-    while (writing.load()) {
-      if (!probe.held()) continue;
-      ++probes;
-      const size_t i = probes % kBase;
-      const auto hits = index->query(test::view(data[i]), plain);
-      if (probe.held()) ++inside;  // answered, and the transaction is still open
-      // Nothing of this round's insert is visible before it is published.
-      if (hits.size() != 10) ++wrong;
-      for (const auto& h : hits) wrong += h.item.id.rfind(prefix, 0) == 0;
-    }
-    writer.join();
-  }
+  size_t inside = 0, probes = 0, wrong = 0;
+  const size_t rounds = insert_rounds(
+      *index, data, kBase,
+      [&](const std::string& prefix) {
+        if (!probe.held()) return;
+        ++probes;
+        const size_t i = probes % kBase;
+        const auto hits = index->query(test::view(data[i]), plain);
+        if (probe.held()) ++inside;  // answered, and the transaction is still open
+        // Nothing of this round's insert is visible before it is published.
+        if (hits.size() != 10) ++wrong;
+        for (const auto& h : hits) wrong += h.item.id.rfind(prefix, 0) == 0;
+      },
+      [&] { return inside > 0; });
   std::printf("searches answered inside the transaction: %zu of %zu started in it, %zu rounds\n", inside, probes,
               rounds);
   EXPECT_GE(inside, 1u) << "no search was answered inside the insert's transaction in " << rounds << " rounds ("
@@ -255,28 +268,19 @@ TEST(TransactionBesideReaders, AQuantizedQueryAnswersInlineOnlyWhileTheConnectio
   EXPECT_EQ(inline_answer.vectors, index->query(request_for(7)).vectors);  // the exact rows
 
   WriteLockProbe probe(folder);
-  constexpr size_t kMaxRounds = 8;
-  size_t started_inside = 0, inside = 0, answered_inside = 0, rounds = 0;
-  while (inside == 0 && rounds < kMaxRounds) {
-    const std::string prefix = "n" + std::to_string(rounds++) + "_";
-    const auto added = items_named(prefix.c_str(), data, kBase, data.size());
-    std::atomic<bool> writing{true};
-    std::thread writer([&] {
-      index->insert(added);
-      writing = false;
-    });
-    size_t i = 0;
-    while (writing.load()) {
-      if (!probe.held()) continue;
-      ++started_inside;
-      PackedItems out;
-      const bool answered = index->try_query(request_for(++i % kBase), &out);
-      if (!probe.held()) continue;  // the transaction may have ended meanwhile (or been waited for)
-      ++inside;
-      answered_inside += answered;
-    }
-    writer.join();
-  }
+  size_t started_inside = 0, inside = 0, answered_inside = 0, i = 0;
+  const size_t rounds = insert_rounds(
+      *index, data, kBase,
+      [&](const std::string&) {
+        if (!probe.held()) return;
+        ++started_inside;
+        PackedItems out;
+        const bool answered = index->try_query(request_for(++i % kBase), &out);
+        if (!probe.held()) return;  // the transaction may have ended meanwhile (or been waited for)
+        ++inside;
+        answered_inside += answered;
+      },
+      [&] { return inside > 0; });
   std::printf("inline tries started inside the transaction: %zu, ended inside it: %zu, answered: %zu, %zu rounds\n",
               started_inside, inside, answered_inside, rounds);
   EXPECT_GE(inside, 1u) << "no inline try fell inside the insert's transaction in " << rounds << " rounds";
