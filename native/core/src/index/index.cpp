@@ -145,7 +145,7 @@ InlineReadLock try_lock_inline(Index::Impl& impl) {
   InlineReadLock lock;
   lock.rw = try_lock_current(impl);
   if (!lock.rw.owns_lock()) return lock;
-  lock.reads_rows = impl.cache.graph && !impl.cache.graph->codec().exact();
+  lock.reads_rows = impl.reads_rows();
   if (lock.reads_rows) {
     lock.store = impl.store->try_hold();
     if (!lock.store.owns_lock()) lock.rw.unlock();

@@ -68,6 +68,9 @@ struct Index::Impl {
   uint32_t staged_dims = 0;
 
   // --- reads.cpp ---
+  // Whether answering reads SQLite rows: a quantized graph's items are returned with their
+  // exact vectors, read from the store by pack (one row per item).
+  bool reads_rows() const { return cache.graph && !cache.graph->codec().exact(); }
   // Appends one live item to a packed result (shared lock held); its norm is left to
   // exact_numbers(), which every packer calls once after its last pack().
   // `slot`: where a search found it in its shard (ann::Neighbor::slot), if known.

@@ -197,8 +197,7 @@ class QueryCursor : public Cursor {
     const double per_shard = static_cast<double>(impl.cache.items.with_vectors()) / static_cast<double>(walks_.size());
     const double distances = static_cast<double>(walks_.size()) * std::min(per_shard, width * 2.0 * c.hnsw.M);
     // A quantized index reads each handed-out item's exact row (Index::Impl::pack).
-    const bool reads_rows = impl.cache.graph && !impl.cache.graph->codec().exact();
-    const double reads = reads_rows ? static_cast<double>(n) * kRowReadMicros : 0.0;
+    const double reads = impl.reads_rows() ? static_cast<double>(n) * kRowReadMicros : 0.0;
     return distances * (25.0 + c.dimensions / 16.0) / 1000.0 + reads <= kInlineBudgetMicros;
   }
 
