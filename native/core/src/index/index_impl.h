@@ -73,9 +73,11 @@ struct Index::Impl {
   bool reads_rows() const { return cache.graph && !cache.graph->codec().exact(); }
   // Appends one live item to a packed result (shared lock held); its norm is left to
   // exact_numbers(), which every packer calls once after its last pack().
-  // `slot`: where a search found it in its shard (ann::Neighbor::slot), if known.
+  // `slot`: where a search found it in its shard (ann::Neighbor::slot), if known. `exact`: the
+  // item's vector as its row holds it, when the caller has just read that row (a quantized
+  // stream ranks by it: query/exact_distances.h), so that it is not read again.
   void pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
-            double text_score, uint32_t slot = ann::Neighbor::kNoSlot) const;
+            double text_score, uint32_t slot = ann::Neighbor::kNoSlot, const float* exact = nullptr) const;
   // For the items packed at `from` and after: the norm, in double precision and in order (what
   // JS's loop over the returned vector gives), and with a query, the exact similarity in number
   // `slot` (1: score; 3: a hybrid hit's vector part, skipped where it is NaN) and the distance.

@@ -23,7 +23,7 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 }  // namespace
 
 void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double distance, double vector_score,
-                       double text_score, uint32_t slot) const {
+                       double text_score, uint32_t slot, const float* exact) const {
   const auto& items = cache.items;
   const auto& graph = cache.graph;
   const uint32_t dims = cache.config.dimensions;
@@ -33,7 +33,7 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
   const bool from_graph = graph && graph->codec().exact();
   const bool has_vector = items.has_vector(label);
   std::optional<store::Row> row;
-  if (!from_graph && has_vector) {
+  if (!from_graph && has_vector && !exact) {
     row = store->find_by_label(static_cast<int64_t>(label));
     // Deleted by another process after this read's refresh: the read reflects an instant just
     // before that delete, minus this item. (f32 never gets here for a live item.)
@@ -51,7 +51,9 @@ void Index::Impl::pack(uint64_t label, PackedItems& out, double score, double di
     ++out.count;
     return;
   }
-  if (!from_graph || !graph->vector_of(ann::Neighbor{0, label, slot}, v)) {
+  if (exact) {
+    std::copy(exact, exact + dims, v);
+  } else if (!from_graph || !graph->vector_of(ann::Neighbor{0, label, slot}, v)) {
     // Reachable with f32 too (the row-decoder fuzzer finds it: a damaged row can be in the item
     // table and not in the vector index): the row is read, and checked, from the store.
     if (from_graph) row = store->find_by_label(static_cast<int64_t>(label));

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ann/shard_set.h"
+#include "query/exact_distances.h"
 #include "query/planner.h"
 #include "index/index_impl.h"
 #include "index/item_validation.h"
@@ -25,6 +26,15 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 // The exact pass gathers this many results per scan of the items at least (a scan costs the
 // same whatever it keeps), so streaming everything costs items / chunk scans.
 constexpr size_t kMinChunk = 1024;
+// Over a quantized index a scan reads every SQLite row (ExactDistances::scan_store), so the chunk
+// grows with the results handed out (a whole stream then costs a few scans, not items / 1024),
+// up to this many (16 bytes each).
+constexpr size_t kMaxStoreChunk = size_t{1} << 16;
+// A walk over a quantized graph hands out an item only when no item the walk has yet to settle
+// can be nearer by its exact distance: the walk settles in quantized order, so an item yet to
+// come is at least (last settled quantized distance) - (largest quantization error seen) away,
+// with this margin on the error (an error larger than any seen can still make an item late).
+constexpr float kSlackMargin = 1.5f;
 
 // {"order":"insertion", filter?}: an item iterator.
 StreamRequest item_iterator_request(VectorView vector, const json& j) {
@@ -85,6 +95,7 @@ class QueryCursor : public Cursor {
     emitted_.assign((label_bound_ + 63) / 64, 0);
     changes_ = impl.cache.changes.load();
     generation_ = impl.cache.graph_generation.load();
+    if (impl.reads_rows()) exact_.emplace(impl, request_.vector.data());
     const auto* set = dynamic_cast<const ann::ShardSet*>(impl.cache.graph.get());
     // The whole index asked for: only the exact pass promises every item in exact order.
     const bool whole = request_.max_results != UINT64_MAX && request_.max_results >= impl.cache.items.with_vectors();
@@ -92,7 +103,7 @@ class QueryCursor : public Cursor {
       // One walk per shard, merged best first (next()); an empty shard has nothing to walk.
       const vectors::PreparedQuery q = set->prepare_query(request_.vector.data());
       for (uint32_t s = 0; s < set->shard_count(); ++s) {
-        if (set->shard(s).size() > 0) walks_.push_back({s, ann::GraphWalk(set->shard(s), q), 0, std::nullopt});
+        if (set->shard(s).size() > 0) walks_.push_back({s, ann::GraphWalk(set->shard(s), q), 0, std::nullopt, {}, kFar});
       }
     }
   }
@@ -114,6 +125,7 @@ class QueryCursor : public Cursor {
     if (impl.cache.graph_generation.load() != generation_) walks_.clear();  // slots changed meaning
     const bool changed = impl.cache.changes.load() != changes_;
     if (changed) chunk_.clear();  // distances of the chunk may be stale
+    if (exact_ && (changed || walks_.empty())) exact_->forget_all();  // rows read before may be stale
     changes_ = impl.cache.changes.load();
     generation_ = impl.cache.graph_generation.load();
     const auto* set = dynamic_cast<const ann::ShardSet*>(impl.cache.graph.get());
@@ -142,7 +154,7 @@ class QueryCursor : public Cursor {
         ShardWalk* best = nullptr;
         bool lost = false;
         for (auto& w : walks_) {
-          if (!w.head && !show_next(*set, q, width, walk_admit, w)) {
+          if (!w.head && !show_ranked(impl, *set, q, width, walk_admit, docs, w)) {
             lost = true;
             break;
           }
@@ -150,6 +162,7 @@ class QueryCursor : public Cursor {
         }
         if (lost) {
           walks_.clear();  // the exact pass takes over
+          if (exact_) exact_->forget_all();
           break;
         }
         if (!best) break;  // every shard's walk ran out (cannot happen while items remain)
@@ -157,9 +170,18 @@ class QueryCursor : public Cursor {
         best->head.reset();
         if (!admissible(impl, docs, f.label)) continue;
         if (changed || changes_since_open_) {
-          const float now = set->distance(q, f.label);
+          float now;
+          if (!exact_) {
+            now = set->distance(q, f.label);
+          } else if (!exact_->of_label(impl, f.label, &now, true)) {
+            continue;  // deleted by another process
+          }
           if (now > f.distance) {  // moved away since found: ranked again at its new distance
-            best->walk.put_back(set->shard(best->shard), f.label, now);
+            if (exact_) {
+              push_pool(*best, {now, f.label});
+            } else {
+              best->walk.put_back(set->shard(best->shard), f.label, now);
+            }
             continue;
           }
           f.distance = now;
@@ -172,7 +194,11 @@ class QueryCursor : public Cursor {
       }
     }
     while (walks_.empty() && batch.size() < n) {
-      if (chunk_.empty()) refill(impl, *set, q, docs, std::max(kMinChunk, 4 * n));
+      if (chunk_.empty()) {
+        size_t size = std::max(kMinChunk, 4 * n);
+        if (exact_) size = std::max<size_t>(size, std::min<uint64_t>(emitted_count_, kMaxStoreChunk));
+        refill(impl, *set, q, docs, size);
+      }
       if (chunk_.empty()) break;  // every item handed out
       const ann::GraphWalk::Found f = chunk_.back();
       chunk_.pop_back();
@@ -196,14 +222,16 @@ class QueryCursor : public Cursor {
     const double width = static_cast<double>(std::max(ef(impl), n));
     const double per_shard = static_cast<double>(impl.cache.items.with_vectors()) / static_cast<double>(walks_.size());
     const double distances = static_cast<double>(walks_.size()) * std::min(per_shard, width * 2.0 * c.hnsw.M);
-    // A quantized index reads each handed-out item's exact row (Index::Impl::pack).
-    const double reads = impl.reads_rows() ? static_cast<double>(n) * kRowReadMicros : 0.0;
+    // A quantized index reads each walked item's exact row once, to rank it (show_ranked; pack
+    // returns the vector read then).
+    const double reads = exact_ ? static_cast<double>(n) * kRowReadMicros : 0.0;
     return distances * (25.0 + c.dimensions / 16.0) / 1000.0 + reads <= kInlineBudgetMicros;
   }
 
   size_t memory_bytes() const override {
     size_t walks = walks_.capacity() * sizeof(ShardWalk);
-    for (const auto& w : walks_) walks += w.walk.memory_bytes();
+    for (const auto& w : walks_) walks += w.walk.memory_bytes() + w.pool.capacity() * sizeof(ann::GraphWalk::Found);
+    if (exact_) walks += exact_->memory_bytes();
     return sizeof(*this) + request_.vector.capacity() * sizeof(float) + emitted_.capacity() * sizeof(uint64_t) +
            chunk_.capacity() * sizeof(ann::GraphWalk::Found) + walks;
   }
@@ -215,7 +243,52 @@ class QueryCursor : public Cursor {
     ann::GraphWalk walk;
     size_t ready;  // settled by its last advance and not taken yet
     std::optional<ann::GraphWalk::Found> head;
+    // A quantized index only (show_ranked): items taken from the walk, by exact distance (a
+    // min-heap), and the largest quantized distance taken so far.
+    std::vector<ann::GraphWalk::Found> pool;
+    float boundary;
   };
+  static constexpr float kFar = -std::numeric_limits<float>::infinity();
+
+  static bool nearer(const ann::GraphWalk::Found& a, const ann::GraphWalk::Found& b) {
+    return a.distance < b.distance || (a.distance == b.distance && a.label < b.label);
+  }
+  static bool farther(const ann::GraphWalk::Found& a, const ann::GraphWalk::Found& b) { return nearer(b, a); }
+  static void push_pool(ShardWalk& w, ann::GraphWalk::Found f) {
+    w.pool.push_back(f);
+    std::push_heap(w.pool.begin(), w.pool.end(), farther);
+  }
+  static ann::GraphWalk::Found pop_pool(ShardWalk& w) {
+    std::pop_heap(w.pool.begin(), w.pool.end(), farther);
+    const ann::GraphWalk::Found f = w.pool.back();
+    w.pool.pop_back();
+    return f;
+  }
+
+  // show_next in the order the results are handed out in: the walk's own order over an f32
+  // graph; over a quantized one, the exact order (kSlackMargin): items taken from the walk wait
+  // in the shard's pool, at their exact distance, until nothing the walk has yet to settle can
+  // come before them. False when the walk cannot vouch for a next one; the items left in the
+  // pool are not handed out, so the exact pass finds them.
+  bool show_ranked(const Index::Impl& impl, const ann::ShardSet& set, const vectors::PreparedQuery& q,
+                   size_t width, const std::function<bool(uint64_t)>* admit, const query::CompiledFilter* docs,
+                   ShardWalk& w) {
+    if (!exact_) return show_next(set, q, width, admit, w);
+    while (true) {
+      if (!w.pool.empty() && w.pool.front().distance <= w.boundary - kSlackMargin * slack_) {
+        w.head = pop_pool(w);
+        return true;
+      }
+      if (!show_next(set, q, width, admit, w)) return false;
+      const ann::GraphWalk::Found f = *w.head;
+      w.head.reset();
+      w.boundary = std::max(w.boundary, f.distance);
+      float exact;
+      if (!admissible(impl, docs, f.label) || !exact_->of_label(impl, f.label, &exact, true)) continue;
+      if (std::isfinite(exact) && std::isfinite(f.distance)) slack_ = std::max(slack_, std::fabs(exact - f.distance));
+      push_pool(w, {exact, f.label});
+    }
+  }
 
   // Takes the shard's next settled result into w.head, advancing its walk when none is left;
   // false when the walk cannot vouch for a next one (or has none).
@@ -267,24 +340,24 @@ class QueryCursor : public Cursor {
   // distance handed out, kept in a bounded max-heap during one scan of every item.
   void refill(const Index::Impl& impl, const ann::ShardSet& set, const vectors::PreparedQuery& q,
               const query::CompiledFilter* docs, size_t size) {
-    const auto worse = [](const ann::GraphWalk::Found& a, const ann::GraphWalk::Found& b) {
-      return a.distance < b.distance || (a.distance == b.distance && a.label < b.label);
-    };
     chunk_.clear();
-    for (size_t s = 0; s < set.shard_count(); ++s) {
-      ann::scan_shard(set.shard(s), q, [&](uint64_t label, float d) {
-        if (d < last_ || std::isnan(d)) return;
-        if (chunk_.size() == size && !worse({d, label}, chunk_.front())) return;
-        if (!admissible(impl, docs, label)) return;
-        chunk_.push_back({d, label});
-        std::push_heap(chunk_.begin(), chunk_.end(), worse);
-        if (chunk_.size() > size) {
-          std::pop_heap(chunk_.begin(), chunk_.end(), worse);
-          chunk_.pop_back();
-        }
-      });
+    const auto keep = [&](uint64_t label, float d) {
+      if (d < last_ || std::isnan(d)) return;
+      if (chunk_.size() == size && !nearer({d, label}, chunk_.front())) return;
+      if (!admissible(impl, docs, label)) return;
+      chunk_.push_back({d, label});
+      std::push_heap(chunk_.begin(), chunk_.end(), nearer);
+      if (chunk_.size() > size) {
+        std::pop_heap(chunk_.begin(), chunk_.end(), nearer);
+        chunk_.pop_back();
+      }
+    };
+    if (exact_) {
+      exact_->scan_store(impl, keep);  // a quantized graph's distances are not the exact order
+    } else {
+      for (size_t s = 0; s < set.shard_count(); ++s) ann::scan_shard(set.shard(s), q, keep);
     }
-    std::sort_heap(chunk_.begin(), chunk_.end(), worse);
+    std::sort_heap(chunk_.begin(), chunk_.end(), nearer);
     std::reverse(chunk_.begin(), chunk_.end());  // best last: handed out with pop_back
   }
 
@@ -294,7 +367,11 @@ class QueryCursor : public Cursor {
   void pack(const Index::Impl& impl, const std::vector<ann::GraphWalk::Found>& batch, PackedItems& out) {
     const Metric metric = impl.cache.config.metric;
     const size_t first = out.count;
-    for (const auto& f : batch) impl.pack(f.label, out, 0.0, 0.0, kNaN, kNaN);
+    for (const auto& f : batch) {
+      const float* row = exact_ ? exact_->kept(f.label) : nullptr;  // read to rank it (show_ranked)
+      impl.pack(f.label, out, 0.0, 0.0, kNaN, kNaN, ann::Neighbor::kNoSlot, row);
+      if (row) exact_->forget(f.label);
+    }
     impl.exact_numbers(out, first, request_.vector.data(), 1);
     for (size_t h = first; h < out.count; ++h) {
       double* n = out.numbers.data() + h * PackedItems::kNumbersPerItem;
@@ -316,6 +393,8 @@ class QueryCursor : public Cursor {
   uint64_t changes_ = 0;
   uint64_t generation_ = 0;
   bool changes_since_open_ = false;
+  std::optional<ExactDistances> exact_;  // a quantized index: the order is the exact vectors'
+  float slack_ = 0;  // the largest |exact - quantized| distance the walks met (show_ranked)
   std::vector<ShardWalk> walks_;  // the walk phase, one per non-empty shard; empty: the exact pass
   std::vector<ann::GraphWalk::Found> chunk_;  // the exact pass: next results, best last
 };

@@ -7,6 +7,11 @@
 // 2. an exact pass, once a walk cannot vouch for its next result (or at once when maxResults
 //    covers every item, or when the graph was rebuilt): scans of every item for the next chunk
 //    of results after the last one handed out.
+// Over a quantized (f16/i8) graph both phases rank by the exact vectors, as query() does
+// (query/exact_distances.h): the walk's items wait in a pool at their exact distance until no
+// item the walk has yet to settle can come before them, and the exact pass scans the SQLite rows
+// instead of the graph (its chunk growing with the results handed out, so that a whole stream
+// costs a few scans). Each walked item's row is read once: the vector ranked is the one returned.
 //
 // What is guaranteed (with or without concurrent writes):
 // - distances never decrease and scores never increase from one result to the next, across
@@ -22,7 +27,8 @@
 //   an item is returned as it is when its batch is produced (current metadata and vector), and
 //   one whose new distance would break the order is left out.
 // Memory: the walk's O(width) ordered sets, one bit per graph slot, one bit per label, and the
-// exact pass's chunk (O(batch)) — never the results already handed out.
+// exact pass's chunk (O(batch); over a quantized graph up to 64 Ki entries, 1 MiB) — never the
+// results already handed out.
 #pragma once
 
 #include <cstdint>
