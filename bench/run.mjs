@@ -6,7 +6,7 @@
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
 // --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs (--during: only its
 // queries-during-an-ingest section).
-// --stream [--n= --queries= --json=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
+// --stream [--n= --queries= --json= --quantization=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
 // --block= --warmup= --folder= --json=] runs metrics.mjs.
 // --reopen [--n= --runs= --folder= --json=] runs reopen.mjs (open -> first query, fresh processes).
 // --paired [--dataset=clustered|sift5k --n= --dims= --ef= --pairs= --slice-ms= --in-flight= --no-vectors --wasm] runs paired.mjs (Quiver and

@@ -12,7 +12,7 @@
 //   metrics      getPerformanceMetrics()'s p99 against an outside stopwatch (2,000 queries at the
 //                default efSearch) and recording's cost (paired queries on a recording and a
 //                silent handle): bench/metrics.mjs, which also runs alone with more efSearch values
-// Flags: --n=100k --queries=20 --json=path. Uses the repo's built dist/ and native addon only.
+// Flags: --n=100k --queries=20 --json=path --quantization=f32|f16|i8 (the index's). Uses the repo's built dist/ and native addon only.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,14 +105,16 @@ async function cacheLatency(index, queries) {
 }
 
 export async function runStream(argv) {
-  const flags = parseFlags(argv.filter((a) => a !== '--stream'), ['n', 'queries', 'json']);
+  const flags = parseFlags(argv.filter((a) => a !== '--stream'), ['n', 'queries', 'json', 'quantization']);
   const n = flags.n ? parseCount(flags.n, 'n') : 100000;
+  const quantization = flags.quantization ?? 'f32';
+  if (!['f32', 'f16', 'i8'].includes(quantization)) throw new Error('--quantization must be f32, f16 or i8');
   const queryCount = flags.queries ? parseCount(flags.queries, 'queries') : 20;
   const folder = await mkdtemp(join(tmpdir(), 'quiver-stream-bench-'));
   try {
-    console.log(`stream bench: ${n} x ${DIMS}, ${queryCount} queries; load ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+    console.log(`stream bench: ${n} x ${DIMS} ${quantization}, ${queryCount} queries; load ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores`);
     const LocalIndex = await loadLocalIndex();
-    const buildSeconds = await buildClusteredIndex(LocalIndex, folder, n);
+    const buildSeconds = await buildClusteredIndex(LocalIndex, folder, n, { quantization });
     console.log(`  built in ${buildSeconds.toFixed(1)} s`);
     const index = new LocalIndex(folder);
     const queries = vectors(queryCount, 3);
@@ -130,7 +132,7 @@ export async function runStream(argv) {
     printP99(p99);
     const metrics = await metricsOverhead(LocalIndex, folder, { rounds: 10, block: 200, cacheHits: false });
     printOverhead(metrics);
-    const result = { n, dims: DIMS, queries: queryCount, buildSeconds, paging, memory, cache, metrics, p99, load: loadavg() };
+    const result = { n, dims: DIMS, quantization, queries: queryCount, buildSeconds, paging, memory, cache, metrics, p99, load: loadavg() };
     if (flags.json) await writeFile(flags.json, JSON.stringify(result, null, 2));
     return result;
   } finally {

@@ -25,9 +25,9 @@ export function clusteredVectors(count, seed, dims = DIMS) {
 }
 
 /** Creates an index of `n` clustered items (ids i0..., metadata {n}) in `folder`; returns seconds. */
-export async function buildClusteredIndex(LocalIndex, folder, n) {
+export async function buildClusteredIndex(LocalIndex, folder, n, config = {}) {
   const index = new LocalIndex(folder);
-  await index.createIndex({ version: 1, dimensions: DIMS, hnsw: { M: 16, efConstruction: 100 } });
+  await index.createIndex({ version: 1, dimensions: DIMS, hnsw: { M: 16, efConstruction: 100 }, ...config });
   const data = clusteredVectors(n, 1);
   const started = performance.now();
   await index.insertItems(data.map((vector, i) => ({ id: `i${i}`, vector, metadata: { n: i } })), { batchSize: 10000 });
