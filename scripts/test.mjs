@@ -9,7 +9,8 @@
 //      (scripts/test-wasm-kernels.mjs), then Vitest: the API contract suite against every backend
 //      (native addon and WASM), plus crash tests and the `quiver` CLI; the contract and ingest
 //      suites again in 2 shards, then in 2 shards with f16 and with i8 graphs
-//   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs)
+//   6. the reliability suite, quick mode (test/reliability; see scripts/test-reliability.mjs), then
+//      again on i8 graphs in 2 shards
 //   7. Vectra 0.15.0's own LocalIndex and ItemSelector specs (mocha) against the native and the WASM build
 //   8. the libFuzzer targets (test/fuzz), 16 s each under ASan + UBSan (scripts/fuzz.mjs)
 //   9. the API reference (TypeDoc, zero warnings)
@@ -88,7 +89,14 @@ try {
   // 6. The reliability suite's quick mode (kill -9 loop, corruption sweep, bad inputs, several
   // processes on one index) as its own step: its child processes then do not compete with the
   // other suites for the CPU. Long mode: `npm run test:reliability -- --long`.
-  if (want('ts') || only === 'reliability') run(process.execPath, [vitest, 'run', 'test/reliability']);
+  if (want('ts') || only === 'reliability') {
+    run(process.execPath, [vitest, 'run', 'test/reliability']);
+    // ... and once more on i8 graphs in 2 shards (~2 min; test/default-quantization.ts): a kill -9
+    // or a damaged file must lose nothing on a quantized, sharded index either.
+    run(process.execPath, [vitest, 'run', 'test/reliability'], {
+      env: { ...process.env, QUIVER_TEST_SHARDS: '2', QUIVER_TEST_QUANTIZATION: 'i8' },
+    });
+  }
   // 7. Vectra's own LocalIndex and ItemSelector specs against both builds
   if (want('vectra')) run(process.execPath, ['test/vectra/run.mjs']);
   // 8. the libFuzzer targets, a bounded time each
