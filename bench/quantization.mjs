@@ -1,5 +1,6 @@
 // `npm run bench -- --quantization` (or `node bench/quantization.mjs`): Quiver's quantized
-// graphs (f16, i8; with and without rescoring) against USearch's f16 and i8 (and both at f32)
+// graphs (f16, i8; with and without rescoring; and "-ids": includeVectors false, what USearch
+// returns) against USearch's f16 and i8 (and both at f32)
 // on clustered 100k x 128 and 100k x 384 (cosine, M=16, efConstruction=200, top-10): recall@10
 // and single-client QPS over an efSearch sweep, QPS at the smallest ef reaching recall 0.95,
 // build time, resident memory and disk per item. Plus the memory per item each quantization
@@ -34,6 +35,11 @@ const CONFIGS = {
   'quiver-f16-rescore': { engine: 'quiver', quantization: 'f16', rescore: true },
   'quiver-i8': { engine: 'quiver', quantization: 'i8', rescore: false },
   'quiver-i8-rescore': { engine: 'quiver', quantization: 'i8', rescore: true },
+  // includeVectors: false: hits as USearch returns them (ids and the graph's own distances); a
+  // quantized index then reads no SQLite row (see README "Quantization").
+  'quiver-f32-ids': { engine: 'quiver', quantization: 'f32', rescore: false, includeVectors: false },
+  'quiver-f16-ids': { engine: 'quiver', quantization: 'f16', rescore: false, includeVectors: false },
+  'quiver-i8-ids': { engine: 'quiver', quantization: 'i8', rescore: false, includeVectors: false },
   'usearch-f32': { engine: 'usearch', quantization: 'f32' },
   'usearch-f16': { engine: 'usearch', quantization: 'f16' },
   'usearch-i8': { engine: 'usearch', quantization: 'i8' },
@@ -56,7 +62,7 @@ function datasetOf(id, count, queryCount) {
 
 // ---- child: one configuration on one dataset ----
 
-async function quiverEngine(folder, dims, { quantization, rescore }) {
+async function quiverEngine(folder, dims, { quantization, rescore, includeVectors = true }) {
   const { LocalIndex, nodeBackend } = await import('quiverdb');
   let index = new LocalIndex(join(folder, 'index'), undefined, { backend: nodeBackend });
   await index.createIndex({ version: 1, dimensions: dims, metric: 'cosine', hnsw: HNSW, quantization });
@@ -77,12 +83,13 @@ async function quiverEngine(folder, dims, { quantization, rescore }) {
     setEf: async (ef) => {
       efSearch = ef;
     },
-    search: async (vector) => (await index.query(vector, { topK: K, efSearch, rescore })).map((h) => Number(h.item.id)),
+    search: async (vector) =>
+      (await index.query(vector, { topK: K, efSearch, rescore, includeVectors })).map((h) => Number(h.item.id)),
     close: () => index.close(),
   };
 }
 
-async function openQuiver(folder, dims, { rescore }) {
+async function openQuiver(folder, dims, { rescore, includeVectors = true }) {
   const { LocalIndex, nodeBackend } = await import('quiverdb');
   const index = new LocalIndex(join(folder, 'index'), undefined, { backend: nodeBackend });
   await index.getIndexStats();
@@ -91,7 +98,8 @@ async function openQuiver(folder, dims, { rescore }) {
     setEf: async (ef) => {
       efSearch = ef;
     },
-    search: async (vector) => (await index.query(vector, { topK: K, efSearch, rescore })).map((h) => Number(h.item.id)),
+    search: async (vector) =>
+      (await index.query(vector, { topK: K, efSearch, rescore, includeVectors })).map((h) => Number(h.item.id)),
     close: () => index.close(),
   };
 }

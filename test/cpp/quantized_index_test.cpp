@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -92,6 +93,39 @@ TEST_P(QuantizedIndex, ReturnsExactVectorsAndRescoresToF32Recall) {
   const auto top = quantized->search(test::view(queries[0]), R"({"topK":1,"rescore":true})");
   uint64_t id = std::stoull(top[0].item.id.substr(1));
   EXPECT_FLOAT_EQ(top[0].score, static_cast<float>(similarity(metric, queries[0], data[id])));
+
+  // Without vectors and without rescoring no row is read (Index::Impl::pack_from_graph): the
+  // same hits as with vectors, in the graph's order, scored by its quantized distances (within
+  // the quantization error of the exact scores), each with its exact norm (kept in memory).
+  for (size_t qi = 0; qi < 10; ++qi) {
+    const auto request = [&](const char* options) {
+      return quantized->query(query::parse_query_request(test::view(queries[qi]), options));
+    };
+    const PackedItems with = request(R"({"topK":10})");
+    const PackedItems bare = request(R"({"topK":10,"includeVectors":false})");
+    ASSERT_EQ(bare.count, with.count);
+    EXPECT_TRUE(bare.vectors.empty());
+    const auto ids = [](const PackedItems& p) {
+      std::vector<std::string> out;
+      for (size_t at = 0, part = 0; at <= p.text.size(); ++part) {
+        const size_t end = std::min(p.text.find('\0', at), p.text.size());
+        if (part % 2 == 0) out.push_back(p.text.substr(at, end - at));
+        at = end + 1;
+      }
+      return out;
+    };
+    const auto bare_ids = ids(bare), with_ids = ids(with);
+    EXPECT_EQ(std::set<std::string>(bare_ids.begin(), bare_ids.end()), std::set<std::string>(with_ids.begin(), with_ids.end()));
+    for (size_t h = 0; h < bare.count; ++h) {
+      const double* n = bare.numbers.data() + h * PackedItems::kNumbersPerItem;
+      const auto& v = data[std::stoull(bare_ids[h].substr(1))];
+      const double exact_norm = std::sqrt(similarity(Metric::InnerProduct, v, v));
+      EXPECT_NEAR(n[0], exact_norm, 1e-6 * exact_norm) << bare_ids[h];
+      const double exact = similarity(metric, queries[qi], v);
+      EXPECT_NEAR(n[1], exact, 0.05 * (1 + std::fabs(exact))) << bare_ids[h];
+      if (h > 0) EXPECT_LE(n[1], n[1 - PackedItems::kNumbersPerItem]);  // the graph's order
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

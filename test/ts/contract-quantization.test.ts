@@ -40,6 +40,18 @@ describe.each(backends)('LocalIndex on the $name backend', (backend: Backend) =>
           for (let i = 1; i < hits.length; i++) expect(hits[i - 1].score).toBeGreaterThanOrEqual(hits[i].score);
           const plain = await index.query(items[9].vector!, { topK: 5, rescore: false });
           expect(plain).toHaveLength(5);
+          // Without vectors (and without rescoring) no row is read: the same hits, the graph's
+          // quantized scores (close to the exact ones, best first), the exact norms.
+          const bare = await index.query(items[9].vector!, { topK: 5, rescore: false, includeVectors: false });
+          expect(new Set(bare.map((h) => h.item.id))).toEqual(new Set(plain.map((h) => h.item.id)));
+          const exact = new Map(plain.map((h) => [h.item.id, h]));
+          for (let i = 0; i < bare.length; i++) {
+            const h = bare[i]!, e = exact.get(h.item.id)!;
+            expect(h.item.vector).toEqual([]);
+            expect(h.item.norm).toBeCloseTo(e.item.norm, 5);
+            expect(Math.abs(h.score - e.score)).toBeLessThanOrEqual(0.05 * (1 + Math.abs(e.score)));
+            if (i > 0) expect(h.score).toBeLessThanOrEqual(bare[i - 1]!.score);
+          }
         });
       }
     }

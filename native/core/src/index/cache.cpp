@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
@@ -20,6 +22,21 @@
 
 namespace quiver::index {
 namespace {
+
+// The norm the item table keeps for an item of a quantized index (ItemTable::norm), from its
+// exact vector (`bytes` of floats, possibly unaligned: a view of SQLite's memory): in double and
+// in index order, as Index::Impl::exact_numbers computes a returned vector's. An f32 graph holds
+// the exact vectors: nothing is kept.
+float kept_norm(const IndexConfig& config, const void* vector, size_t bytes) {
+  if (config.quantization == Quantization::F32 || bytes == 0) return ItemTable::kNoNorm;
+  double sum = 0;
+  for (size_t at = 0; at + sizeof(float) <= bytes; at += sizeof(float)) {
+    float x;
+    std::memcpy(&x, static_cast<const char*>(vector) + at, sizeof x);
+    sum += static_cast<double>(x) * x;
+  }
+  return static_cast<float>(std::sqrt(sum));
+}
 
 nlohmann::json parse_stored_metadata(const store::Row& row) {
   auto doc = util::parse_stored_object(row.metadata, Limits::kMaxJsonDepth);
@@ -136,9 +153,10 @@ bool Cache::load_from_store() {
                                  config.quantization, config.shards);
   };
   // Ids and metadata text only: nothing is parsed at open (filters parse on first use).
-  const auto append_to = [](index::ItemTable& table) {
-    return [&table](const store::RowView& row) {
-      table.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.vector_bytes != 0);
+  const auto append_to = [this](index::ItemTable& table) {
+    return [&table, this](const store::RowView& row) {
+      table.append(static_cast<uint64_t>(row.label), row.id, row.metadata, row.vector_bytes != 0,
+                   kept_norm(config, row.vector, row.vector_bytes));
     };
   };
   const auto scan_items = [&] {
@@ -285,7 +303,9 @@ void Cache::apply_catch_up(CatchUp& gap) {
   }
   for (size_t i = 0; i < gap.rows.size(); ++i) {
     const auto label = static_cast<uint64_t>(gap.rows[i].label);
-    items.put(label, gap.rows[i].id, gap.rows[i].metadata, gap.rows[i].has_vector);
+    const auto& v = gap.rows[i].vector;
+    items.put(label, gap.rows[i].id, gap.rows[i].metadata, gap.rows[i].has_vector,
+              kept_norm(config, v.data(), v.size() * sizeof(float)));
     if (keep_parsed) parsed_.set(label, std::move(gap.docs[i]));
   }
   unsaved_changes += gap.rows.size();
@@ -529,7 +549,8 @@ void Cache::build_graph(PendingCommit& pending, unsigned threads) {
 void Cache::publish_commit(PendingCommit& pending) {
   const bool keep_parsed = parsed_ready_.load();
   for (auto& [label, item] : pending.upserts) {
-    items.put(label, item->id, item->metadata_text, !item->vector.empty());
+    items.put(label, item->id, item->metadata_text, !item->vector.empty(),
+              kept_norm(config, item->vector.data(), item->vector.size() * sizeof(float)));
     if (keep_parsed) parsed_.set(label, std::move(item->metadata));
   }
   if (graph) graph->show_all();

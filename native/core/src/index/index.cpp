@@ -142,10 +142,14 @@ std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
 }
 
 InlineReadLock try_lock_inline(Index::Impl& impl) {
+  return try_lock_inline(impl, [&] { return impl.reads_rows(); });
+}
+
+InlineReadLock try_lock_inline(Index::Impl& impl, const std::function<bool()>& reads_rows) {
   InlineReadLock lock;
   lock.rw = try_lock_current(impl);
   if (!lock.rw.owns_lock()) return lock;
-  lock.reads_rows = impl.reads_rows();
+  lock.reads_rows = reads_rows();
   if (lock.reads_rows) {
     lock.store = impl.store->try_hold();
     if (!lock.store.owns_lock()) lock.rw.unlock();

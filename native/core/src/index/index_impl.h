@@ -83,6 +83,16 @@ struct Index::Impl {
   // `slot` (1: score; 3: a hybrid hit's vector part, skipped where it is NaN) and the distance.
   // Several items at once: the stored vectors' scores are the only per-hit arithmetic of a read.
   void exact_numbers(PackedItems& out, size_t from, const float* query, size_t slot) const;
+  // Whether the request re-ranks a quantized graph's candidates by their exact vectors (its own
+  // "rescore", else the index's).
+  bool rescores(const query::QueryRequest& request) const;
+  // Whether answering it reads SQLite rows: a quantized graph's exact vectors are read unless
+  // the query returns no vectors and does not rescore (pack_from_graph), and keyword search
+  // reads FTS5.
+  bool query_reads_rows(const query::QueryRequest& request) const;
+  // pack() of a search hit from the graph alone: score and distance as found, the norm the item
+  // table keeps (a quantized index), no vector and no row read.
+  void pack_from_graph(const ann::Neighbor& n, PackedItems& out) const;
   PackedItems answer(const query::QueryRequest& request) const;  // shared lock held
   PackedItems answer_with_vectors(const query::QueryRequest& request) const;  // answer() before "includeVectors"
   // --- query/serve.cpp: answer() behind the query cache, measured (shared lock held) ---
@@ -141,5 +151,8 @@ struct InlineReadLock {
   bool owned() const { return rw.owns_lock(); }
 };
 InlineReadLock try_lock_inline(Index::Impl& impl);
+// The same for a read that knows better whether it reads rows (asked once the shared lock is
+// held: the graph may be replaced until then).
+InlineReadLock try_lock_inline(Index::Impl& impl, const std::function<bool()>& reads_rows);
 
 }  // namespace quiver

@@ -56,13 +56,14 @@ void ItemTable::index_erase(std::string_view id) {
   index_[hole] = kNone;
 }
 
-void ItemTable::put(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector) {
+void ItemTable::put(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector,
+                    float norm) {
   finish_append();
   const uint64_t offset = arena_.size();
   arena_.insert(arena_.end(), id.begin(), id.end());
   arena_.insert(arena_.end(), metadata_json.begin(), metadata_json.end());
   const Entry fresh{label, offset, static_cast<uint32_t>(id.size()), has_vector ? 0u : 1u,
-                    static_cast<uint32_t>(metadata_json.size()), hash(id)};
+                    static_cast<uint32_t>(metadata_json.size()), hash(id), norm};
   vectorless_ += has_vector ? 0 : 1;
   const uint32_t existing = entry_of(label);
   if (existing != kNone) {
@@ -87,11 +88,11 @@ void ItemTable::put(uint64_t label, std::string_view id, std::string_view metada
 }
 
 void ItemTable::append(uint64_t label, std::string_view id, std::string_view metadata_json,
-                       bool has_vector) {
+                       bool has_vector, float norm) {
   if (unindexed_ != entries_.size() || (!entries_.empty() && label <= entries_.back().label)) {
     // Not an ascending scan into an empty table: the general path keeps every rule.
     finish_append();
-    put(label, id, metadata_json, has_vector);
+    put(label, id, metadata_json, has_vector, norm);
     return;
   }
   const uint64_t offset = arena_.size();
@@ -103,7 +104,7 @@ void ItemTable::append(uint64_t label, std::string_view id, std::string_view met
     entry_of_label_.resize(std::max<size_t>(label + 1, entry_of_label_.size() * 3 / 2), kNone);
   }
   entries_.push_back(Entry{label, offset, static_cast<uint32_t>(id.size()), has_vector ? 0u : 1u,
-                           static_cast<uint32_t>(metadata_json.size()), hash(id)});
+                           static_cast<uint32_t>(metadata_json.size()), hash(id), norm});
   entry_of_label_[label] = static_cast<uint32_t>(entries_.size() - 1);
   ++unindexed_;
 }
@@ -113,7 +114,7 @@ void ItemTable::append_all(const ItemTable& later) {
   entries_.reserve(entries_.size() + later.entries_.size());
   for (const Entry& e : later.entries_) {
     append(e.label, later.id_of(e), {later.arena_.data() + e.offset + e.id_bytes, e.metadata_bytes},
-           e.vectorless == 0);
+           e.vectorless == 0, e.norm);
   }
 }
 
@@ -140,7 +141,7 @@ void ItemTable::finish_append() {
         clear();
         for (const Entry& x : all) {
           put(x.label, std::string_view(bytes.data() + x.offset, x.id_bytes),
-              std::string_view(bytes.data() + x.offset + x.id_bytes, x.metadata_bytes), !x.vectorless);
+              std::string_view(bytes.data() + x.offset + x.id_bytes, x.metadata_bytes), !x.vectorless, x.norm);
         }
         return;
       }

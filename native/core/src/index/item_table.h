@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -18,9 +19,13 @@ namespace quiver::index {
 
 class ItemTable {
  public:
+  static constexpr float kNoNorm = std::numeric_limits<float>::quiet_NaN();
   // Adds the item or replaces its id and metadata. `has_vector` false: an item stored with an
-  // empty vector (Vectra allows them): returned by reads, never in the vector index.
-  void put(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector = true);
+  // empty vector (Vectra allows them): returned by reads, never in the vector index. `norm`: its
+  // vector's Euclidean norm, kept for a quantized index (whose graph holds approximations), so
+  // that a query without vectors reports it without reading the row (NaN: not kept).
+  void put(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector = true,
+           float norm = kNoNorm);
   void erase(uint64_t label);  // no-op when absent
   void clear();
 
@@ -29,7 +34,8 @@ class ItemTable {
   // one pass that touches nothing but the index (put() compares each probe's entry: a cache miss
   // per item at a million, a fifth of opening's time). Same result as put() for each item,
   // including a damaged store that holds one id twice (the later label wins the id).
-  void append(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector = true);
+  void append(uint64_t label, std::string_view id, std::string_view metadata_json, bool has_vector = true,
+              float norm = kNoNorm);
   void finish_append();
   // append() of every item of `later` in its order: a table filled by append() from a later
   // range of labels (open's scan in two parts).
@@ -44,6 +50,7 @@ class ItemTable {
   std::string_view id(uint64_t label) const;        // label must be live
   std::string_view metadata(uint64_t label) const;  // label must be live
   bool has_vector(uint64_t label) const { return !entries_[entry_of(label)].vectorless; }  // live
+  float norm(uint64_t label) const { return entries_[entry_of(label)].norm; }  // live; put()'s norm
   // Every live label, ascending (= insertion order: labels only grow).
   std::vector<uint64_t> labels() const;
 
@@ -65,7 +72,9 @@ class ItemTable {
     // The id's hash (low 32 bits): probes compare it before touching the id's bytes, and growing
     // the index rehashes no string (at a million items both were a sixth of opening's time).
     uint32_t hash;
+    float norm;  // put()'s: in what would otherwise be the entry's padding
   };
+  static_assert(sizeof(Entry) == 32, "an entry stays 32 bytes");
 
   uint32_t entry_of(uint64_t label) const {
     return label < entry_of_label_.size() ? entry_of_label_[label] : kNone;

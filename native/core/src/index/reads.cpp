@@ -234,13 +234,17 @@ PackedItems Index::Impl::answer_with_vectors(const query::QueryRequest& r) const
   if (r.mode == query::QueryRequest::Mode::Vector) {
     // Rescoring (quantized graphs): more candidates than asked for come out of the graph, all
     // are packed with their exact vectors and scored in double below, and the best top_k kept.
-    const bool rescore = cache.graph && !cache.graph->codec().exact() &&
-                         (r.rescore == query::QueryRequest::Rescore::Default
-                              ? cache.config.rescore
-                              : r.rescore == query::QueryRequest::Rescore::Yes);
+    const bool rescore = reads_rows() && rescores(r);
     const size_t wanted = rescore ? rescore_candidates(top_k) : top_k;
     const auto neighbors = nearest(*this, r, wanted, 0);
     out.text.reserve(neighbors.size() * 32);
+    if (reads_rows() && !query_reads_rows(r)) {
+      // A quantized graph's hits without vectors, not rescored: scored as the graph ranked them
+      // (its quantized distances), with the norms the item table keeps; no row is read.
+      for (const auto& n : neighbors) pack_from_graph(n, out);
+      finish(out, cache.config.dimensions);
+      return out;
+    }
     out.vectors.reserve(neighbors.size() * cache.config.dimensions);
     out.numbers.reserve(neighbors.size() * PackedItems::kNumbersPerItem);
     for (const auto& n : neighbors) {
@@ -278,6 +282,26 @@ PackedItems Index::Impl::answer_with_vectors(const query::QueryRequest& r) const
   finish(out, cache.config.dimensions);
   exact_numbers(out, 0, r.vector.data, 3);
   return out;
+}
+
+bool Index::Impl::rescores(const query::QueryRequest& r) const {
+  return r.rescore == query::QueryRequest::Rescore::Default ? cache.config.rescore
+                                                            : r.rescore == query::QueryRequest::Rescore::Yes;
+}
+
+bool Index::Impl::query_reads_rows(const query::QueryRequest& r) const {
+  return reads_rows() && (r.mode != query::QueryRequest::Mode::Vector || r.include_vectors || rescores(r));
+}
+
+void Index::Impl::pack_from_graph(const ann::Neighbor& n, PackedItems& out) const {
+  if (!cache.items.contains(n.label)) return;  // as pack(): never a ghost
+  if (out.count > 0) out.text.push_back('\0');
+  out.text.append(cache.items.id(n.label));
+  out.text.push_back('\0');
+  out.text.append(cache.items.metadata(n.label));
+  const double score = ann::score_from_distance(cache.config.metric, n.distance);
+  out.numbers.insert(out.numbers.end(), {double{cache.items.norm(n.label)}, score, double{n.distance}, kNaN, kNaN});
+  ++out.count;
 }
 
 // ---- the public reads ----
@@ -328,18 +352,15 @@ bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
 }
 
 bool Index::try_query(const query::QueryRequest& request, PackedItems* out) const {
-  const InlineReadLock lock = try_lock_inline(*impl_);
+  const InlineReadLock lock = try_lock_inline(*impl_, [&] { return impl_->query_reads_rows(request); });
   if (!lock.owned()) return false;
   const auto& c = impl_->cache.config;
   const size_t bound = request.filter.empty() || request.mode != query::QueryRequest::Mode::Vector
                            ? query::CompiledFilter::kUnbounded
                            : impl_->cache.filter_bound_if_built(request.filter);
   // A quantized index reads each returned item's row, and each candidate's when rescoring.
-  const bool rescore = request.rescore == query::QueryRequest::Rescore::Default
-                           ? c.rescore
-                           : request.rescore == query::QueryRequest::Rescore::Yes;
   const size_t top_k = static_cast<size_t>(std::max(0, request.top_k));
-  const size_t row_reads = !lock.reads_rows ? 0 : rescore ? rescore_candidates(top_k) : top_k;
+  const size_t row_reads = !lock.reads_rows ? 0 : impl_->rescores(request) ? rescore_candidates(top_k) : top_k;
   if (!query::runs_inline(request, c.dimensions, c.hnsw, impl_->cache.graph ? impl_->cache.graph->size() : 0,
                           bound, c.shards, row_reads)) {
     return false;
