@@ -168,7 +168,10 @@ class QueryCursor : public Cursor {
         if (!best) break;  // every shard's walk ran out (cannot happen while items remain)
         ann::GraphWalk::Found f = *best->head;
         best->head.reset();
-        if (!admissible(impl, docs, f.label)) continue;
+        if (!admissible(impl, docs, f.label)) {
+          if (exact_) exact_->forget(f.label);
+          continue;
+        }
         if (changed || changes_since_open_) {
           float now;
           if (!exact_) {
@@ -188,6 +191,7 @@ class QueryCursor : public Cursor {
         }
         if (f.distance < last_) {
           ++late_;  // reached after a farther item was handed out
+          if (exact_) exact_->forget(f.label);
           continue;
         }
         emit(f, batch);
