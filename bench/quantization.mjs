@@ -62,7 +62,13 @@ function datasetOf(id, count, queryCount) {
 
 // ---- child: one configuration on one dataset ----
 
-async function quiverEngine(folder, dims, { quantization, rescore, includeVectors = true }) {
+/** The ids of the top K, as a Quiver config queries (its rescore and includeVectors). */
+async function quiverIds(index, vector, efSearch, { rescore, includeVectors = true }) {
+  return (await index.query(vector, { topK: K, efSearch, rescore, includeVectors })).map((h) => Number(h.item.id));
+}
+
+async function quiverEngine(folder, dims, config) {
+  const { quantization } = config;
   const { LocalIndex, nodeBackend } = await import('quiverdb');
   let index = new LocalIndex(join(folder, 'index'), undefined, { backend: nodeBackend });
   await index.createIndex({ version: 1, dimensions: dims, metric: 'cosine', hnsw: HNSW, quantization });
@@ -83,13 +89,12 @@ async function quiverEngine(folder, dims, { quantization, rescore, includeVector
     setEf: async (ef) => {
       efSearch = ef;
     },
-    search: async (vector) =>
-      (await index.query(vector, { topK: K, efSearch, rescore, includeVectors })).map((h) => Number(h.item.id)),
+    search: (vector) => quiverIds(index, vector, efSearch, config),
     close: () => index.close(),
   };
 }
 
-async function openQuiver(folder, dims, { rescore, includeVectors = true }) {
+async function openQuiver(folder, dims, config) {
   const { LocalIndex, nodeBackend } = await import('quiverdb');
   const index = new LocalIndex(join(folder, 'index'), undefined, { backend: nodeBackend });
   await index.getIndexStats();
@@ -98,8 +103,7 @@ async function openQuiver(folder, dims, { rescore, includeVectors = true }) {
     setEf: async (ef) => {
       efSearch = ef;
     },
-    search: async (vector) =>
-      (await index.query(vector, { topK: K, efSearch, rescore, includeVectors })).map((h) => Number(h.item.id)),
+    search: (vector) => quiverIds(index, vector, efSearch, config),
     close: () => index.close(),
   };
 }

@@ -19,23 +19,24 @@
 #include "util/files.h"
 #include "util/json_text.h"
 #include "util/parallel_for.h"
+#include "vectors/kernels.h"
 
 namespace quiver::index {
 namespace {
 
 // The norm the item table keeps for an item of a quantized index (ItemTable::norm), from its
-// exact vector (`bytes` of floats, possibly unaligned: a view of SQLite's memory): in double and
-// in index order, as Index::Impl::exact_numbers computes a returned vector's. An f32 graph holds
-// the exact vectors: nothing is kept.
+// exact vector (`bytes` of floats, possibly unaligned: a view of SQLite's memory), by the kernel
+// Index::Impl::exact_numbers computes a returned vector's norm with. An f32 graph holds the exact
+// vectors: nothing is kept.
 float kept_norm(const IndexConfig& config, const void* vector, size_t bytes) {
   if (config.quantization == Quantization::F32 || bytes == 0) return ItemTable::kNoNorm;
-  double sum = 0;
-  for (size_t at = 0; at + sizeof(float) <= bytes; at += sizeof(float)) {
-    float x;
-    std::memcpy(&x, static_cast<const char*>(vector) + at, sizeof x);
-    sum += static_cast<double>(x) * x;
-  }
-  return static_cast<float>(std::sqrt(sum));
+  thread_local std::vector<float> aligned;  // open scans on two threads (load_from_store)
+  aligned.resize(bytes / sizeof(float));
+  std::memcpy(aligned.data(), vector, aligned.size() * sizeof(float));
+  const float* rows[1] = {aligned.data()};
+  double norm_sq = 0;
+  vectors::active_kernels().exact_sums_f32(rows, 1, nullptr, aligned.size(), false, &norm_sq, nullptr);
+  return static_cast<float>(std::sqrt(norm_sq));
 }
 
 nlohmann::json parse_stored_metadata(const store::Row& row) {

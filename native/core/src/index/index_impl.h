@@ -86,10 +86,14 @@ struct Index::Impl {
   // Whether the request re-ranks a quantized graph's candidates by their exact vectors (its own
   // "rescore", else the index's).
   bool rescores(const query::QueryRequest& request) const;
-  // Whether answering it reads SQLite rows: a quantized graph's exact vectors are read unless
-  // the query returns no vectors and does not rescore (pack_from_graph), and keyword search
-  // reads FTS5.
-  bool query_reads_rows(const query::QueryRequest& request) const;
+  // Whether a quantized graph answers the request alone (pack_from_graph: no row read): a vector
+  // query that returns no vectors and does not rescore.
+  bool answers_from_graph(const query::QueryRequest& request) const;
+  // Whether answering it reads SQLite rows: a quantized graph's exact vectors, unless it
+  // answers_from_graph; keyword search reads FTS5.
+  bool query_reads_rows(const query::QueryRequest& request) const {
+    return reads_rows() && !answers_from_graph(request);
+  }
   // pack() of a search hit from the graph alone: score and distance as found, the norm the item
   // table keeps (a quantized index), no vector and no row read.
   void pack_from_graph(const ann::Neighbor& n, PackedItems& out) const;

@@ -1,6 +1,7 @@
 // The read path: get, list and query answered from memory (ids and metadata text from the item
-// table, vectors from the vector index), each into one packed result (quiver/item.h). No SQLite
-// read and no JSON parsing per item; SQLite is only read by keyword search (FTS5).
+// table, vectors from the vector index), each into one packed result (quiver/item.h). No JSON
+// parsing per item; SQLite is read by keyword search (FTS5) and, for a quantized graph, for the
+// exact vectors returned or rescored (one row per item; none for a query that answers_from_graph).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -238,7 +239,7 @@ PackedItems Index::Impl::answer_with_vectors(const query::QueryRequest& r) const
     const size_t wanted = rescore ? rescore_candidates(top_k) : top_k;
     const auto neighbors = nearest(*this, r, wanted, 0);
     out.text.reserve(neighbors.size() * 32);
-    if (reads_rows() && !query_reads_rows(r)) {
+    if (answers_from_graph(r)) {
       // A quantized graph's hits without vectors, not rescored: scored as the graph ranked them
       // (its quantized distances), with the norms the item table keeps; no row is read.
       for (const auto& n : neighbors) pack_from_graph(n, out);
@@ -289,8 +290,8 @@ bool Index::Impl::rescores(const query::QueryRequest& r) const {
                                                             : r.rescore == query::QueryRequest::Rescore::Yes;
 }
 
-bool Index::Impl::query_reads_rows(const query::QueryRequest& r) const {
-  return reads_rows() && (r.mode != query::QueryRequest::Mode::Vector || r.include_vectors || rescores(r));
+bool Index::Impl::answers_from_graph(const query::QueryRequest& r) const {
+  return reads_rows() && r.mode == query::QueryRequest::Mode::Vector && !r.include_vectors && !rescores(r);
 }
 
 void Index::Impl::pack_from_graph(const ann::Neighbor& n, PackedItems& out) const {
