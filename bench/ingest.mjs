@@ -171,26 +171,26 @@ export async function runIngestBench(args) {
     await q.index.close();
     rmSync(q.folder, { recursive: true, force: true });
   }
-  say3(n, say);
+  say3(n, 10_000, say);
   for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, say });
   return lines;
 }
 
 // 3. Queries during an ingest: an index of n/5 items takes the other 4n/5 in batches of 10,000
-// while one client queries it in a loop (top 10, efSearch 64; insertItems with concurrentReads, so
+// (--batch=) while one client queries it in a loop (top 10, efSearch 64; insertItems with concurrentReads, so
 // the queries do not wait for the whole call). A large insert builds the graph
 // under the shared lock (ARCHITECTURE "Concurrency"), so a query waits at most for a batch's
 // transaction, not for its graph build. Reported: queries answered while the ingest ran, their
 // latency percentiles and the longest wait, next to the mean time of one batch.
-function say3(n, say = console.log) {
+function say3(n, batch, say = console.log) {
   say('');
-  say(`Queries during an ingest of ${fmt(n - Math.floor(n / 5))} items into ${fmt(Math.floor(n / 5))} (128 dims, batches of 10,000, one client, top 10, efSearch 64):`);
+  say(`Queries during an ingest of ${fmt(n - Math.floor(n / 5))} items into ${fmt(Math.floor(n / 5))} (128 dims, batches of ${fmt(batch)}, one client, top 10, efSearch 64):`);
   say('');
   say('| ingest threads | ingest time | per batch | queries answered | p50 ms | p99 ms | longest ms |');
   say('|---:|---:|---:|---:|---:|---:|---:|');
 }
 
-export async function runDuringIngest(quiver, { n, threads, say }) {
+export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000 }) {
   const dims = 128;
   const dataset = generateClustered({ count: n, queryCount: 200, dimensions: dims });
   const queries = rows(dataset.queries, dims, 200);
@@ -212,7 +212,7 @@ export async function runDuringIngest(quiver, { n, threads, say }) {
   const t0 = performance.now();
   let batches = 0;
   await index.insertItems({ ids: ids.slice(first), vectors: dataset.base.subarray(first * dims) }, {
-    batchSize: 10_000,
+    batchSize: batch,
     threads,
     concurrentReads: true,
     onProgress: () => { batches++; },
@@ -230,11 +230,12 @@ export async function runDuringIngest(quiver, { n, threads, say }) {
 
 export async function cli(args) {
   if (args.includes('--during')) {
-    // Only section 3: `npm run bench -- --ingest --during [--n=]`.
+    // Only section 3: `npm run bench -- --ingest --during [--n= --batch=]`.
     const quiver = await import('../dist/esm/index.js');
     const n = Number(flag(args, 'n', '100000'));
-    say3(n);
-    for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, say: console.log });
+    const batch = Number(flag(args, 'batch', '10000'));
+    say3(n, batch);
+    for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, batch, say: console.log });
     return;
   }
   await runIngestBench(args);

@@ -208,6 +208,71 @@ TEST(TransactionBesideReaders, SearchesAreAnsweredWhileTheTransactionIsOpen) {
   EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
 }
 
+// The same for the smallest inserts: a batch of one new item runs its transaction (and its graph
+// insert) beside searches too. Before, a batch under 256 items held every search off for all of
+// it. Single-item inserts follow each other on a writer thread until a search started inside one
+// of their transactions is answered before that transaction closes.
+TEST(TransactionBesideReaders, EvenAOneItemInsertLetsSearchesIn) {
+  TempDir dir;
+  const std::string folder = dir.sub("idx");
+  IndexConfig config = test::config(Metric::L2, 16);
+  config.shards = 2;
+  Index::create(folder, config, false);
+  constexpr size_t kBase = 300, kSingles = 400;
+  const auto data = test::clustered(kBase + kSingles, 16, 8, 21);
+  auto index = Index::open(folder);
+  index->insert(items_named("b", data, 0, kBase));
+  WriteLockProbe probe(folder);
+
+  std::atomic<size_t> written{0};
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (size_t i = kBase; i < data.size() && !stop.load(); ++i) {
+      index->insert(items_named("s", data, i, i + 1));
+      written.store(i - kBase + 1);
+    }
+  });
+  QueryOptions plain;
+  plain.top_k = 10;
+  size_t inside = 0, probes = 0, wrong = 0;
+  while (written.load() < kSingles && inside < 3) {
+    if (!probe.held()) continue;
+    ++probes;
+    const size_t before = written.load();
+    const auto hits = index->query(test::view(data[probes % kBase]), plain);
+    // Answered inside the same insert's transaction: still open, and no insert finished meanwhile
+    // (a search held off until the insert ended would find the next insert's transaction open).
+    const bool held = probe.held();
+    const size_t published = written.load();
+    if (held && published == before) ++inside;
+    // A single shows only once published: below what the writer has finished, plus the one it
+    // may have published and not yet counted.
+    if (hits.size() != 10) ++wrong;
+    for (const auto& h : hits) {
+      if (h.item.id[0] == 's' && std::stoul(h.item.id.substr(1)) > kBase + published) ++wrong;
+    }
+  }
+  stop = true;
+  writer.join();
+  std::printf("searches answered inside a one-item insert's transaction: %zu of %zu started in one, %zu inserts\n",
+              inside, probes, written.load());
+  EXPECT_GE(inside, 1u) << "no search was answered inside a one-item insert's transaction (" << probes
+                        << " searches started inside one, " << written.load() << " inserts)";
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_EQ(index->stats().items, kBase + written.load());
+  // Each single is found by its own vector once its insert resolved.
+  QueryOptions one;
+  one.top_k = 1;
+  one.ef_search = 64;
+  for (size_t i = kBase; i < kBase + written.load(); i += 7) {
+    const auto hits = index->query(test::view(data[i]), one);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].distance, 0.0) << "s" << i;
+  }
+  const auto report = nlohmann::json::parse(index->verify());
+  EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
+}
+
 // A transaction run beside readers that fails (here: its abort signal, checked right before
 // COMMIT) rolls back whole, and the index goes on: the lock is exclusive again for the next
 // write, reads see nothing of it.

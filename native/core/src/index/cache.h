@@ -108,8 +108,6 @@ struct Cache {
     uint64_t seq = 0;
     size_t changes = 0;
   };
-  // Commits that insert at least this many new vectors (and change nothing else) let readers in.
-  static constexpr size_t kBuildBesideReaders = 256;
   PendingCommit begin_commit(std::vector<std::pair<uint64_t, PreparedItem*>>& upserts,
                              const std::vector<uint64_t>& removed, uint64_t seq, size_t changes);
   void build_graph(PendingCommit& pending, unsigned threads);  // lock: see beside_readers

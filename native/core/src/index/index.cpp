@@ -340,9 +340,9 @@ std::vector<std::string> Index::Impl::write(Op::Kind kind, const std::vector<Ite
   std::vector<Op> ops;
   ops.reserve(items.size());
   std::unordered_set<std::string> batch_ids;
-  // Validation only reads the cache (and the staged update, which readers never see): a large
-  // batch is validated with `rw` on its shared side, searches going on meanwhile.
-  SharedWhile shared(rw, !updating && items.size() >= index::Cache::kBuildBesideReaders);
+  // Validation only reads the cache (and the staged update, which readers never see): a batch
+  // is validated with `rw` on its shared side, searches going on meanwhile.
+  SharedWhile shared(rw, !updating);
   for (const auto& input : items) {
     if ((ops.size() & 1023) == 1023) check_not_aborted();
     Op op{kind, index::prepare_item(input, dims, cache.config.metric)};
@@ -497,8 +497,7 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
 }
 
 bool Index::Impl::transaction_beside_readers(const std::vector<Op>& ops, uint32_t dims) const {
-  if (ops.size() < index::Cache::kBuildBesideReaders || !cache.graph || cache.config.dimensions == 0 ||
-      dims != cache.config.dimensions) {
+  if (ops.empty() || !cache.graph || cache.config.dimensions == 0 || dims != cache.config.dimensions) {
     return false;
   }
   for (const Op& op : ops) {

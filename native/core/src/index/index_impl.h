@@ -118,12 +118,13 @@ struct Index::Impl {
   void commit(std::vector<Op>& ops, uint32_t dims,
               const std::function<void(std::vector<Op>&)>& decide = nullptr);
   // Whether commit() may run the SQLite transaction with `rw` on its shared side, so that
-  // searches go on meanwhile: a batch of at least Cache::kBuildBesideReaders new items (no
-  // update, no delete) into an index whose dimensions are fixed. Nothing a reader sees changes
-  // until the commit is published: new labels are in no reader's cache, and a reader that needs
-  // the connection (a quantized item's exact vector, keyword search) waits for its mutex, which
-  // the transaction holds. An update is excluded: between COMMIT and publish such a reader could
-  // pair the item's new row with its old metadata.
+  // searches go on meanwhile: a batch of new items only (no update, no delete), of any size, into
+  // an index whose dimensions are fixed. Nothing a reader sees changes until the commit is
+  // published: new labels are in no reader's cache, and a reader that needs the connection (a
+  // quantized item's exact vector, keyword search) waits for its mutex, which the transaction
+  // holds. An update is excluded: between COMMIT and publish such a reader could pair the
+  // item's new row with its old metadata; a delete, because such a reader would miss the
+  // removed items' rows while the commit's new items are still hidden (half a commit).
   bool transaction_beside_readers(const std::vector<Op>& ops, uint32_t dims) const;
 };
 
