@@ -176,8 +176,9 @@ export async function runIngestBench(args) {
   return lines;
 }
 
-// 3. Queries during an ingest: an index of n/5 items takes the other 4n/5 in batches of 10,000
-// (--batch=) while one client queries it in a loop (top 10, efSearch 64; insertItems with concurrentReads, so
+// 3. Queries during an ingest: an index of n/5 items (--deleted: of which every other one is then
+// deleted, so that the new items take over their graph slots) takes the other 4n/5 in batches of
+// 10,000 (--batch=) while one client queries it in a loop (top 10, efSearch 64; insertItems with concurrentReads, so
 // the queries do not wait for the whole call). A large insert builds the graph
 // under the shared lock (ARCHITECTURE "Concurrency"), so a query waits at most for a batch's
 // transaction, not for its graph build. Reported: queries answered while the ingest ran, their
@@ -190,7 +191,7 @@ function say3(n, batch, say = console.log) {
   say('|---:|---:|---:|---:|---:|---:|---:|');
 }
 
-export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000 }) {
+export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000, deleted = false }) {
   const dims = 128;
   const dataset = generateClustered({ count: n, queryCount: 200, dimensions: dims });
   const queries = rows(dataset.queries, dims, 200);
@@ -200,6 +201,7 @@ export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000 
   const ids = Array.from({ length: n }, (_, i) => String(i));
   const first = Math.floor(n / 5);
   await index.insertItems({ ids: ids.slice(0, first), vectors: dataset.base.subarray(0, first * dims) }, { batchSize: 10_000, threads });
+  if (deleted) await index.deleteItems(ids.slice(0, first).filter((_, i) => i % 2 === 1));
   let done = false;
   const latencies = [];
   const client = (async () => {
@@ -234,8 +236,10 @@ export async function cli(args) {
     const quiver = await import('../dist/esm/index.js');
     const n = Number(flag(args, 'n', '100000'));
     const batch = Number(flag(args, 'batch', '10000'));
+    const deleted = args.includes('--deleted');
     say3(n, batch);
-    for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, batch, say: console.log });
+    if (deleted) console.log(`(every other one of the first ${fmt(Math.floor(n / 5))} items deleted before the load)`);
+    for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, batch, deleted, say: console.log });
     return;
   }
   await runIngestBench(args);

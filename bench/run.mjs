@@ -4,7 +4,7 @@
 // Flags: --quick, --issue8, --repeats=N, --engines=a,b, --datasets=a,b, --queries=N, --readme,
 // --timeout=MIN (see bench/README.md); --filtered [--datasets= --n= --queries= --ef= --cases= --json=] runs
 // filtered.mjs instead; --quantization runs quantization.mjs instead (its own flags follow);
-// --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs (--during [--batch=]: only its
+// --ingest [--n= --dims= --queries= --shards= --skip-peers] runs ingest.mjs (--during [--batch= --deleted]: only its
 // queries-during-an-ingest section).
 // --stream [--n= --queries= --json= --quantization=] runs stream.mjs; --metrics [--n= --ef= --queries= --rounds=
 // --block= --warmup= --folder= --json=] runs metrics.mjs.

@@ -191,8 +191,12 @@ void scan_shard(const HnswShard& shard, const vectors::PreparedQuery& prepared,
   const size_t n = shard.scannable_slots();
   for (size_t slot = 0; slot < n; ++slot) {
     const auto s = static_cast<hnswlib::tableint>(slot);
+    // The flag before the label: an insert taking over a deleted slot writes the new (hidden)
+    // label before it clears the flag.
     if (h.isMarkedDeleted(s)) continue;
-    visit(h.getExternalLabel(s), h.fstdistfunc_(prepared.data(), h.getDataByInternalId(s), h.dist_func_param_));
+    const uint64_t label = h.getExternalLabel(s);
+    if (!shard.published(label)) continue;
+    visit(label, h.fstdistfunc_(prepared.data(), h.getDataByInternalId(s), h.dist_func_param_));
   }
 }
 

@@ -92,8 +92,6 @@ void HnswShard::reserve_label(uint64_t max_label) {
   }
 }
 
-size_t HnswShard::deleted_count() const { return hnsw_->num_deleted_; }
-
 void HnswShard::hide_from(uint64_t label) {
   // Called with the index's exclusive lock held: no insert runs, the count is settled.
   slots_before_hiding_.store(hnsw_->cur_element_count, std::memory_order_relaxed);

@@ -55,16 +55,17 @@ class HnswShard {
   // labels up to it only write entries: they may then run while readers use the table (a write
   // that lets searches in: Cache::build_graph).
   void reserve_label(uint64_t max_label);
-  // Elements marked deleted, whose slots an insert may take over (rewriting a vector in place).
-  size_t deleted_count() const;
   // Labels >= `label` are being inserted beside searches (Cache::build_graph): searches return
   // none of them, and their descent never stops on one (an element still being connected may
   // have upper-layer links but no base-layer ones yet: a search starting there finds nothing).
   static constexpr uint64_t kNothingHidden = UINT64_MAX;
   void hide_from(uint64_t label);
+  // Whether `label` may be returned: not one being inserted beside searches.
+  bool published(uint64_t label) const { return label < hidden_from_.load(std::memory_order_acquire); }
   // Slots a scan of every element may read: all of them, except while labels are hidden, when
-  // only those that existed before (the new ones are appended: no slot is reused then, and a
-  // slot being written may still hold another allocation's bytes).
+  // only those that existed before (an appended slot being written may still hold another
+  // allocation's bytes). A deleted element's slot among them may be taken over meanwhile: a
+  // scan checks published() on each label, as a search does.
   size_t scannable_slots() const;
   size_t slots() const;  // elements ever inserted (deleted ones included)
   void upsert(uint64_t label, const float* raw);

@@ -159,13 +159,6 @@ void ShardSet::show_all() {
   for (auto& s : shards_) s->hide_from(HnswShard::kNothingHidden);
 }
 
-bool ShardSet::appends_only() const {
-  for (const auto& s : shards_) {
-    if (s->deleted_count() > 0) return false;
-  }
-  return true;
-}
-
 bool ShardSet::shard_is_empty(uint64_t label) const {
   return shards_[shard_of(label)]->slots() == 0;
 }

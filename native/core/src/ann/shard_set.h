@@ -94,9 +94,6 @@ class ShardSet : public VectorIndex {
   // published one.
   void hide_from(uint64_t label);
   void show_all();
-  // Whether inserts can run beside searches: no shard has deleted elements an insert could take
-  // over (hnswlib rewrites such a slot's vector in place, under a reader's feet).
-  bool appends_only() const;
   // True when `label`'s shard has no element yet: its first insert sets the entry point, which
   // a search reads, so it runs with the exclusive lock.
   bool shard_is_empty(uint64_t label) const;

@@ -517,12 +517,16 @@ Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, Prepare
   graph->calibrate(pending.graph_vectors.data(), pending.graph_vectors.size());  // i8: first batch
   graph->reserve_for(pending.graph_labels);
   // Readers may search while the new vectors go in when that is all this commit does to the
-  // graph: no vector of a published item changes, no deleted slot is reused. Otherwise the
-  // exclusive lock covers it all. An empty shard's first insert (it sets the entry point a
-  // search starts from) is done here, under the exclusive lock, and the rest beside readers.
-  // Any size: the hiding costs a writer two lock hand-overs, and a commit of one item held
-  // searches off for its ~0.3 ms insert (more at higher efConstruction) before.
-  pending.beside_readers = only_new && !pending.graph_labels.empty() && graph->appends_only();
+  // graph: no vector of a published item changes. Otherwise the exclusive lock covers it all.
+  // A new item may take over a deleted element's slot meanwhile (hnswlib rewrites it in place):
+  // readers meet that slot as a deleted element, then under its new, hidden label, whose
+  // vector they may read half written while walking through it — a slightly different
+  // candidate set, as with any link read without a lock, never a wrong result. An empty
+  // shard's first insert (it sets the entry point a search starts from) is done here, under
+  // the exclusive lock, and the rest beside readers. Any size: the hiding costs a writer two
+  // lock hand-overs, and a commit of one item held searches off for its ~0.3 ms insert (more
+  // at higher efConstruction) before.
+  pending.beside_readers = only_new && !pending.graph_labels.empty();
   if (pending.beside_readers) {
     graph->hide_from(*std::min_element(pending.graph_labels.begin(), pending.graph_labels.end()));
     std::vector<size_t> first_in_empty;
