@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -71,6 +72,13 @@ struct Index::Impl {
   // Whether answering reads SQLite rows: a quantized graph's items are returned with their
   // exact vectors, read from the store by pack (one row per item).
   bool reads_rows() const { return cache.graph && !cache.graph->codec().exact(); }
+  // Holds one read transaction in `rows` when reads_rows(), for the row reads of one result:
+  // SQLite then takes and drops its file and WAL locks once, not once per row (an f16 query of
+  // topK 10 with vectors: 137 -> 113 us; its graph search alone 95 us). Taken around the packing
+  // only, never a graph search: it holds the connection's mutex, which other readers need.
+  void snapshot_rows(std::optional<store::SqliteStore::ReadTxn>& rows) const {
+    if (reads_rows()) rows.emplace(*store);
+  }
   // Appends one live item to a packed result (shared lock held); its norm is left to
   // exact_numbers(), which every packer calls once after its last pack().
   // `slot`: where a search found it in its shard (ann::Neighbor::slot), if known. `exact`: the

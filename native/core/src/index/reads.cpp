@@ -223,10 +223,11 @@ PackedItems Index::Impl::answer(const query::QueryRequest& r) const {
 PackedItems Index::Impl::answer_with_vectors(const query::QueryRequest& r) const {
   PackedItems out;
   const size_t top_k = static_cast<size_t>(r.top_k);
+  std::optional<store::SqliteStore::ReadTxn> rows;
   if (r.mode == query::QueryRequest::Mode::Keyword) {
-    for (const auto& [label, score] : keyword_ranking(*this, r.text, r.filter, top_k)) {
-      pack(static_cast<uint64_t>(label), out, score, kNaN, kNaN, score);
-    }
+    const auto ranking = keyword_ranking(*this, r.text, r.filter, top_k);
+    snapshot_rows(rows);
+    for (const auto& [label, score] : ranking) pack(static_cast<uint64_t>(label), out, score, kNaN, kNaN, score);
     finish(out, cache.config.dimensions);
     exact_numbers(out, 0, nullptr, 0);
     return out;
@@ -248,6 +249,7 @@ PackedItems Index::Impl::answer_with_vectors(const query::QueryRequest& r) const
     }
     out.vectors.reserve(neighbors.size() * cache.config.dimensions);
     out.numbers.reserve(neighbors.size() * PackedItems::kNumbersPerItem);
+    snapshot_rows(rows);
     for (const auto& n : neighbors) {
       pack(n.label, out, ann::score_from_distance(cache.config.metric, n.distance), n.distance, kNaN, kNaN, n.slot);
     }
@@ -271,6 +273,7 @@ PackedItems Index::Impl::answer_with_vectors(const query::QueryRequest& r) const
     by_text.push_back(static_cast<uint64_t>(label));
     bm25.emplace(static_cast<uint64_t>(label), score);
   }
+  snapshot_rows(rows);
   for (const auto& f : query::reciprocal_rank_fusion(by_vector, by_text, r.hybrid, top_k)) {
     double distance = kNaN, vector_score = kNaN, text_score = kNaN;
     if (auto d = distances.find(f.label); d != distances.end()) {
@@ -317,6 +320,8 @@ PackedItems Index::list_packed(const std::string& filter_json) const {
   const auto filter = query::Filter::parse(filter_json);
   auto lock = lock_for_read(*impl_);
   PackedItems out;
+  std::optional<store::SqliteStore::ReadTxn> rows;
+  impl_->snapshot_rows(rows);
   if (filter.empty()) {
     for (uint64_t label : impl_->cache.items.labels()) impl_->pack(label, out, kNaN, kNaN, kNaN, kNaN);
   } else {
