@@ -77,8 +77,9 @@ bool runs_inline(const QueryRequest& request, uint32_t dims, const HnswParams& h
                  size_t filter_bound = CompiledFilter::kUnbounded, size_t shards = 1,
                  size_t row_reads = 0);
 // One row read by label (its B-tree pages mostly in SQLite's cache, else one pread each, plus
-// the checksum): ~2 µs measured on 100k x 128 f16 (bench/call-breakdown-style timing); counted
-// at 5 for a slower disk or machine.
+// the checksum): ~2-3 µs measured on 100k x 128 f16 when each read was its own transaction,
+// ~1 µs since a result's reads share one (Impl::snapshot_rows); counted at 5 for a slower disk
+// or machine.
 constexpr double kRowReadMicros = 5;
 // Whether the planner lists the matches from the field indexes for this bound.
 bool index_lists(size_t items, size_t bound);
