@@ -493,6 +493,11 @@ bool Index::try_cursor_next(uint64_t cursor, double count, PackedItems* out) {
   if (!lock.owned()) return false;
   auto c = impl_->cursors.find(cursor);
   if (!c || !c->cheap(*impl_, static_cast<size_t>(n))) return false;
+  // The connection is held for the whole call here anyway: its row reads share one read
+  // transaction (Impl::snapshot_rows). Not on the pool's path (cursor_next), where that would
+  // hold the connection through the graph walk too.
+  std::optional<store::SqliteStore::ReadTxn> rows;
+  impl_->snapshot_rows(rows);
   *out = c->next(*impl_, static_cast<size_t>(n));
   return true;
 }
