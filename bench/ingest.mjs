@@ -178,10 +178,10 @@ export async function runIngestBench(args) {
 
 // 3. Queries during an ingest: an index of n/5 items (--deleted: of which every other one is then
 // deleted, so that the new items take over their graph slots) takes the other 4n/5 in batches of
-// 10,000 (--batch=) while one client queries it in a loop (top 10, efSearch 64; insertItems with concurrentReads, so
-// the queries do not wait for the whole call). A large insert builds the graph
-// under the shared lock (ARCHITECTURE "Concurrency"), so a query waits at most for a batch's
-// transaction, not for its graph build. Reported: queries answered while the ingest ran, their
+// 10,000 (--batch=) while one client queries it in a loop (top 10, efSearch 64; insertItems with
+// concurrentReads, so the queries do not wait for the whole call). An insert of new items runs
+// its validation, transaction and graph build under the shared lock (ARCHITECTURE
+// "Concurrency"), so a query waits only for a batch's publish. Reported: queries answered while the ingest ran, their
 // latency percentiles and the longest wait, next to the mean time of one batch.
 function say3(n, batch, say = console.log) {
   say('');

@@ -25,14 +25,8 @@ struct Hit {
 
 std::vector<Hit> hits_of(const PackedItems& p) {
   std::vector<Hit> out;
-  size_t at = 0;
-  for (size_t i = 0; i < p.count; ++i) {
-    const size_t id_end = p.text.find('\0', at);
-    const std::string id = p.text.substr(at, id_end - at);
-    const size_t meta_end = std::min(p.text.find('\0', id_end + 1), p.text.size());
-    at = meta_end + 1;
-    out.push_back({id, p.numbers[i * PackedItems::kNumbersPerItem + 1]});
-  }
+  const auto ids = test::packed_ids(p);
+  for (size_t i = 0; i < ids.size(); ++i) out.push_back({ids[i], p.numbers[i * PackedItems::kNumbersPerItem + 1]});
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Helpers shared by the core tests: throwaway folders and seeded data.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -66,6 +67,18 @@ inline ItemInput input(const std::string& id, const std::vector<float>& v,
 }
 
 inline VectorView view(const std::vector<float>& v) { return VectorView{v.data(), v.size(), true}; }
+
+// The ids of a packed result, in order (PackedItems::text: id, NUL, metadata, NUL, ...).
+inline std::vector<std::string> packed_ids(const PackedItems& p) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  for (size_t i = 0; i < p.count; ++i) {
+    const size_t id_end = p.text.find('\0', at);
+    out.push_back(p.text.substr(at, id_end - at));
+    at = std::min(p.text.find('\0', id_end + 1), p.text.size()) + 1;  // past the metadata
+  }
+  return out;
+}
 
 inline IndexConfig config(Metric metric, uint32_t dims = 0) {
   IndexConfig c;

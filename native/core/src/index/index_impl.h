@@ -74,7 +74,7 @@ struct Index::Impl {
   bool reads_rows() const { return cache.graph && !cache.graph->codec().exact(); }
   // Holds one read transaction in `rows` when reads_rows(), for the row reads of one result:
   // SQLite then takes and drops its file and WAL locks once, not once per row (an f16 query of
-  // topK 10 with vectors: 137 -> 113 us; its graph search alone 95 us). Taken around the packing
+  // topK 10 with vectors: 124-127 -> 106 us; its graph search alone 95 us). Taken around the packing
   // only, never a graph search: it holds the connection's mutex, which other readers need.
   void snapshot_rows(std::optional<store::SqliteStore::ReadTxn>& rows) const {
     if (reads_rows()) rows.emplace(*store);
