@@ -4,7 +4,6 @@
 // searches, not left as holes in the results), streams stay in order, and the commit shows as a
 // whole once it resolves.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,11 +17,13 @@
 #include "query/request.h"
 #include "quiver/index.h"
 #include "test_support.h"
+#include "write_lock_probe.h"
 
 namespace quiver {
 namespace {
 
 using test::TempDir;
+using test::WriteLockProbe;
 
 std::vector<ItemInput> items_named(const char* prefix, const std::vector<std::vector<float>>& data, size_t from,
                                    size_t to) {
@@ -47,28 +48,6 @@ void expect_resolved(Index& index, const std::vector<std::vector<float>>& data, 
   EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
   EXPECT_EQ(report["graph"].get<size_t>(), live);
 }
-
-// Whether some connection holds the database's write lock (an open write transaction), asked
-// through a connection of our own that gives the lock straight back when it gets it.
-class WriteLockProbe {
- public:
-  explicit WriteLockProbe(const std::string& folder) {
-    EXPECT_EQ(sqlite3_open_v2((folder + "/quiver.db").c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  }
-  ~WriteLockProbe() { sqlite3_close(db_); }
-  bool held() {
-    const int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_OK) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return false;
-    }
-    EXPECT_EQ(rc, SQLITE_BUSY) << sqlite3_errmsg(db_);
-    return true;
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
 
 class WriteBesideReaders : public ::testing::TestWithParam<uint32_t> {};
 

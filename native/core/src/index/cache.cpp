@@ -488,12 +488,7 @@ Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, Prepare
     graph = std::make_unique<ann::ShardSet>(config.metric, config.dimensions, config.hnsw,
                                             config.quantization, config.shards);
   }
-  const bool keep_parsed = parsed_ready_.load();
-  for (uint64_t label : removed) {
-    if (graph) graph->remove(label);
-    items.erase(label);
-    if (keep_parsed) parsed_.erase(label);
-  }
+  pending.removed = removed;
   // A label upserted twice in one batch keeps its last version; a removed label cannot come
   // back (labels are never reused), so drop those too.
   std::unordered_map<uint64_t, size_t> last;
@@ -502,22 +497,27 @@ Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, Prepare
   for (size_t i = 0; i < upserts.size(); ++i) {
     if (last[upserts[i].first] == i && !gone.count(upserts[i].first)) pending.upserts.push_back(upserts[i]);
   }
-  if (!graph) return pending;
+  if (!graph) {
+    remove_published(pending);
+    return pending;
+  }
   // Items without a vector leave the graph (an upsert may have taken their vector away).
-  bool only_new = removed.empty();
+  bool only_new = true;
   for (auto& [label, item] : pending.upserts) {
+    if (items.contains(label)) only_new = false;  // an update rewrites or drops a vector in place
     if (!item->vector.empty()) {
       pending.graph_labels.push_back(label);
       pending.graph_vectors.push_back(item->vector.data());
-      if (items.contains(label)) only_new = false;  // an update rewrites a vector in place
     } else {
       graph->remove(label);
     }
   }
   graph->calibrate(pending.graph_vectors.data(), pending.graph_vectors.size());  // i8: first batch
   graph->reserve_for(pending.graph_labels);
-  // Readers may search while the new vectors go in when that is all this commit does to the
-  // graph: no vector of a published item changes. Otherwise the exclusive lock covers it all.
+  // Readers may search while the new vectors go in when no vector of a published item changes:
+  // the commit inserts new items, and may delete others, whose removal waits for publish_commit
+  // (readers see every deleted item until the new ones show with them: never half a commit).
+  // Otherwise the exclusive lock covers it all, and the removals are done first.
   // A new item may take over a deleted element's slot meanwhile (hnswlib rewrites it in place):
   // readers meet that slot as a deleted element, then under its new, hidden label, whose
   // vector they may read half written while walking through it — a slightly different
@@ -527,6 +527,7 @@ Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, Prepare
   // lock hand-overs, and a commit of one item held searches off for its ~0.3 ms insert (more
   // at higher efConstruction) before.
   pending.beside_readers = only_new && !pending.graph_labels.empty();
+  if (!pending.beside_readers) remove_published(pending);
   if (pending.beside_readers) {
     graph->hide_from(*std::min_element(pending.graph_labels.begin(), pending.graph_labels.end()));
     std::vector<size_t> first_in_empty;
@@ -552,7 +553,18 @@ void Cache::build_graph(PendingCommit& pending, unsigned threads) {
   graph->relink_if_rewritten(/*now=*/false);
 }
 
+void Cache::remove_published(PendingCommit& pending) {
+  const bool keep_parsed = parsed_ready_.load();
+  for (uint64_t label : pending.removed) {
+    if (graph) graph->remove(label);
+    items.erase(label);
+    if (keep_parsed) parsed_.erase(label);
+  }
+  pending.removed.clear();
+}
+
 void Cache::publish_commit(PendingCommit& pending) {
+  remove_published(pending);  // when build_graph ran beside readers
   const bool keep_parsed = parsed_ready_.load();
   for (auto& [label, item] : pending.upserts) {
     items.put(label, item->id, item->metadata_text, !item->vector.empty(),

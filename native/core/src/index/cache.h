@@ -96,14 +96,16 @@ struct Cache {
   // The changes of one committed transaction, `upserts` (label, validated item; the item's
   // parsed metadata is moved out) and `removed` labels, then applied_seq = seq; in three steps,
   // so that a large insert does not hold readers off while it builds the graph (`threads`
-  // build it: 0 = every core): begin_commit (exclusive lock) removes, replaces and reserves;
-  // build_graph inserts the new vectors, under the shared lock when `beside_readers` (searches
-  // run meanwhile and leave the new labels out: HnswShard::hide_from), else the exclusive one;
-  // publish_commit (exclusive) puts the items in the item table, and the commit shows at once.
+  // build it: 0 = every core): begin_commit (exclusive lock) replaces and reserves; build_graph
+  // inserts the new vectors, under the shared lock when `beside_readers` (searches run meanwhile
+  // and leave the new labels out: HnswShard::hide_from), else the exclusive one; publish_commit
+  // (exclusive) puts the items in the item table, and the commit shows at once. The deleted
+  // items go in publish_commit when `beside_readers`, else in begin_commit.
   struct PendingCommit {
     std::vector<std::pair<uint64_t, PreparedItem*>> upserts;  // final: one per label
     std::vector<uint64_t> graph_labels;  // of upserts with a vector, not inserted yet
     std::vector<const float*> graph_vectors;
+    std::vector<uint64_t> removed;  // deleted labels, until taken out of the graph and items
     bool beside_readers = false;
     uint64_t seq = 0;
     size_t changes = 0;
@@ -133,6 +135,7 @@ struct Cache {
   void read_rows_since(uint64_t from_seq, CatchUp& gap);
   void rebuild_graph();              // from every row in the store
   void rebuild_shard(uint32_t shard); // one shard, from its own rows only
+  void remove_published(PendingCommit& pending);  // pending.removed out of graph, items, columns
   bool database_still_in_folder() const;
   std::string lock_path() const;     // the save lock, "shard-0.hnsw.lock"
   void remove_stale_temp_files();    // only with the save lock held exclusively

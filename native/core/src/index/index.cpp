@@ -131,6 +131,18 @@ std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl) {
   return lock;
 }
 
+ReadLock lock_for_read(Index::Impl& impl, const std::function<bool()>& reads_store) {
+  for (;;) {
+    ReadLock lock{lock_for_read(impl), {}};
+    if (!reads_store()) return lock;
+    lock.store_gate = std::shared_lock<std::shared_mutex>(impl.store_gate, std::try_to_lock);
+    if (lock.store_gate.owns_lock()) return lock;
+    // A commit's store is ahead of the cache: wait, not holding `rw`, until it is published.
+    lock.rw.unlock();
+    std::shared_lock<std::shared_mutex> published(impl.store_gate);
+  }
+}
+
 std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl) {
   std::shared_lock<std::shared_mutex> lock(impl.rw, std::try_to_lock);
   if (!lock.owns_lock()) return lock;
@@ -151,8 +163,12 @@ InlineReadLock try_lock_inline(Index::Impl& impl, const std::function<bool()>& r
   if (!lock.rw.owns_lock()) return lock;
   lock.reads_rows = reads_rows();
   if (lock.reads_rows) {
-    lock.store = impl.store->try_hold();
-    if (!lock.store.owns_lock()) lock.rw.unlock();
+    lock.store_gate = std::shared_lock<std::shared_mutex>(impl.store_gate, std::try_to_lock);
+    if (lock.store_gate.owns_lock()) lock.store = impl.store->try_hold();
+    if (!lock.store.owns_lock()) {
+      lock.store_gate = {};
+      lock.rw.unlock();
+    }
   }
   return lock;
 }
@@ -160,7 +176,7 @@ InlineReadLock try_lock_inline(Index::Impl& impl, const std::function<bool()>& r
 const char* Index::simd_kernel() { return vectors::level_name(vectors::active_level()); }
 
 IndexStats Index::stats() const {
-  auto lock = lock_for_read(*impl_);
+  auto lock = lock_for_read(*impl_, [] { return true; });  // the item count is the store's
   IndexStats s;
   s.config_json = config_to_json(impl_->cache.config);
   s.items = impl_->store->count();
@@ -387,7 +403,12 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
   uint64_t seq;
   bool fixes_dims;
   index::Cache::CatchUp gap;
-  for (bool beside_readers = !decide && transaction_beside_readers(ops, dims);;) {
+  bool beside_readers = !decide && transaction_beside_readers(ops, dims);
+  // Reads of the store wait from before the transaction until publish_commit (Impl::store_gate).
+  // Taken with `rw` exclusive: no read holds the gate now (a read holds it only with `rw`).
+  std::unique_lock<std::shared_mutex> store_ahead;
+  if (beside_readers && changes_published(ops)) store_ahead = std::unique_lock<std::shared_mutex>(store_gate);
+  for (;;) {
     // Declared first, so that a rollback (the transaction's destructor, which releases the
     // connection's mutex) comes before `rw` is taken exclusively again: a reader holding the
     // shared side may be waiting for that mutex.
@@ -497,14 +518,15 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
 }
 
 bool Index::Impl::transaction_beside_readers(const std::vector<Op>& ops, uint32_t dims) const {
-  if (ops.empty() || !cache.graph || cache.config.dimensions == 0 || dims != cache.config.dimensions) {
-    return false;
-  }
+  return !ops.empty() && cache.graph && cache.config.dimensions != 0 && dims == cache.config.dimensions;
+}
+
+bool Index::Impl::changes_published(const std::vector<Op>& ops) const {
   for (const Op& op : ops) {
     uint64_t label;
-    if (op.kind == Op::Kind::Delete || cache.items.find(op.item.id, &label)) return false;
+    if (cache.items.find(op.item.id, &label)) return true;  // an update, or a delete of a held item
   }
-  return true;
+  return false;
 }
 
 std::string Index::verify() {

@@ -49,6 +49,14 @@ struct Index::Impl {
   // holding it can trade `rw` for its shared side while it builds the graph (readers run then;
   // Cache::build_graph) and still be the only writer, with nothing torn down under it.
   std::mutex writer;
+  // Shared by every read that reads the store (a quantized item's exact vector, keyword search,
+  // the item count), exclusive for a commit that deletes or updates published items while its
+  // transaction runs beside readers, from before its transaction until it is published: the
+  // store is ahead of the cache meanwhile, and such a read would pair an item's new row with its
+  // old metadata, or miss a deleted item's row while the graph still returns it. Taken after
+  // `rw` (shared), only if free: a read that must wait lets go of `rw` first (the commit needs
+  // `rw` exclusively to publish), waits here, and starts again (lock_for_read).
+  mutable std::shared_mutex store_gate;
   bool closed = false;
 
   // The options of the write call running now (set under the exclusive lock, for its duration).
@@ -102,6 +110,10 @@ struct Index::Impl {
   bool query_reads_rows(const query::QueryRequest& request) const {
     return reads_rows() && !answers_from_graph(request);
   }
+  // query_reads_rows, or a keyword or hybrid query (FTS5): the reads that take `store_gate`.
+  bool query_reads_store(const query::QueryRequest& request) const {
+    return request.mode != query::QueryRequest::Mode::Vector || query_reads_rows(request);
+  }
   // pack() of a search hit from the graph alone: score and distance as found, the norm the item
   // table keeps (a quantized index), no vector and no row read.
   void pack_from_graph(const ann::Neighbor& n, PackedItems& out) const;
@@ -126,14 +138,14 @@ struct Index::Impl {
   void commit(std::vector<Op>& ops, uint32_t dims,
               const std::function<void(std::vector<Op>&)>& decide = nullptr);
   // Whether commit() may run the SQLite transaction with `rw` on its shared side, so that
-  // searches go on meanwhile: a batch of new items only (no update, no delete), of any size, into
-  // an index whose dimensions are fixed. Nothing a reader sees changes until the commit is
-  // published: new labels are in no reader's cache, and a reader that needs the connection (a
-  // quantized item's exact vector, keyword search) waits for its mutex, which the transaction
-  // holds. An update is excluded: between COMMIT and publish such a reader could pair the
-  // item's new row with its old metadata; a delete, because such a reader would miss the
-  // removed items' rows while the commit's new items are still hidden (half a commit).
+  // searches go on meanwhile: any batch into an index whose dimensions are fixed. Nothing a
+  // reader sees changes until the commit is published: the cache is changed only under the
+  // exclusive lock, new labels are in no reader's cache, and a reader that reads the store
+  // waits: for the connection's mutex, which the transaction holds, and after COMMIT, when the
+  // batch changes published items (changes_published), for `store_gate`.
   bool transaction_beside_readers(const std::vector<Op>& ops, uint32_t dims) const;
+  // Whether the batch deletes or updates an item this process's cache holds.
+  bool changes_published(const std::vector<Op>& ops) const;
 };
 
 // Exclusive access (`writer`, then `rw`).
@@ -150,15 +162,23 @@ WriteLock exclusive(Index::Impl& impl);
 WriteLock lock_for_write(Index::Impl& impl);
 // Shared access; takes the exclusive lock briefly only when another process has committed.
 std::shared_lock<std::shared_mutex> lock_for_read(Index::Impl& impl);
+// The same plus `store_gate` (shared) when `reads_store()` (asked with `rw` held: the graph may
+// be replaced until then) says the read reads the store.
+struct ReadLock {
+  std::shared_lock<std::shared_mutex> rw;
+  std::shared_lock<std::shared_mutex> store_gate;
+};
+ReadLock lock_for_read(Index::Impl& impl, const std::function<bool()>& reads_store);
 // The shared lock only when it is free and the cache is current with other processes (catching
 // up could take long): the condition for answering on the caller's thread. Not owned: wait.
 std::shared_lock<std::shared_mutex> try_lock_current(Index::Impl& impl);
 // try_lock_current for a read that answers on the caller's thread, plus, when answering reads
 // the store (a quantized graph: each returned item's exact vector is a SQLite row), the
-// connection's mutex, also taken only if free: a pool thread may hold it for a keyword search or
-// a write transaction, and the caller's thread must not wait for that.
+// connection's mutex and `store_gate`, also taken only if free: a pool thread may hold the mutex
+// for a keyword search or a write transaction, and the caller's thread must not wait for that.
 struct InlineReadLock {
   std::shared_lock<std::shared_mutex> rw;
+  std::shared_lock<std::shared_mutex> store_gate;  // owned with `store`
   std::unique_lock<std::recursive_mutex> store;
   bool reads_rows = false;  // answering reads rows from the store (store is held when owned())
   bool owned() const { return rw.owns_lock(); }

@@ -312,13 +312,13 @@ void Index::Impl::pack_from_graph(const ann::Neighbor& n, PackedItems& out) cons
 
 PackedItems Index::get_packed(const std::string& id) const {
   index::check_id(id);  // the same rule as writes: an id that cannot be stored is an error
-  auto lock = lock_for_read(*impl_);
+  auto lock = lock_for_read(*impl_, [&] { return impl_->reads_rows(); });
   return item_by_id(*impl_, id);
 }
 
 PackedItems Index::list_packed(const std::string& filter_json) const {
   const auto filter = query::Filter::parse(filter_json);
-  auto lock = lock_for_read(*impl_);
+  auto lock = lock_for_read(*impl_, [&] { return impl_->reads_rows(); });
   PackedItems out;
   std::optional<store::SqliteStore::ReadTxn> rows;
   impl_->snapshot_rows(rows);
@@ -345,7 +345,7 @@ size_t Index::count(const std::string& filter_json) const {
 
 PackedItems Index::query(const query::QueryRequest& request) const {
   const auto started = impl_->query_started(request);  // lock wait included in the metrics
-  auto lock = lock_for_read(*impl_);
+  auto lock = lock_for_read(*impl_, [&] { return impl_->query_reads_store(request); });
   return impl_->serve(request, started);
 }
 
@@ -358,7 +358,7 @@ bool Index::try_get_packed(const std::string& id, PackedItems* out) const {
 }
 
 bool Index::try_query(const query::QueryRequest& request, PackedItems* out) const {
-  const InlineReadLock lock = try_lock_inline(*impl_, [&] { return impl_->query_reads_rows(request); });
+  const InlineReadLock lock = try_lock_inline(*impl_, [&] { return impl_->query_reads_store(request); });
   if (!lock.owned()) return false;
   const auto& c = impl_->cache.config;
   const size_t bound = request.filter.empty() || request.mode != query::QueryRequest::Mode::Vector

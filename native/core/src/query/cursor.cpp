@@ -467,7 +467,7 @@ uint64_t Index::open_cursor(VectorView vector, const std::string& options_json) 
 
 PackedItems Index::cursor_next(uint64_t cursor, double count) {
   const int n = validate_integer(count, "batchSize", 1, Limits::kMaxTopK);
-  auto lock = lock_for_read(*impl_);
+  auto lock = lock_for_read(*impl_, [&] { return impl_->reads_rows(); });  // pack reads rows
   auto c = impl_->cursors.find(cursor);
   if (!c) throw Error(ErrorCode::InvalidState, "this query stream is closed; start a new queryStream");
   return c->next(*impl_, static_cast<size_t>(n));
