@@ -75,7 +75,11 @@ HnswShard::Loaded HnswShard::load(const std::string& path, const vectors::Vector
 }
 
 void HnswShard::reserve(size_t additional) {
-  const size_t needed = hnsw_->cur_element_count + additional;
+  // A new element takes a deleted element's slot while there is one (upsert): only the rest
+  // appends. (Counting them too doubled the capacity of a shard whose items were all updated
+  // twice: an update's new element leaves its old one deleted.)
+  const size_t vacant = hnsw_->num_deleted_.load();
+  const size_t needed = hnsw_->cur_element_count + (additional > vacant ? additional - vacant : 0);
   if (needed > hnsw_->max_elements_) {
     // Out of the file's mapping first, if it is still there: hnswlib reallocs the block.
     hnsw_->resize(std::max(needed, hnsw_->max_elements_ * 2));
@@ -167,7 +171,55 @@ void HnswShard::remember_internal(uint64_t label, uint32_t internal) {
 
 void HnswShard::rebuild_internal_table() {
   internal_of_.clear();
-  for (const auto& [label, internal] : hnsw_->label_lookup_) remember_internal(label, static_cast<uint32_t>(internal));
+  for (const auto& [label, internal] : hnsw_->label_lookup_) {
+    remember_internal(label, static_cast<uint32_t>(internal));  // a stand-in is left to the locked lookup
+    if (label >= kStandInBase) next_stand_in_ = std::max<uint64_t>(next_stand_in_, label + 1);
+  }
+}
+
+void HnswShard::stage_update(uint64_t label, const float* raw) {
+  uint64_t stand_in;
+  {
+    std::lock_guard<std::mutex> lock(staged_mutex_);
+    stand_in = next_stand_in_++;
+    staged_.emplace_back(label, stand_in);
+  }
+  upsert(stand_in, raw);  // a new label: a new element, or a deleted element's slot taken over
+}
+
+void HnswShard::swap_in_staged() {
+  std::lock_guard<std::mutex> lock(staged_mutex_);
+  for (const auto& [label, stand_in] : staged_) {
+    const uint32_t fresh = locked_lookup(stand_in);
+    const uint32_t old = locked_lookup(label);
+    if (old != kNoInternal) {
+      // Retired under the stand-in label: hnswlib finds a deleted element's label through the
+      // element (when its slot is taken over, that label's table entry goes).
+      hnsw_->setExternalLabel(old, stand_in);
+      if (!hnsw_->isMarkedDeleted(old)) hnsw_->markDeletedInternal(old);
+    }
+    hnsw_->setExternalLabel(fresh, label);
+    {
+      std::lock_guard<std::mutex> table(hnsw_->label_lookup_lock);
+      hnsw_->label_lookup_[label] = fresh;
+      if (old != kNoInternal) {
+        hnsw_->label_lookup_[stand_in] = old;
+      } else {
+        hnsw_->label_lookup_.erase(stand_in);
+      }
+    }
+    remember_internal(label, fresh);
+  }
+  staged_.clear();
+}
+
+void HnswShard::drop_staged() {
+  std::lock_guard<std::mutex> lock(staged_mutex_);
+  for (const auto& [label, stand_in] : staged_) {
+    const uint32_t fresh = locked_lookup(stand_in);
+    if (fresh != kNoInternal && !hnsw_->isMarkedDeleted(fresh)) hnsw_->markDeletedInternal(fresh);
+  }
+  staged_.clear();
 }
 
 void HnswShard::remove(uint64_t label) {

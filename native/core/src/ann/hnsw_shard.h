@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ann/hnsw_file.h"
@@ -67,6 +68,18 @@ class HnswShard {
   // allocation's bytes). A deleted element's slot among them may be taken over meanwhile: a
   // scan checks published() on each label, as a search does.
   size_t scannable_slots() const;
+
+  // ---- copy-on-write updates (Cache::build_graph beside readers) ----
+  // An update of a published item puts its new vector into an element of its own, under a
+  // stand-in label, while searches keep using the item's element as it is; swap_in_staged()
+  // then (exclusive lock) gives the new element the item's label and retires the old one: it
+  // is marked deleted under the stand-in label (its slot is taken over by a later insert, as a
+  // deleted item's). Stand-in labels lie above every rowid a shard holds, so hide_from() at or
+  // below kStandInBase hides them; wasm32 labels have 32 bits.
+  static constexpr uint64_t kStandInBase = sizeof(size_t) == 8 ? (uint64_t{1} << 62) : uint64_t{0xF0000000u};
+  void stage_update(uint64_t label, const float* raw);  // may run on several threads at once
+  void swap_in_staged();
+  void drop_staged();  // a failed build: the stand-ins are marked deleted, the items keep their elements
   size_t slots() const;  // elements ever inserted (deleted ones included)
   void upsert(uint64_t label, const float* raw);
   void remove(uint64_t label);
@@ -137,6 +150,10 @@ class HnswShard {
   std::atomic<size_t> slots_before_hiding_{0};
   std::vector<uint32_t> internal_of_;
   std::mutex table_mutex_;
+  // (label, stand-in) of the updates staged since the last swap_in_staged / drop_staged.
+  std::vector<std::pair<uint64_t, uint64_t>> staged_;
+  uint64_t next_stand_in_ = kStandInBase;  // above every stand-in in the graph
+  std::mutex staged_mutex_;
 };
 
 }  // namespace quiver::ann

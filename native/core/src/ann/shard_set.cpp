@@ -169,6 +169,20 @@ void ShardSet::upsert(uint64_t label, const float* raw) {
   shards_[shard]->upsert(label, raw);
 }
 
+void ShardSet::stage_update(uint64_t label, const float* raw) {
+  const uint32_t shard = shard_of(label);
+  mark_changed(shard);
+  shards_[shard]->stage_update(label, raw);
+}
+
+void ShardSet::swap_in_staged() {
+  for (auto& s : shards_) s->swap_in_staged();
+}
+
+void ShardSet::drop_staged() {
+  for (auto& s : shards_) s->drop_staged();
+}
+
 size_t ShardSet::relink_if_rewritten(bool now) {
   size_t linked = 0;
   for (uint32_t i = 0; i < shards_.size(); ++i) {

@@ -97,6 +97,12 @@ class ShardSet : public VectorIndex {
   // True when `label`'s shard has no element yet: its first insert sets the entry point, which
   // a search reads, so it runs with the exclusive lock.
   bool shard_is_empty(uint64_t label) const;
+  // Copy-on-write updates (HnswShard::stage_update): the new vector of published `label` goes in
+  // beside its element, hidden (hide_from at or below HnswShard::kStandInBase), until
+  // swap_in_staged (exclusive lock); drop_staged after a failed build.
+  void stage_update(uint64_t label, const float* raw);
+  void swap_in_staged();
+  void drop_staged();
 
   // The shards, for walks that keep state between calls (ann/graph_walk.h).
   const HnswShard& shard(size_t i) const { return *shards_[i]; }

@@ -105,6 +105,9 @@ struct Cache {
     std::vector<std::pair<uint64_t, PreparedItem*>> upserts;  // final: one per label
     std::vector<uint64_t> graph_labels;  // of upserts with a vector, not inserted yet
     std::vector<const float*> graph_vectors;
+    // Of upserts of published items, beside readers: staged copy-on-write (ShardSet::stage_update).
+    std::vector<uint64_t> update_labels;
+    std::vector<const float*> update_vectors;
     std::vector<uint64_t> removed;  // deleted labels, until taken out of the graph and items
     bool beside_readers = false;
     uint64_t seq = 0;

@@ -498,7 +498,10 @@ void Index::Impl::commit(std::vector<Op>& ops, uint32_t dims,
       cache.build_graph(pending, write_options.threads);
     } catch (...) {
       // Committed, but not all in the graph (an allocation failed): nothing stays hidden, and
-      // the next call catches up from the store as if another process had written it.
+      // the next call catches up from the store as if another process had written it. The
+      // updated items keep their old elements (the catch-up rewrites them in place).
+      shared.end();
+      cache.graph->drop_staged();
       cache.graph->show_all();
       cache.seen_data_version = -1;
       throw;
