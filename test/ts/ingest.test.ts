@@ -1,4 +1,4 @@
-// insertItems' ingest options and packed form, shards and getIndexInfo, on every backend:
+// insertItems' (and upsertItems') ingest options and packed form, shards and getIndexInfo, on every backend:
 // packed items arrive exactly, progress per batch, `threads` checked by the core, an aborted
 // signal rolls back the batch in progress (QuiverAbortError says how many items stay).
 
@@ -146,6 +146,69 @@ describe.each(backends)('ingest on the $name backend', (backend: Backend) => {
     expect(await index.getItem('p1000')).toBeUndefined(); // the delete ran after the call
     expect((await index.getIndexStats()).items).toBe(1999);
     await expectQuiverError(index.insertItems(packed(1, 5000), { concurrentReads: 'yes' as unknown as boolean }), 'INVALID_ARGUMENT', 'concurrentReads');
+  });
+
+  test('upsertItems replaces the items that exist and adds the others, in both forms', async () => {
+    const index = await created({ shards: 2 });
+    await index.insertItems(packed(100));
+    // Packed: p50..p149 (half exist) with other vectors and metadata.
+    const next = packed(100, 50);
+    for (let i = 0; i < next.vectors.length; i++) next.vectors[i] = Math.fround(next.vectors[i]! * 2 - 1);
+    next.metadata = next.metadata.map((m) => ({ n: m.n + 1000 }));
+    const progress: number[] = [];
+    const ids = await index.upsertItems(next, { batchSize: 40, onProgress: (done) => progress.push(done) });
+    expect(ids).toEqual(next.ids);
+    expect(progress).toEqual([40, 80, 100]);
+    expect((await index.getIndexStats()).items).toBe(150);
+    const replaced = await index.getItem('p60');
+    expect(replaced!.metadata).toEqual({ n: 1060 });
+    expect(Float32Array.from(replaced!.vector)).toEqual(next.vectors.subarray(10 * DIMS, 11 * DIMS));
+    expect((await index.getItem('p10'))!.metadata).toEqual({ n: 10 }); // untouched
+    // Objects: one replaced, one new; found by their new vectors.
+    const v = Array.from({ length: DIMS }, (_, i) => (i % 2 ? 3 : -3));
+    await index.upsertItems([{ id: 'p0', vector: v, metadata: { n: -1 } }, { id: 'q', vector: v.map((x) => -x) }]);
+    expect((await index.getIndexStats()).items).toBe(151);
+    const [hit] = await index.queryItems(v, 1);
+    expect(hit!.item.id).toBe('p0');
+    expect(hit!.item.metadata).toEqual({ n: -1 });
+    // Aborted before it starts: the method named, nothing written.
+    const controller = new AbortController();
+    controller.abort();
+    await expectQuiverError(index.upsertItems(packed(5, 500), { signal: controller.signal }), 'ABORTED', 'upsertItems was aborted');
+    expect((await index.getIndexStats()).items).toBe(151);
+  });
+
+  test('reads issued during upsertItems with concurrentReads see each batch whole', async () => {
+    const index = await created();
+    await index.insertItems(packed(1000));
+    // Every item's metadata says which round wrote it; a batch of the upsert replaces 100.
+    const next = packed(1000);
+    next.metadata = next.metadata.map(() => ({ n: -7 }));
+    const rounds: number[] = [];
+    const reads: Promise<void>[] = [];
+    await index.upsertItems(next, {
+      batchSize: 100,
+      concurrentReads: true,
+      onProgress: (done) => {
+        if (done < 1000) {
+          reads.push(
+            index.listItems().then((items) => {
+              const replaced = items.filter((item) => (item.metadata as { n: number }).n === -7).length;
+              rounds.push(replaced);
+            }),
+          );
+        }
+      },
+    });
+    await Promise.all(reads);
+    expect(rounds.length).toBe(9);
+    for (const replaced of rounds) {
+      expect(replaced % 100).toBe(0); // whole batches only
+      expect(replaced).toBeGreaterThanOrEqual(100);
+    }
+    expect(rounds.some((replaced) => replaced < 1000)).toBe(true); // answered during the call
+    expect((await index.listItems()).every((item) => (item.metadata as { n: number }).n === -7)).toBe(true);
+    expect((await index.getIndexStats()).items).toBe(1000);
   });
 
   if (backend.name === 'native') {

@@ -1,4 +1,4 @@
-// insertItems' batching loop (LocalIndex.insertItems): items as objects or in the packed form,
+// insertItems' and upsertItems' batching loop (LocalIndex): items as objects or in the packed form,
 // batches of `batchSize` committed one transaction each, progress after each, and an AbortSignal
 // that rolls back the batch in progress. Validation of items, vectors and `threads` is the
 // core's; this layer only slices, converts metadata to JSON text and orders the calls.
@@ -9,6 +9,8 @@ import { checkId, withTypedVectors } from './items.js';
 import { isPlainObject, toJsonObject } from './json.js';
 
 export interface IngestOptions {
+  /** The LocalIndex method, for messages. */
+  method: 'insertItems' | 'upsertItems';
   batchSize: number;
   onProgress: ((done: number, total: number) => void) | undefined;
   signal: AbortSignal | undefined;
@@ -20,7 +22,7 @@ export interface IngestOptions {
 type Batch = (index: BackendIndex, options: string | undefined, abort: Int32Array) => Promise<string[]>;
 
 /** The packed form, checked and split into batches (vectors as sub-arrays: no copies). */
-export function packedBatches(input: unknown, batchSize: number): { total: number; batches: Batch[] } {
+export function packedBatches(input: unknown, batchSize: number, upsert = false): { total: number; batches: Batch[] } {
   const { ids, vectors, metadata } = input as { ids?: unknown; vectors?: unknown; metadata?: unknown };
   if (!Array.isArray(ids)) throw invalidArgument('packed items: ids must be an array of strings');
   if (!(vectors instanceof Float32Array)) {
@@ -40,7 +42,7 @@ export function packedBatches(input: unknown, batchSize: number): { total: numbe
   if (!Number.isInteger(dims) || (json && json.length !== n) || n === 0) {
     return {
       total: n,
-      batches: [(index, options, abort) => index.writePacked(false, checked, vectors, json, options, abort)],
+      batches: [(index, options, abort) => index.writePacked(upsert, checked, vectors, json, options, abort)],
     };
   }
   const batches: Batch[] = [];
@@ -48,7 +50,7 @@ export function packedBatches(input: unknown, batchSize: number): { total: numbe
     const end = Math.min(n, start + batchSize);
     batches.push((index, options, abort) =>
       index.writePacked(
-        false,
+        upsert,
         checked.slice(start, end),
         vectors.subarray(start * dims, end * dims),
         json ? json.slice(start, end) : null,
@@ -61,11 +63,17 @@ export function packedBatches(input: unknown, batchSize: number): { total: numbe
 }
 
 /** Items as objects, split into batches. */
-export function itemBatches(inputs: BackendItemInput[], batchSize: number): { total: number; batches: Batch[] } {
+export function itemBatches(
+  inputs: BackendItemInput[],
+  batchSize: number,
+  upsert = false,
+): { total: number; batches: Batch[] } {
   const batches: Batch[] = [];
   for (let start = 0; start < inputs.length; start += batchSize) {
     const slice = inputs.slice(start, start + batchSize);
-    batches.push((index, options, abort) => index.insert(withTypedVectors(slice), options, abort));
+    batches.push((index, options, abort) =>
+      upsert ? index.upsert(withTypedVectors(slice), options, abort) : index.insert(withTypedVectors(slice), options, abort),
+    );
   }
   return { total: inputs.length, batches };
 }
@@ -74,9 +82,9 @@ export function isPackedInput(items: unknown): boolean {
   return isPlainObject(items) && 'vectors' in (items as object);
 }
 
-function aborted(committed: number, total: number): QuiverAbortError {
+function aborted(method: string, committed: number, total: number): QuiverAbortError {
   return new QuiverAbortError(
-    `insertItems was aborted by its signal: the batch in progress was rolled back; ` +
+    `${method} was aborted by its signal: the batch in progress was rolled back; ` +
       `${committed} of ${total} items were committed by earlier batches and stay`,
     committed,
   );
@@ -88,7 +96,7 @@ export async function runBatches(
   plan: { total: number; batches: Batch[] },
   options: IngestOptions,
 ): Promise<string[]> {
-  const { signal, onProgress, writeOptions } = options;
+  const { method, signal, onProgress, writeOptions } = options;
   const ids: string[] = [];
   // Shared with the core where it can be (Node): it reads element 0 while it writes a batch.
   const flag = new Int32Array(
@@ -98,12 +106,12 @@ export async function runBatches(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (const batch of plan.batches) {
-      if (signal?.aborted) throw aborted(ids.length, plan.total);
+      if (signal?.aborted) throw aborted(method, ids.length, plan.total);
       let written: string[];
       try {
         written = await batch(index, writeOptions, flag);
       } catch (err) {
-        if (err instanceof Error && (err as QuiverError).code === 'ABORTED') throw aborted(ids.length, plan.total);
+        if (err instanceof Error && (err as QuiverError).code === 'ABORTED') throw aborted(method, ids.length, plan.total);
         throw err;
       }
       // A loop, not push(...ids): a large batch would overflow the argument limit.

@@ -320,18 +320,47 @@ export class LocalIndex<
     items: IndexItemInput<TMetadata>[] | PackedItemsInput<TMetadata>,
     options: InsertItemsOptions = {},
   ): Promise<string[]> {
+    return this.ingest('insertItems', items, options);
+  }
+
+  /**
+   * Quiver addition: {@link LocalIndex.insertItems} with upsert semantics, for re-embedding or
+   * refreshing a corpus: an item whose id exists is replaced (vector and metadata, as
+   * `upsertItem` does), the others are added. The same forms and options; each batch is one
+   * transaction. With `concurrentReads: true`, queries issued meanwhile are answered during the
+   * call and see each batch whole, old or new: the core builds a batch's new vectors beside the
+   * old ones and swaps them in when the batch commits (ARCHITECTURE.md, "Concurrency").
+   *
+   * @example
+   * ```ts
+   * await index.upsertItems({ ids, vectors: reembedded }, { batchSize: 10_000, concurrentReads: true });
+   * ```
+   */
+  async upsertItems(
+    items: IndexItemInput<TMetadata>[] | PackedItemsInput<TMetadata>,
+    options: InsertItemsOptions = {},
+  ): Promise<string[]> {
+    return this.ingest('upsertItems', items, options);
+  }
+
+  private async ingest(
+    method: 'insertItems' | 'upsertItems',
+    items: IndexItemInput<TMetadata>[] | PackedItemsInput<TMetadata>,
+    options: InsertItemsOptions,
+  ): Promise<string[]> {
     // Every option is checked before the first batch is written (batchSize, onProgress and
     // signal exist only in this layer; the core checks `threads` with the first batch, before it
     // writes anything).
     const { batchSize, onProgress, signal, threads, concurrentReads } = insertItemsOptions(options);
+    const upsert = method === 'upsertItems';
     const plan = isPackedInput(items)
-      ? packedBatches(items, batchSize)
-      : itemBatches(prepareItems(items), batchSize);
+      ? packedBatches(items, batchSize, upsert)
+      : itemBatches(prepareItems(items), batchSize, upsert);
     if (signal?.aborted) {
-      throw new QuiverAbortError('insertItems was aborted by its signal before it started; nothing was written', 0);
+      throw new QuiverAbortError(`${method} was aborted by its signal before it started; nothing was written`, 0);
     }
     const writeOptions = threads === undefined ? undefined : JSON.stringify({ threads });
-    return this.write((index) => runBatches(index, plan, { batchSize, onProgress, signal, writeOptions }), {
+    return this.write((index) => runBatches(index, plan, { method, batchSize, onProgress, signal, writeOptions }), {
       readsWait: !concurrentReads,
     });
   }

@@ -5,7 +5,7 @@
 //   - a write (anything that changes state) starts after every call issued before it has settled;
 //   - a read starts after every write issued before it has settled (read-your-writes), but reads
 //     run concurrently with each other, so parallel queries keep using the core's thread safety;
-//   - except a write issued with `readsWait: false` (insertItems' `concurrentReads`): reads issued
+//   - except a write issued with `readsWait: false` (insertItems' and upsertItems' `concurrentReads`): reads issued
 //     while it runs start right away and see what it has committed so far. Writes still wait for
 //     it, and reads issued after a later ordinary write wait for that one (hence for it too).
 
