@@ -1,6 +1,6 @@
-// Deletes and updates run their SQLite transaction beside readers, as inserts do
-// (Index::Impl::commit): a search that needs nothing from the store is answered while the
-// transaction is open. A read that does need the store (a quantized item's exact vector) waits
+// Deletes and updates run beside readers, as inserts do (Index::Impl::commit): a search that
+// needs nothing from the store is answered while the SQLite transaction is open, and while an
+// update builds its new vectors (copy-on-write: HnswShard::stage_update). A read that does need the store (a quantized item's exact vector) waits
 // from before the transaction until the commit is published (Impl::store_gate), so that it never
 // pairs an updated row with the item's old metadata nor misses a deleted item's row while the
 // graph still returns it. Every read sees the commit whole or not at all: the item count is the
