@@ -177,7 +177,8 @@ export async function runIngestBench(args) {
 }
 
 // 3. Queries during an ingest: an index of n/5 items (--deleted: of which every other one is then
-// deleted, so that the new items take over their graph slots) takes the other 4n/5 in batches of
+// deleted, so that the new items take over their graph slots; --upsert: all n items, the load
+// being upsertItems of the last 4n/5 with other vectors) takes the other 4n/5 in batches of
 // 10,000 (--batch=) while one client queries it in a loop (top 10, efSearch 64; insertItems with
 // concurrentReads, so the queries do not wait for the whole call). An insert of new items runs
 // its validation, transaction and graph build under the shared lock (ARCHITECTURE
@@ -191,7 +192,7 @@ function say3(n, batch, say = console.log) {
   say('|---:|---:|---:|---:|---:|---:|---:|');
 }
 
-export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000, deleted = false }) {
+export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000, deleted = false, upsert = false }) {
   const dims = 128;
   const dataset = generateClustered({ count: n, queryCount: 200, dimensions: dims });
   const queries = rows(dataset.queries, dims, 200);
@@ -200,7 +201,10 @@ export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000,
   await index.createIndex({ version: 1, dimensions: dims, metric: 'cosine', hnsw: HNSW });
   const ids = Array.from({ length: n }, (_, i) => String(i));
   const first = Math.floor(n / 5);
-  await index.insertItems({ ids: ids.slice(0, first), vectors: dataset.base.subarray(0, first * dims) }, { batchSize: 10_000, threads });
+  // --upsert: every item is in the index first, and the load replaces the last 4n/5 (item i
+  // takes item i - n/5's vector), so that each batch updates published items.
+  const loaded = upsert ? n : first;
+  await index.insertItems({ ids: ids.slice(0, loaded), vectors: dataset.base.subarray(0, loaded * dims) }, { batchSize: 10_000, threads });
   if (deleted) await index.deleteItems(ids.slice(0, first).filter((_, i) => i % 2 === 1));
   let done = false;
   const latencies = [];
@@ -213,7 +217,11 @@ export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000,
   })();
   const t0 = performance.now();
   let batches = 0;
-  await index.insertItems({ ids: ids.slice(first), vectors: dataset.base.subarray(first * dims) }, {
+  const load = upsert
+    ? (items, options) => index.upsertItems(items, options)
+    : (items, options) => index.insertItems(items, options);
+  const vectors = upsert ? dataset.base.subarray(0, (n - first) * dims) : dataset.base.subarray(first * dims);
+  await load({ ids: ids.slice(first), vectors }, {
     batchSize: batch,
     threads,
     concurrentReads: true,
@@ -232,14 +240,16 @@ export async function runDuringIngest(quiver, { n, threads, say, batch = 10_000,
 
 export async function cli(args) {
   if (args.includes('--during')) {
-    // Only section 3: `npm run bench -- --ingest --during [--n= --batch=]`.
+    // Only section 3: `npm run bench -- --ingest --during [--n= --batch= --deleted --upsert]`.
     const quiver = await import('../dist/esm/index.js');
     const n = Number(flag(args, 'n', '100000'));
     const batch = Number(flag(args, 'batch', '10000'));
     const deleted = args.includes('--deleted');
+    const upsert = args.includes('--upsert');
     say3(n, batch);
     if (deleted) console.log(`(every other one of the first ${fmt(Math.floor(n / 5))} items deleted before the load)`);
-    for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, batch, deleted, say: console.log });
+    if (upsert) console.log(`(--upsert: all ${fmt(n)} items inserted first; the load is upsertItems of the last ${fmt(n - Math.floor(n / 5))}, each with another vector)`);
+    for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, batch, deleted, upsert, say: console.log });
     return;
   }
   await runIngestBench(args);
