@@ -184,9 +184,12 @@ export async function runIngestBench(args) {
 // its validation, transaction and graph build under the shared lock (ARCHITECTURE
 // "Concurrency"), so a query waits only for a batch's publish. Reported: queries answered while the ingest ran, their
 // latency percentiles and the longest wait, next to the mean time of one batch.
-function say3(n, batch, say = console.log) {
+function say3(n, batch, say = console.log, upsert = false) {
   say('');
-  say(`Queries during an ingest of ${fmt(n - Math.floor(n / 5))} items into ${fmt(Math.floor(n / 5))} (128 dims, batches of ${fmt(batch)}, one client, top 10, efSearch 64):`);
+  const load = upsert
+    ? `an upsert of ${fmt(n - Math.floor(n / 5))} of ${fmt(n)} items`
+    : `an ingest of ${fmt(n - Math.floor(n / 5))} items into ${fmt(Math.floor(n / 5))}`;
+  say(`Queries during ${load} (128 dims, batches of ${fmt(batch)}, one client, top 10, efSearch 64):`);
   say('');
   say('| ingest threads | ingest time | per batch | queries answered | p50 ms | p99 ms | longest ms |');
   say('|---:|---:|---:|---:|---:|---:|---:|');
@@ -246,7 +249,7 @@ export async function cli(args) {
     const batch = Number(flag(args, 'batch', '10000'));
     const deleted = args.includes('--deleted');
     const upsert = args.includes('--upsert');
-    say3(n, batch);
+    say3(n, batch, console.log, upsert);
     if (deleted) console.log(`(every other one of the first ${fmt(Math.floor(n / 5))} items deleted before the load)`);
     if (upsert) console.log(`(--upsert: all ${fmt(n)} items inserted first; the load is upsertItems of the last ${fmt(n - Math.floor(n / 5))}, each with another vector)`);
     for (const threads of [1, 2]) await runDuringIngest(quiver, { n, threads, batch, deleted, upsert, say: console.log });
