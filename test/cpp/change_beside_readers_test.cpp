@@ -59,6 +59,31 @@ std::vector<float> version_of(const std::vector<float>& v, size_t round) {
   return out;
 }
 
+// Round `round` of updates of items "u<i>": version_of(data[i], round) with metadata
+// {"v": round}. `items` point into `vectors`.
+struct Versioned {
+  std::vector<std::vector<float>> vectors;
+  std::vector<ItemInput> items;
+};
+Versioned versioned(const std::vector<std::vector<float>>& data, size_t round) {
+  Versioned out;
+  out.vectors.reserve(data.size());
+  for (const auto& v : data) out.vectors.push_back(version_of(v, round));
+  const std::string metadata = R"({"v":)" + std::to_string(round) + "}";
+  for (size_t i = 0; i < data.size(); ++i) {
+    out.items.push_back(test::input("u" + std::to_string(i), out.vectors[i], metadata));
+  }
+  return out;
+}
+
+// The cache agrees with the store, `live` items in all.
+void expect_consistent(Index& index, size_t live) {
+  EXPECT_EQ(index.count(""), live);
+  const auto report = nlohmann::json::parse(index.verify());
+  EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
+  EXPECT_EQ(report["graph"].get<size_t>(), live);
+}
+
 // What the reads of the rounds of one test saw.
 struct Reads {
   size_t inside = 0;  // searches started and answered inside the write's transaction
@@ -152,10 +177,7 @@ TEST_P(ChangeBesideReaders, DeletesLetSearchesInAndShowWhole) {
               r.inside, r.probes, rounds, r.reads);
   EXPECT_GE(r.inside, 1u) << "no search was answered inside a delete's transaction in " << rounds << " rounds";
   EXPECT_EQ(r.wrong.load(), 0u);
-  EXPECT_EQ(index->count(""), kBase);
-  const auto report = nlohmann::json::parse(index->verify());
-  EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
-  EXPECT_EQ(report["graph"].get<size_t>(), kBase);
+  expect_consistent(*index, kBase);
 }
 
 TEST_P(ChangeBesideReaders, UpdatesLetSearchesInAndShowWhole) {
@@ -163,20 +185,8 @@ TEST_P(ChangeBesideReaders, UpdatesLetSearchesInAndShowWhole) {
   const std::string folder = create(dir);
   const size_t kItems = test::scaled(8000, 3000);
   const auto data = test::clustered(kItems, kDims, 16, 43);
-  const auto write_round = [&](size_t round) {
-    std::vector<std::vector<float>> vectors;
-    vectors.reserve(kItems);
-    std::vector<ItemInput> batch;
-    for (size_t i = 0; i < kItems; ++i) vectors.push_back(version_of(data[i], round));
-    const std::string metadata = R"({"v":)" + std::to_string(round) + "}";
-    for (size_t i = 0; i < kItems; ++i) batch.push_back(test::input("u" + std::to_string(i), vectors[i], metadata));
-    return std::make_pair(std::move(vectors), std::move(batch));
-  };
   auto index = Index::open(folder);
-  {
-    auto first = write_round(0);
-    index->upsert(first.second);
-  }
+  index->upsert(versioned(data, 0).items);
   WriteLockProbe probe(folder);
 
   // An item is whole when its vector is the one its metadata's version was written with.
@@ -190,9 +200,9 @@ TEST_P(ChangeBesideReaders, UpdatesLetSearchesInAndShowWhole) {
   full.top_k = 10;
   size_t rounds = 0;
   while (r.inside == 0 && rounds < kMaxRounds) {
-    auto next = write_round(++rounds);
+    const Versioned next = versioned(data, ++rounds);
     run_round(
-        *index, probe, data, r, [&] { index->upsert(next.second); },
+        *index, probe, data, r, [&] { index->upsert(next.items); },
         [&](size_t i) {
           const auto hits = index->query(test::view(data[i]), full);
           if (hits.size() != 10) ++r.wrong;
@@ -219,9 +229,7 @@ TEST_P(ChangeBesideReaders, UpdatesLetSearchesInAndShowWhole) {
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->vector, version_of(data[i], rounds));
   }
-  EXPECT_EQ(index->count(""), kItems);
-  const auto report = nlohmann::json::parse(index->verify());
-  EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
+  expect_consistent(*index, kItems);
 }
 
 // One commit that deletes items and inserts others (a staged update) builds the new items'
@@ -271,10 +279,7 @@ TEST_P(ChangeBesideReaders, DeletesWithInsertsShowWhole) {
   std::printf("reads: %zu, searches answered inside the transaction: %zu of %zu\n", r.reads, r.inside, r.probes);
   EXPECT_EQ(r.wrong.load(), 0u);
   EXPECT_GT(r.reads, 10u);
-  EXPECT_EQ(index->count(""), kNew);
-  const auto report = nlohmann::json::parse(index->verify());
-  EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
-  EXPECT_EQ(report["graph"].get<size_t>(), kNew);
+  expect_consistent(*index, kNew);
 }
 
 // An update leaves its item's old element deleted (copy-on-write), and the next update's new
@@ -286,14 +291,7 @@ TEST_P(ChangeBesideReaders, UpdatedItemsKeepTheGraphSizeAndSurviveAReopen) {
   const std::string folder = create(dir);
   const size_t kItems = test::scaled(3000, 1000);
   const auto data = test::clustered(kItems, kDims, 16, 53);
-  const auto update = [&](Index& index, size_t round) {
-    std::vector<std::vector<float>> vectors;
-    vectors.reserve(kItems);
-    std::vector<ItemInput> batch;
-    for (size_t i = 0; i < kItems; ++i) vectors.push_back(version_of(data[i], round));
-    for (size_t i = 0; i < kItems; ++i) batch.push_back(test::input("u" + std::to_string(i), vectors[i]));
-    index.upsert(batch);
-  };
+  const auto update = [&](Index& index, size_t round) { index.upsert(versioned(data, round).items); };
   const auto graph_bytes = [](Index& index) {
     size_t bytes = 0;
     const auto info = nlohmann::json::parse(index.info_json());
@@ -311,10 +309,7 @@ TEST_P(ChangeBesideReaders, UpdatedItemsKeepTheGraphSizeAndSurviveAReopen) {
                hits[0].item.vector == version_of(data[i], round);
     }
     EXPECT_GE(found * 100, (kItems / 7) * 95) << "round " << round;
-    EXPECT_EQ(index.count(""), kItems);
-    const auto report = nlohmann::json::parse(index.verify());
-    EXPECT_TRUE(report["consistent"].get<bool>()) << report.dump();
-    EXPECT_EQ(report["graph"].get<size_t>(), kItems);
+    expect_consistent(index, kItems);
   };
   size_t after_first = 0;
   {

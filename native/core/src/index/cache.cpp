@@ -502,22 +502,34 @@ Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, Prepare
     return pending;
   }
   // A new item's vector goes in under its label; a published item's new vector into an element
-  // of its own (copy-on-write: HnswShard::stage_update), swapped in at publish_commit.
+  // of its own (copy-on-write: HnswShard::stage_update), swapped in at publish_commit. New items
+  // first, then the published ones (from staged_from).
   bool rewrites_none = true;  // no published item's vector is dropped or rewritten in place
+  std::vector<std::pair<uint64_t, const float*>> updates;
   for (auto& [label, item] : pending.upserts) {
     const bool held = items.contains(label);
     if (!item->vector.empty()) {
-      auto& labels = held ? pending.update_labels : pending.graph_labels;
-      auto& vectors = held ? pending.update_vectors : pending.graph_vectors;
-      labels.push_back(label);
-      vectors.push_back(item->vector.data());
-      if (held && label >= ann::HnswShard::kStandInBase) rewrites_none = false;  // no room for a stand-in
+      if (held) {
+        updates.emplace_back(label, item->vector.data());
+        // No room for a stand-in, or (a damaged graph) no element to stand beside.
+        if (label >= ann::HnswShard::kStandInBase || graph->shard_is_empty(label)) rewrites_none = false;
+      } else {
+        pending.graph_labels.push_back(label);
+        pending.graph_vectors.push_back(item->vector.data());
+      }
     } else {
       // Items without a vector leave the graph (an upsert may have taken their vector away).
       if (held) rewrites_none = false;
       graph->remove(label);
     }
   }
+  pending.staged_from = pending.graph_labels.size();
+  for (const auto& [label, vector] : updates) {
+    pending.graph_labels.push_back(label);
+    pending.graph_vectors.push_back(vector);
+  }
+  graph->calibrate(pending.graph_vectors.data(), pending.graph_vectors.size());  // i8: first batch
+  graph->reserve_for(pending.graph_labels);  // updates too: capacity for their new elements
   // Readers may search while the vectors go in unless a published item's vector is dropped or
   // rewritten in place: new items stay hidden (hide_from), a published item keeps its element
   // until its new one is swapped in, and the commit's deletes wait for publish_commit (readers see
@@ -532,54 +544,37 @@ Cache::PendingCommit Cache::begin_commit(std::vector<std::pair<uint64_t, Prepare
   // the exclusive lock, and the rest beside readers. Any size: the hiding costs a writer two
   // lock hand-overs, and a commit of one item held searches off for its ~0.3 ms insert (more
   // at higher efConstruction) before.
-  pending.beside_readers = rewrites_none && (!pending.graph_labels.empty() || !pending.update_labels.empty());
+  pending.beside_readers = rewrites_none && !pending.graph_labels.empty();
   if (!pending.beside_readers) {
     remove_published(pending);
-    pending.graph_labels.insert(pending.graph_labels.end(), pending.update_labels.begin(), pending.update_labels.end());
-    pending.graph_vectors.insert(pending.graph_vectors.end(), pending.update_vectors.begin(), pending.update_vectors.end());
-    pending.update_labels.clear();
-    pending.update_vectors.clear();
+    pending.staged_from = pending.graph_labels.size();  // updates rewrite in place
+    return pending;
   }
-  std::vector<const float*> all_vectors = pending.graph_vectors;
-  all_vectors.insert(all_vectors.end(), pending.update_vectors.begin(), pending.update_vectors.end());
-  graph->calibrate(all_vectors.data(), all_vectors.size());  // i8: first batch
-  std::vector<uint64_t> all_labels = pending.graph_labels;  // capacity per shard (stand-ins too)
-  all_labels.insert(all_labels.end(), pending.update_labels.begin(), pending.update_labels.end());
-  graph->reserve_for(all_labels);
-  if (pending.beside_readers) {
-    uint64_t hide = ann::HnswShard::kStandInBase;
-    for (uint64_t label : pending.graph_labels) hide = std::min(hide, label);
-    graph->hide_from(hide);
-    const auto seed_empty_shards = [&](std::vector<uint64_t>& labels, std::vector<const float*>& vectors, bool updates) {
-      std::vector<size_t> first_in_empty;
-      std::unordered_set<uint32_t> seeded;
-      for (size_t i = 0; i < labels.size(); ++i) {
-        if (graph->shard_is_empty(labels[i]) && seeded.insert(graph->shard_of(labels[i])).second) first_in_empty.push_back(i);
-      }
-      for (auto it = first_in_empty.rbegin(); it != first_in_empty.rend(); ++it) {
-        if (updates) {
-          graph->stage_update(labels[*it], vectors[*it]);  // a held item missing from an empty shard
-        } else {
-          graph->upsert(labels[*it], vectors[*it]);
-        }
-        labels.erase(labels.begin() + static_cast<std::ptrdiff_t>(*it));
-        vectors.erase(vectors.begin() + static_cast<std::ptrdiff_t>(*it));
-      }
-    };
-    seed_empty_shards(pending.graph_labels, pending.graph_vectors, false);
-    seed_empty_shards(pending.update_labels, pending.update_vectors, true);
+  uint64_t hide = ann::HnswShard::kStandInBase;  // stand-ins are above it
+  for (size_t i = 0; i < pending.staged_from; ++i) hide = std::min(hide, pending.graph_labels[i]);
+  graph->hide_from(hide);
+  std::vector<size_t> first_in_empty;
+  std::unordered_set<uint32_t> seeded;
+  for (size_t i = 0; i < pending.staged_from; ++i) {
+    const uint64_t label = pending.graph_labels[i];
+    if (graph->shard_is_empty(label) && seeded.insert(graph->shard_of(label)).second) first_in_empty.push_back(i);
+  }
+  for (auto it = first_in_empty.rbegin(); it != first_in_empty.rend(); ++it) {
+    graph->upsert(pending.graph_labels[*it], pending.graph_vectors[*it]);
+    pending.graph_labels.erase(pending.graph_labels.begin() + static_cast<std::ptrdiff_t>(*it));
+    pending.graph_vectors.erase(pending.graph_vectors.begin() + static_cast<std::ptrdiff_t>(*it));
+    --pending.staged_from;
   }
   return pending;
 }
 
 void Cache::build_graph(PendingCommit& pending, unsigned threads) {
-  const size_t inserts = pending.graph_labels.size();
-  if (!graph || inserts + pending.update_labels.size() == 0) return;
-  util::parallel_for(inserts + pending.update_labels.size(), [&](size_t i) {
-    if (i < inserts) {
+  if (!graph || pending.graph_labels.empty()) return;
+  util::parallel_for(pending.graph_labels.size(), [&](size_t i) {
+    if (i < pending.staged_from) {
       graph->upsert(pending.graph_labels[i], pending.graph_vectors[i]);
     } else {
-      graph->stage_update(pending.update_labels[i - inserts], pending.update_vectors[i - inserts]);
+      graph->stage_update(pending.graph_labels[i], pending.graph_vectors[i]);
     }
   }, threads);
   graph->relink_if_rewritten(/*now=*/false);

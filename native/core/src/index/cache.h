@@ -103,11 +103,11 @@ struct Cache {
   // items go in publish_commit when `beside_readers`, else in begin_commit.
   struct PendingCommit {
     std::vector<std::pair<uint64_t, PreparedItem*>> upserts;  // final: one per label
-    std::vector<uint64_t> graph_labels;  // of upserts with a vector, not inserted yet
+    std::vector<uint64_t> graph_labels;  // of upserts with a vector, not in the graph yet
     std::vector<const float*> graph_vectors;
-    // Of upserts of published items, beside readers: staged copy-on-write (ShardSet::stage_update).
-    std::vector<uint64_t> update_labels;
-    std::vector<const float*> update_vectors;
+    // graph_labels from here on are published items', staged copy-on-write beside readers
+    // (ShardSet::stage_update); the size when there are none, or when not beside readers.
+    size_t staged_from = 0;
     std::vector<uint64_t> removed;  // deleted labels, until taken out of the graph and items
     bool beside_readers = false;
     uint64_t seq = 0;
